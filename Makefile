@@ -1,0 +1,38 @@
+# Quick start:  make generate   (venv, install, write generated/)
+#               make test       (also fetches promtool/amtool; runs every test)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+TOOLS  := .tools
+# promtool/amtool: an explicit PROMTOOL=/path wins, then one on the PATH, then Debian's, unpacked locally.
+PROMTOOL ?= $(or $(shell command -v promtool 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/promtool)
+AMTOOL   ?= $(or $(shell command -v amtool 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/amtool)
+export PROMTOOL AMTOOL
+
+.PHONY: generate check test lint e2e bench install tools clean
+
+generate: install  ## write generated/ from the definitions
+	$(BIN)/monitoring generate
+
+check: install  ## fail if generated/ is stale or hand-edited
+	$(BIN)/monitoring check
+
+test: install tools  ## the whole test suite: pytest, then promtool/amtool over the generated tests
+	$(BIN)/python -m pytest -q
+	$(BIN)/monitoring test
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	scripts/make-venv $(PYTHON) $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+tools: $(PROMTOOL) $(AMTOOL)
+
+$(CURDIR)/$(TOOLS)/bin/promtool $(CURDIR)/$(TOOLS)/bin/amtool:
+	scripts/fetch-debian-tools $(TOOLS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis

@@ -1,0 +1,82 @@
+"""Command line: orchestration only. Exit codes: 0 ok, 1 check/test failed, 2 user error."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from monitoring.errors import DefinitionError
+
+EXIT_FAILED, EXIT_USER_ERROR = 1, 2
+
+
+def user_errors(func):
+    """Turn a DefinitionError into a clear message and exit code 2: never a traceback."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DefinitionError as exc:
+            click.echo(f"error: {exc.format()}", err=True)
+            click.echo("nothing was written.", err=True)
+            sys.exit(EXIT_USER_ERROR)
+    return wrapper
+
+
+definitions_option = click.option(
+    "--definitions", "-d", type=click.Path(path_type=Path), default=None, envvar="MONITORING_DEFINITIONS",
+    help="Folder (or file) of definitions. Default: the package's monitoring/definitions/.")
+out_option = click.option(
+    "--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("generated"),
+    show_default=True, help="Output folder for the generated artifacts.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Generate Grafana dashboards, Prometheus rules, promtool tests and Alertmanager routing
+    from Python definitions, and check that the committed artifacts are up to date."""
+
+
+@main.command()
+@definitions_option
+@out_option
+@user_errors
+def generate(definitions, out):
+    """Render everything in memory, then replace OUT atomically."""
+    from monitoring.pipeline import load, render_all
+    from monitoring.writer import write_tree
+
+    files = render_all(load(definitions))
+    write_tree(out, files)
+    click.echo(f"wrote {len(files)} files to {out}/")
+
+
+@main.command()
+@definitions_option
+@out_option
+@click.option("--quiet", "-q", is_flag=True, help="Only the verdict, no diff.")
+@user_errors
+def check(definitions, out, quiet):
+    """Regenerate in memory and compare with OUT (exit 1 on any difference; writes nothing)."""
+    from monitoring.pipeline import load, render_all
+    from monitoring.writer import compare_tree
+
+    result = compare_tree(out, render_all(load(definitions)))
+    if result.clean:
+        click.echo(f"{out}/ is up to date")
+        return
+    for label, names in (("stale", result.stale), ("missing", result.missing),
+                         ("unexpected", result.unexpected)):
+        for name in names:
+            click.echo(f"{label}: {out}/{name}", err=True)
+    if result.diff and not quiet:
+        click.echo(result.diff, err=True, nl=False)
+    click.echo(f"{out}/ is out of date: run `monitoring generate` (or `make generate`) and commit the result",
+               err=True)
+    sys.exit(EXIT_FAILED)
+
+
+if __name__ == "__main__":
+    main()

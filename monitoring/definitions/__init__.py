@@ -1,0 +1,1 @@
+"""Default definitions: one file per service, each defining a module-level ``STACK``."""

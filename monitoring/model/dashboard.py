@@ -1,0 +1,88 @@
+"""Dashboards: rows of panels, variables and links, laid out automatically."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from monitoring.errors import DefinitionError
+from monitoring.model._origin import caller_origin
+from monitoring.model.metric import Label, Metric
+from monitoring.model.panel import Panel
+
+_UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class LabelVariable:
+    """A ``label_values(metric, label)`` variable, e.g. ``$model_name``."""
+
+    label: Label
+    metric: Metric
+    multi: bool = True
+    include_all: bool = True
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+
+    @property
+    def name(self) -> str:
+        return self.label.name
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    panels: tuple[Panel, ...]
+    collapsed: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "panels", tuple(self.panels))
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str = ""
+    tags: tuple[str, ...] = ()  # a "dashboards" link by tag when url is empty
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    title: str
+    rows: tuple[Row, ...]
+    uid: str = ""
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    variables: tuple[LabelVariable, ...] = ()
+    links: tuple[Link, ...] = ()
+    time_from: str = "now-6h"
+    refresh: str = "30s"
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        for name in ("rows", "tags", "variables", "links"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not self.title.strip():
+            raise DefinitionError("a dashboard needs a title", self.origin)
+        uid = self.uid or uid_from_title(self.title)
+        if not _UID_RE.match(uid):
+            raise DefinitionError(f"dashboard uid {uid!r} is invalid", self.origin,
+                                  "use 1-40 characters from a-z, A-Z, 0-9, '-' and '_'")
+        object.__setattr__(self, "uid", uid)
+
+    def panels(self) -> list[Panel]:
+        return [p for row in self.rows for p in row.panels]
+
+
+def slug(text: str) -> str:
+    """Lower-case words joined by '-': safe in URLs and file names (no '/', no '..')."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "dashboard"
+
+
+def uid_from_title(title: str) -> str:
+    """Stable uid: a readable slug plus a short hash, so renaming a title changes the uid predictably."""
+    digest = hashlib.sha256(title.encode()).hexdigest()[:8]
+    return f"{slug(title)[:31]}-{digest}"

@@ -1,0 +1,168 @@
+"""Metrics and labels: the catalog every panel, rule, test and simulator refers to."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from monitoring.errors import DefinitionError
+from monitoring.model._origin import caller_origin
+
+_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+
+# Prometheus naming: base units only, spelled out, as the last word of the name.
+BASE_UNITS = ("seconds", "bytes", "meters", "volts", "amperes", "joules", "grams", "celsius", "ratio")
+_NON_BASE_UNITS = {
+    "milliseconds": "seconds", "ms": "seconds", "microseconds": "seconds", "minutes": "seconds",
+    "hours": "seconds", "kilobytes": "bytes", "megabytes": "bytes", "kb": "bytes", "mb": "bytes",
+}
+# Grafana unit ids for the units a metric may declare.
+GRAFANA_UNITS = {
+    "seconds": "s", "bytes": "bytes", "ratio": "percentunit", "percent": "percent",
+    "celsius": "celsius", "volts": "volt", "amperes": "amp", "joules": "joule", "meters": "lengthm",
+    "grams": "massg", "requests_per_second": "reqps", "usd": "currencyUSD", "": "short",
+}
+
+
+class MetricType(str, Enum):
+    COUNTER = "counter"
+    GAUGE = "gauge"
+    HISTOGRAM = "histogram"
+    SUMMARY = "summary"
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label name with the values it is known to take (used for variables, tests, simulators)."""
+
+    name: str
+    values: tuple[str, ...] = ()
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        object.__setattr__(self, "values", tuple(self.values))
+        if not _LABEL_RE.match(self.name) or self.name.startswith("__"):
+            raise DefinitionError(f"label name {self.name!r} is not a valid Prometheus label name",
+                                  self.origin, "use letters, digits and underscores, not starting with '__'")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One instrument a service exposes. ``str(metric)`` is its name, for use in PromQL f-strings."""
+
+    name: str
+    type: MetricType
+    help: str
+    unit: str = ""
+    labels: tuple[Label, ...] = ()
+    buckets: tuple[float, ...] = ()
+    # Declared value range (inclusive), used by lint to catch impossible thresholds.
+    min: float | None = None
+    max: float | None = None
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        object.__setattr__(self, "type", MetricType(self.type))
+        object.__setattr__(self, "labels", tuple(self.labels))
+        object.__setattr__(self, "buckets", tuple(float(b) for b in self.buckets))
+        for problem, hint in _naming_problems(self):
+            raise DefinitionError(f"metric {self.name!r}: {problem}", self.origin, hint)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        return tuple(label.name for label in self.labels)
+
+    def label(self, name: str) -> Label:
+        for label in self.labels:
+            if label.name == name:
+                return label
+        raise DefinitionError(f"metric {self.name!r} has no label {name!r}", caller_origin(),
+                              f"its labels are: {', '.join(self.label_names) or '(none)'}")
+
+    def select(self, suffix: str = "", **matchers: str) -> str:
+        """PromQL selector for this metric (or its ``_bucket``/``_count``/``_sum`` series)."""
+        for key in matchers:
+            self.label(key)
+        inner = ", ".join(f'{key}="{value}"' for key, value in matchers.items())
+        return f"{self.name}{suffix}{{{inner}}}" if inner else f"{self.name}{suffix}"
+
+    @property
+    def bucket(self) -> str:
+        self._require(MetricType.HISTOGRAM, "_bucket")
+        return f"{self.name}_bucket"
+
+    @property
+    def count(self) -> str:
+        self._require((MetricType.HISTOGRAM, MetricType.SUMMARY), "_count")
+        return f"{self.name}_count"
+
+    @property
+    def sum(self) -> str:
+        self._require((MetricType.HISTOGRAM, MetricType.SUMMARY), "_sum")
+        return f"{self.name}_sum"
+
+    def _require(self, types, suffix):
+        types = types if isinstance(types, tuple) else (types,)
+        if self.type not in types:
+            raise DefinitionError(f"metric {self.name!r} is a {self.type.value}; it has no {suffix} series",
+                                  caller_origin())
+
+    def series_names(self) -> tuple[str, ...]:
+        """Every series name this metric exposes on /metrics."""
+        if self.type is MetricType.HISTOGRAM:
+            return (f"{self.name}_bucket", f"{self.name}_count", f"{self.name}_sum")
+        if self.type is MetricType.SUMMARY:
+            return (self.name, f"{self.name}_count", f"{self.name}_sum")
+        return (self.name,)
+
+    @property
+    def grafana_unit(self) -> str:
+        return GRAFANA_UNITS.get(self.unit, self.unit)
+
+
+def _naming_problems(m: Metric):
+    if not _NAME_RE.match(m.name) or ":" in m.name:
+        yield ("is not a valid metric name",
+               "use [a-zA-Z_][a-zA-Z0-9_]*; colons are reserved for recording rules")
+    if not m.help.strip():
+        yield "has no help text", "every metric needs a one-line HELP describing what it measures"
+    base = m.name[: -len("_total")] if m.name.endswith("_total") else m.name
+    if m.type is MetricType.COUNTER and not m.name.endswith("_total"):
+        yield "is a counter, so its name must end in '_total'", f"rename it to {m.name}_total"
+    if m.type is not MetricType.COUNTER and m.name.endswith("_total"):
+        yield "ends in '_total' but is not a counter", "only counters end in '_total'"
+    for word in base.split("_"):
+        if word in _NON_BASE_UNITS:
+            yield (f"uses the non-base unit {word!r}",
+                   f"Prometheus uses base units: measure in {_NON_BASE_UNITS[word]} and name it so")
+    if m.unit in BASE_UNITS and not base.endswith("_" + m.unit):
+        yield (f"declares unit {m.unit!r} but its name does not end in '_{m.unit}'",
+               f"name it {base}_{m.unit}{'_total' if m.type is MetricType.COUNTER else ''}")
+    if m.type is MetricType.HISTOGRAM:
+        if not m.buckets:
+            yield "is a histogram without buckets", "give buckets=(...) in increasing order"
+        elif list(m.buckets) != sorted(set(m.buckets)):
+            yield "has buckets that are not strictly increasing", "sort them and remove duplicates"
+    elif m.buckets:
+        yield "declares buckets but is not a histogram", "drop buckets or make it a histogram"
+    if m.min is not None and m.max is not None and m.min > m.max:
+        yield f"declares min {m.min} above max {m.max}", "swap them"
+    seen = set()
+    for label in m.labels:
+        if not isinstance(label, Label):
+            yield f"label {label!r} is not a Label", "declare labels as Label('name', values=(...))"
+            continue
+        if label.name in seen:
+            yield f"declares label {label.name!r} twice", "remove the duplicate"
+        if label.name == "le" or label.name == "quantile":
+            yield f"uses the reserved label {label.name!r}", "Prometheus adds it for histograms/summaries"
+        seen.add(label.name)

@@ -1,0 +1,109 @@
+"""Dashboard panels. Queries hold PromQL built from Metric and RecordingRule objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from monitoring.errors import DefinitionError
+from monitoring.model._origin import caller_origin
+from monitoring.model.threshold import Threshold
+
+LEGEND_MODES = ("list", "table", "hidden")
+
+
+@dataclass(frozen=True)
+class Query:
+    """One PromQL target. ``expr`` may be a string, a Metric or a RecordingRule (str() gives its name)."""
+
+    expr: object
+    legend: str = ""
+    instant: bool = False
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        # The source object is kept for references (lint, tests); the text is what Grafana sees.
+        object.__setattr__(self, "expr", self.expr)
+
+    @property
+    def text(self) -> str:
+        return str(self.expr)
+
+
+QueryLike = Union[Query, str, object]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Fields every panel kind shares. Width is in grid columns (24 = full row)."""
+
+    title: str
+    queries: tuple[Query, ...] = ()
+    unit: str = ""
+    decimals: int | None = None
+    legend: str = "list"
+    thresholds: Threshold | None = None
+    description: str = ""
+    width: int = 12
+    height: int = 8
+    min: float | None = None
+    max: float | None = None
+    origin: str = field(default="", compare=False, repr=False)
+
+    kind = "panel"
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        object.__setattr__(self, "queries", tuple(
+            q if isinstance(q, Query) else Query(q, origin=self.origin) for q in self.queries))
+        if not self.title.strip():
+            raise DefinitionError("a panel needs a title", self.origin)
+        if self.legend not in LEGEND_MODES:
+            raise DefinitionError(f"panel {self.title!r}: legend {self.legend!r} is not one of {LEGEND_MODES}",
+                                  self.origin)
+        if not 1 <= self.width <= 24 or self.height < 1:
+            raise DefinitionError(f"panel {self.title!r}: width must be 1-24 and height at least 1",
+                                  self.origin)
+        if self.thresholds is not None and not isinstance(self.thresholds, Threshold):
+            raise DefinitionError(f"panel {self.title!r}: thresholds must be a Threshold object", self.origin)
+
+
+@dataclass(frozen=True)
+class TimeSeries(Panel):
+    kind = "timeseries"
+    stack: bool = False
+    show_thresholds: bool = True
+
+
+@dataclass(frozen=True)
+class Stat(Panel):
+    kind = "stat"
+    reduce: str = "lastNotNull"
+    width: int = 6
+
+
+@dataclass(frozen=True)
+class Gauge(Panel):
+    kind = "gauge"
+    reduce: str = "lastNotNull"
+    width: int = 6
+
+
+@dataclass(frozen=True)
+class PieChart(Panel):
+    kind = "piechart"
+    reduce: str = "lastNotNull"
+    donut: bool = False
+
+
+@dataclass(frozen=True)
+class Table(Panel):
+    kind = "table"
+    width: int = 24
+
+
+@dataclass(frozen=True)
+class Text(Panel):
+    kind = "text"
+    content: str = ""
+    markdown: bool = True

@@ -1,0 +1,145 @@
+"""Recording rules, alerts and the groups that evaluate them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from monitoring.errors import DefinitionError
+from monitoring.model._origin import caller_origin
+from monitoring.model.panel import Panel
+from monitoring.model.threshold import Level
+
+_RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
+_ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_DURATION_RE = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+COMPARATORS = ("<", "<=", ">", ">=")
+
+
+def parse_duration(text: str, where: str = "") -> float:
+    """Prometheus duration string to seconds ("1h30m" -> 5400)."""
+    if not isinstance(text, str) or not _DURATION_RE.match(text):
+        raise DefinitionError(f"{text!r} is not a Prometheus duration", where, "write e.g. 30s, 5m, 1h30m")
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    return sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", text))
+
+
+def format_number(value: float) -> str:
+    """Shortest exact PromQL literal: 50 -> "50", 0.05 -> "0.05"."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+@dataclass(frozen=True)
+class RecordingRule:
+    """``str(rule)`` is the recorded series name, so panels and alerts reference the object."""
+
+    record: str
+    expr: object
+    labels: tuple[tuple[str, str], ...] = ()
+    # For rules whose inputs the test generator cannot synthesise: {series selector: promtool values}.
+    test_inputs: tuple[tuple[str, str], ...] = ()
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
+        object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
+        if not _RECORD_RE.match(self.record):
+            raise DefinitionError(f"recording rule name {self.record!r} does not follow level:metric:operations",
+                                  self.origin, "e.g. model_name:ab_test_requests:rate5m")
+
+    def __str__(self) -> str:
+        return self.record
+
+    @property
+    def text(self) -> str:
+        return str(self.expr)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``signal <op> level``: the level is a step of a Threshold, never a copied number."""
+
+    signal: object
+    op: str
+    level: Level
+
+    def __post_init__(self):
+        if self.op not in COMPARATORS:
+            raise DefinitionError(f"comparator {self.op!r} is not one of {COMPARATORS}", caller_origin())
+        if not isinstance(self.level, Level):
+            raise DefinitionError("an alert condition compares against a threshold step, "
+                                  "e.g. ACCURACY['failing']", caller_origin())
+
+    @property
+    def expr(self) -> str:
+        return f"{self.signal} {self.op} {format_number(self.level.value)}"
+
+
+def below(signal, level: Level) -> Condition:
+    return Condition(signal, "<", level)
+
+
+def above(signal, level: Level) -> Condition:
+    return Condition(signal, ">", level)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Hand-written promtool case for an alert whose expression is not a simple comparison.
+
+    ``series`` maps a series (``name{labels}``) to promtool's expanding notation ("0+60x20").
+    ``fires`` lists the label sets (beyond the alert's own labels) expected at ``at``; empty = silent.
+    """
+
+    name: str
+    series: tuple[tuple[str, str], ...]
+    at: str
+    fires: tuple[tuple[tuple[str, str], ...], ...] = ()
+    interval: str = "1m"
+
+    def __post_init__(self):
+        object.__setattr__(self, "series", tuple(dict(self.series).items()))
+        object.__setattr__(self, "fires", tuple(tuple(sorted(dict(f).items())) for f in self.fires))
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    condition: Condition
+    for_: str
+    severity: str
+    summary: str
+    description: str
+    team: str = ""
+    panel: Panel | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
+        object.__setattr__(self, "scenarios", tuple(self.scenarios))
+        if not _ALERT_RE.match(self.name):
+            raise DefinitionError(f"alert name {self.name!r} is not UpperCamelCase", self.origin,
+                                  "alert names are UpperCamelCase, e.g. HighErrorRate")
+        parse_duration(self.for_, self.origin)
+        if not self.summary.strip() or not self.description.strip():
+            raise DefinitionError(f"alert {self.name}: summary and description are required", self.origin)
+
+    @property
+    def expr(self) -> str:
+        return self.condition.expr
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    name: str
+    interval: str
+    rules: tuple[RecordingRule | Alert, ...]
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        object.__setattr__(self, "rules", tuple(self.rules))
+        parse_duration(self.interval, self.origin)

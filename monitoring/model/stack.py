@@ -1,0 +1,60 @@
+"""A Stack bundles one service's catalog, dashboards and rules: one definitions file, one Stack."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from monitoring.errors import DefinitionError
+from monitoring.model._origin import caller_origin
+from monitoring.model.dashboard import Dashboard
+from monitoring.model.metric import Metric
+from monitoring.model.panel import Panel
+from monitoring.model.rules import Alert, RecordingRule, RuleGroup
+
+_STACK_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    metrics: tuple[Metric, ...]
+    dashboards: tuple[Dashboard, ...] = ()
+    groups: tuple[RuleGroup, ...] = ()
+    team: str = ""
+    runbook_base_url: str = ""
+    grafana_url: str = "http://localhost:3000"
+    scrape_interval: str = "15s"
+    origin: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        for name in ("metrics", "dashboards", "groups"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not _STACK_RE.match(self.name):
+            raise DefinitionError(f"stack name {self.name!r} is invalid", self.origin,
+                                  "use lower-case letters, digits, '-' and '_' (it names output files)")
+
+    def recording_rules(self) -> list[RecordingRule]:
+        return [r for g in self.groups for r in g.rules if isinstance(r, RecordingRule)]
+
+    def alerts(self) -> list[Alert]:
+        return [r for g in self.groups for r in g.rules if isinstance(r, Alert)]
+
+    def series_catalog(self) -> dict[str, object]:
+        """Every series name a query may select: metric series and recorded series."""
+        catalog: dict[str, object] = {}
+        for metric in self.metrics:
+            for name in metric.series_names():
+                catalog[name] = metric
+        for rule in self.recording_rules():
+            catalog[rule.record] = rule
+        return catalog
+
+    def dashboard_of(self, panel: Panel) -> Dashboard | None:
+        for dashboard in self.dashboards:
+            if any(p is panel for p in dashboard.panels()):
+                return dashboard
+        return None
+
+    def runbook_url(self, alert: Alert) -> str:
+        return f"{self.runbook_base_url.rstrip('/')}/{alert.name.lower()}" if self.runbook_base_url else ""

@@ -1,0 +1,54 @@
+"""PromQL parsing with promql-parser, tolerant of Grafana's template variables."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import promql_parser
+
+from monitoring.errors import DefinitionError
+
+# Grafana replaces these before Prometheus sees the query; give the parser something equivalent.
+_RANGE_VARS = re.compile(r"\$(__rate_interval|__interval|__range)|\$\{(__rate_interval|__interval|__range)\}")
+_VARS = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+
+
+def grafana_to_promql(expr: str) -> str:
+    expr = _RANGE_VARS.sub("5m", expr)
+    return _VARS.sub(lambda m: f"__var_{m.group(1)}", expr)
+
+
+@lru_cache(maxsize=None)
+def _parse(text: str):
+    return promql_parser.parse(text)
+
+
+def parse(expr: str, where: str = "", grafana: bool = False):
+    """Parse once (cached); a syntax error names the definition and shows the expression."""
+    text = grafana_to_promql(expr) if grafana else expr
+    try:
+        return _parse(text)
+    except ValueError as exc:
+        raise DefinitionError(f"PromQL syntax error: {exc}\n    in: {expr}", where,
+                              "check brackets, quotes and function names") from None
+
+
+def selectors(ast) -> list:
+    """Every VectorSelector in the expression (including those inside range selectors)."""
+    found = []
+
+    def visit(node):
+        if isinstance(node, promql_parser.VectorSelector):
+            found.append(node)
+
+    promql_parser.walk(ast, visit)
+    return found
+
+
+def selector_name(selector) -> str | None:
+    if selector.name:
+        return selector.name
+    for matcher in selector.matchers.matchers:
+        if matcher.name == "__name__" and str(matcher.op) == "MatchOp.Equal":
+            return matcher.value
+    return None

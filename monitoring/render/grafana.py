@@ -1,0 +1,226 @@
+"""Grafana dashboards: panels are built with grafanalib, then normalised to the current schema.
+
+grafanalib still emits keys from old Grafana versions (``rows``, ``style``, ``span``...), which
+Grafana's own dashboard JSON Schema (schemaVersion 42) rejects. We build with grafanalib for its
+panel defaults and keep only what the current schema defines.
+"""
+from __future__ import annotations
+
+import grafanalib.core as g
+
+from monitoring.model import Dashboard, Gauge, Panel, PieChart, Stack, Stat, Table, Text, TimeSeries
+from monitoring.model.layout import layout
+from monitoring.model.threshold import Threshold
+
+SCHEMA_VERSION = 42
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE = {"type": "prometheus", "uid": "${%s}" % DATASOURCE_VARIABLE}
+
+# Keys Grafana's current Panel schema defines; everything else grafanalib adds is legacy.
+_PANEL_KEYS = {
+    "type", "id", "pluginVersion", "targets", "title", "description", "transparent", "datasource", "gridPos",
+    "links", "repeat", "repeatDirection", "maxPerRow", "maxDataPoints", "transformations", "interval",
+    "timeFrom", "timeShift", "hideTimeOverride", "libraryPanel", "options", "fieldConfig",
+}
+_TARGET_KEYS = {"expr", "legendFormat", "refId", "instant", "range", "format", "hide", "interval"}
+
+
+def render_dashboards(stack: Stack) -> dict[str, dict]:
+    """``{uid: dashboard JSON}`` for every dashboard of the stack."""
+    return {d.uid: render_dashboard(d, stack) for d in stack.dashboards}
+
+
+def render_dashboard(dashboard: Dashboard, stack: Stack) -> dict:
+    panels = []
+    for placement in layout(dashboard):
+        grid = {"h": placement.h, "w": placement.w, "x": placement.x, "y": placement.y}
+        if placement.panel is None:
+            panels.append({"type": "row", "id": placement.id, "title": placement.row_title,
+                           "collapsed": False, "gridPos": grid, "panels": []})
+        else:
+            panels.append(_panel(placement.panel, placement.id, grid))
+    built = g.Dashboard(
+        title=dashboard.title, uid=dashboard.uid, tags=list(dashboard.tags), description=dashboard.description,
+        timezone="browser", refresh=dashboard.refresh, editable=True,
+        time=g.Time(dashboard.time_from, "now"),
+        templating=g.Templating(list=[_datasource_variable()] + [
+            _label_variable(v) for v in dashboard.variables]),
+        links=[_link(link) for link in dashboard.links],
+        panels=[],
+    )
+    built = _plain(built)
+    result = {key: built[key] for key in ("title", "uid", "tags", "timezone", "refresh", "editable")}
+    result.update({
+        "description": dashboard.description,
+        "time": {"from": dashboard.time_from, "to": "now"},
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "graphTooltip": 1,  # shared crosshair: comparing models side by side is the point
+        "fiscalYearStartMonth": 0,
+        "liveNow": False,
+        "weekStart": "",
+        "templating": {"list": [_clean(_variable_json(v)) for v in built["templating"]["list"]]},
+        "annotations": {"list": [_alert_annotations()]},
+        "links": [_clean(link) for link in built["links"]],
+        "panels": panels,
+    })
+    return result
+
+
+def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
+    targets = [g.Target(expr=q.text, legendFormat=q.legend, refId=chr(ord("A") + i), instant=q.instant)
+               for i, q in enumerate(panel.queries)]
+    common = dict(title=panel.title, description=panel.description or None, dataSource=DATASOURCE,
+                  targets=targets, gridPos=g.GridPos(**grid), id=panel_id)
+    builder = _BUILDERS[type(panel)]
+    data = _plain(builder(panel, common))
+    data = {key: value for key, value in data.items() if key in _PANEL_KEYS}
+    data["id"], data["gridPos"], data["datasource"] = panel_id, grid, DATASOURCE
+    if isinstance(panel, Text):
+        for key in ("targets", "datasource", "maxDataPoints", "transformations"):
+            data.pop(key, None)
+        data["fieldConfig"] = {"defaults": {}, "overrides": []}
+    else:
+        data["targets"] = [_target(_plain(t), q.instant) for t, q in zip(targets, panel.queries)]
+        data["fieldConfig"] = _field_config(panel, data.get("fieldConfig", {}))
+    if isinstance(panel, Table):
+        data["transformations"] = [{"id": "merge", "options": {}}]
+    return _clean(data)
+
+
+def _timeseries(panel: TimeSeries, common: dict):
+    return g.TimeSeries(**common, unit=panel.unit or "short", legendDisplayMode=_legend_mode(panel),
+                        legendPlacement="bottom", tooltipMode="multi", stacking={"mode": "normal"} if panel.stack
+                        else {"mode": "none"}, thresholdsStyleMode="line" if panel.thresholds and
+                        panel.show_thresholds else "off")
+
+
+def _stat(panel: Stat, common: dict):
+    return g.Stat(**common, format=panel.unit or "short", reduceCalc=panel.reduce, graphMode="area",
+                  colorMode="value", textMode="value_and_name")
+
+
+def _gauge(panel: Gauge, common: dict):
+    return g.GaugePanel(**common, format=panel.unit or "short", calc=panel.reduce)
+
+
+def _piechart(panel: PieChart, common: dict):
+    return g.PieChartv2(**common, unit=panel.unit or "short", pieType="donut" if panel.donut else "pie",
+                        reduceOptionsCalcs=[panel.reduce], legendDisplayMode=_legend_mode(panel),
+                        legendPlacement="right", legendValues=["percent"])
+
+
+def _table(panel: Table, common: dict):
+    return g.Table(**common, unit=panel.unit or "short")
+
+
+def _text(panel: Text, common: dict):
+    common = {k: v for k, v in common.items() if k not in ("targets", "dataSource")}
+    return g.Text(**common, content=panel.content, mode="markdown" if panel.markdown else "html")
+
+
+_BUILDERS = {TimeSeries: _timeseries, Stat: _stat, Gauge: _gauge, PieChart: _piechart, Table: _table, Text: _text}
+
+
+def _legend_mode(panel: Panel) -> str:
+    return {"hidden": "hidden", "table": "table", "list": "list"}[panel.legend]
+
+
+def _field_config(panel: Panel, built: dict) -> dict:
+    defaults = dict(built.get("defaults") or {})
+    defaults = {key: value for key, value in defaults.items()
+                if key in ("color", "custom", "mappings", "unit", "min", "max", "decimals")}
+    defaults["unit"] = panel.unit or "short"
+    defaults["decimals"] = panel.decimals
+    defaults["min"], defaults["max"] = panel.min, panel.max
+    defaults["thresholds"] = thresholds_json(panel.thresholds)
+    if panel.thresholds is not None and not isinstance(panel, (TimeSeries, PieChart)):
+        defaults["color"] = {"mode": "thresholds"}
+    elif not defaults.get("color"):
+        defaults["color"] = {"mode": "palette-classic"}
+    defaults.setdefault("mappings", [])
+    return {"defaults": defaults, "overrides": []}
+
+
+def thresholds_json(threshold: Threshold | None) -> dict:
+    """Grafana steps straight from the Threshold object; the first step is minus infinity (null)."""
+    if threshold is None:
+        return {"mode": "absolute", "steps": [{"color": "green", "value": None}]}
+    return {"mode": "absolute", "steps": [{"color": s.color, "value": s.value} for s in threshold.steps]}
+
+
+def _target(data: dict, instant: bool) -> dict:
+    target = {key: value for key, value in data.items() if key in _TARGET_KEYS}
+    target["datasource"] = DATASOURCE
+    target["instant"], target["range"] = instant, not instant
+    target["format"] = "table" if instant else "time_series"
+    target["editorMode"] = "code"
+    return target
+
+
+def _datasource_variable():
+    return g.Template(name=DATASOURCE_VARIABLE, label="Data source", type="datasource", query="prometheus",
+                      includeAll=False, multi=False)
+
+
+def _label_variable(variable):
+    return g.Template(name=variable.name, label=variable.name.replace("_", " "),
+                      query=f"label_values({variable.metric.name}, {variable.name})", dataSource=DATASOURCE,
+                      includeAll=variable.include_all, multi=variable.multi, refresh=2, sort=1,
+                      allValue=".*" if variable.include_all else None)
+
+
+def _variable_json(data: dict) -> dict:
+    keep = ("type", "name", "label", "hide", "query", "datasource", "current", "multi", "includeAll",
+            "allValue", "refresh", "sort", "regex", "options", "definition")
+    variable = {key: data.get(key) for key in keep}
+    if variable["type"] == "datasource":
+        variable["datasource"] = None
+        variable["regex"] = ""
+        variable["current"] = {"text": "default", "value": "default"}
+        variable["options"] = []
+        variable["refresh"] = 1
+    else:
+        variable["datasource"] = DATASOURCE
+        variable["definition"] = variable["query"]
+        variable["current"] = {"text": ["All"], "value": ["$__all"]} if variable["includeAll"] else None
+        variable["options"] = []
+        variable["regex"] = ""
+    variable["hide"] = 0
+    return variable
+
+
+def _link(link) -> g.DashboardLink:
+    if link.url:
+        return g.DashboardLink(title=link.title, uri=link.url, type="link", asDropdown=False, tags=[],
+                               keepTime=False, includeVars=False, targetBlank=True, icon="doc")
+    return g.DashboardLink(title=link.title, uri="", type="dashboards", asDropdown=True, tags=list(link.tags),
+                           keepTime=True, includeVars=True, targetBlank=False, icon="external link")
+
+
+def _alert_annotations() -> dict:
+    return {"builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True,
+            "hide": True, "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard"}
+
+
+def _clean(value):
+    """Drop None values grafanalib leaves behind (the schema has no nulls there), recursively.
+
+    Threshold step values are the exception: null there means minus infinity.
+    """
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None or k == "value"}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _plain(value):
+    """grafanalib objects to plain dicts, recursively (what its JSON encoder does, without the JSON)."""
+    if hasattr(value, "to_json_data"):
+        return _plain(value.to_json_data())
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,1 @@
+"""Verifiers: run real tools (promtool, amtool) and schemas over generated artifacts."""

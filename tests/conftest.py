@@ -1,0 +1,59 @@
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitoring.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A small, valid definitions file. Tests copy it and change one thing to seed a mistake.
+MINIMAL_STACK = textwrap.dedent('''\
+    from monitoring import *
+
+    MODEL = Label("model_name", ("a", "b"))
+    REQUESTS = Metric("svc_requests_total", COUNTER, "Requests.", labels=(MODEL,))
+    LATENCY = Metric("svc_latency_seconds", HISTOGRAM, "Latency.", unit="seconds", labels=(MODEL,),
+                     buckets=(0.1, 0.2, 0.5))
+    LOAD = Metric("svc_load", GAUGE, "Load.", labels=(MODEL,), min=0, max=1)
+    LOAD_T = Threshold("load", steps=(Step(None, "green", "ok"), Step(0.8, "red", "overloaded")))
+    RATE = RecordingRule("model_name:svc_requests:rate5m", f"sum by (model_name) (rate({REQUESTS}[5m]))")
+    LOAD_PANEL = TimeSeries("Load", [Query(LOAD, legend="{{model_name}}")], thresholds=LOAD_T)
+    RATE_PANEL = Stat("Request rate", [Query(RATE)], unit="reqps")
+    DASHBOARD = Dashboard("Svc Overview", rows=(Row("Main", (LOAD_PANEL, RATE_PANEL)),),
+                          variables=(LabelVariable(MODEL, REQUESTS),))
+    STACK = Stack("svc", metrics=(REQUESTS, LATENCY, LOAD), dashboards=(DASHBOARD,), groups=(
+        RuleGroup("svc.rules", "30s", (
+            RATE,
+            Alert("SvcOverloaded", above(f"max by (model_name) ({LOAD})", LOAD_T["overloaded"]), "5m",
+                  "warning", summary="Svc is overloaded.", description="Load is {{ $value }}.",
+                  panel=LOAD_PANEL),
+        )),), team="svc-team", runbook_base_url="https://runbooks.example.com/svc")
+''')
+
+
+@pytest.fixture
+def definitions(tmp_path):
+    """Write a definitions folder: definitions(text) -> (folder, file)."""
+    def write(text=MINIMAL_STACK, name="svc.py"):
+        folder = tmp_path / "definitions"
+        folder.mkdir(exist_ok=True)
+        file = folder / name
+        file.write_text(text)
+        return folder, file
+    return write
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    """Run the CLI in-process from a given folder: cli(args, cwd) -> click Result."""
+    def run(args, cwd=ROOT):
+        monkeypatch.chdir(cwd)
+        return CliRunner().invoke(main, [str(a) for a in args])
+    return run
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}

@@ -1,0 +1,80 @@
+"""generate writes deterministic bytes atomically; check catches stale, missing, extra and hand-edited files."""
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, tree
+from monitoring import writer
+
+
+def test_two_runs_give_identical_bytes(cli, tmp_path):
+    assert cli(["generate", "--out", tmp_path / "one"]).exit_code == 0
+    assert cli(["generate", "--out", tmp_path / "two"]).exit_code == 0
+    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert one == two and len(one) >= 4
+
+
+def test_committed_generated_folder_is_up_to_date(cli):
+    """A failure here means generated/ is stale: run `make generate` and commit the diff."""
+    result = cli(["check", "--out", ROOT / "generated"])
+    assert result.exit_code == 0, result.output
+
+
+def test_check_reports_stale_missing_unexpected_and_hand_edit(cli, tmp_path):
+    out = tmp_path / "gen"
+    assert cli(["generate", "--out", out]).exit_code == 0
+    assert cli(["check", "--out", out]).exit_code == 0
+    dashboard = next((out / "grafana/dashboards").glob("*.json"))
+    dashboard.write_text(dashboard.read_text().replace('"Traffic Distribution"', '"Traffic (edited)"'))
+    (out / "README.md").unlink()
+    (out / "extra.yml").write_text("x: 1\n")
+    result = cli(["check", "--out", out])
+    assert result.exit_code == 1
+    assert f"stale: {out}/grafana/dashboards/{dashboard.name}" in result.output
+    assert f"missing: {out}/README.md" in result.output
+    assert f"unexpected: {out}/extra.yml" in result.output
+    assert '-      "title": "Traffic (edited)",' in result.output
+    assert '+      "title": "Traffic Distribution",' in result.output
+
+
+def test_check_writes_nothing(cli, tmp_path):
+    out = tmp_path / "gen"
+    assert cli(["check", "--out", out]).exit_code == 1
+    assert not out.exists()
+
+
+def test_generate_replaces_stale_files(cli, tmp_path):
+    out = tmp_path / "gen"
+    out.mkdir()
+    (out / "old.json").write_text("{}")
+    assert cli(["generate", "--out", out]).exit_code == 0
+    assert not (out / "old.json").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".gen.")], "temporary folders left behind"
+
+
+def test_writer_failure_half_way_leaves_output_untouched(tmp_path, monkeypatch):
+    out = tmp_path / "gen"
+    writer.write_tree(out, {"a.txt": b"old a", "b/c.txt": b"old c"})
+    before = tree(out)
+    calls = {"n": 0}
+    real_write = Path.write_bytes
+
+    def failing_write(self, data):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full (simulated)")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        writer.write_tree(out, {"a.txt": b"new a", "b/c.txt": b"new c", "d.txt": b"new d"})
+    assert calls["n"] == 2
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gen"]
+
+
+@pytest.mark.parametrize("name", ["../escape.json", "/etc/passwd", "a/../../b", "a\\..\\b"])
+def test_output_names_cannot_escape(tmp_path, name):
+    with pytest.raises(Exception, match="escape"):
+        writer.write_tree(tmp_path / "gen", {name: b"x"})
+    assert not (tmp_path / "escape.json").exists() and not (tmp_path / "gen").exists()

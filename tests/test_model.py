@@ -1,0 +1,78 @@
+"""The model enforces Prometheus naming and threshold rules at construction time, naming the line."""
+import pytest
+
+from monitoring import (COUNTER, GAUGE, HISTOGRAM, Label, Metric, RecordingRule, Step, Threshold, TimeSeries,
+                        above, below)
+from monitoring.errors import DefinitionError
+from monitoring.model.dashboard import Dashboard, Row, uid_from_title
+
+
+def test_counter_must_end_in_total():
+    with pytest.raises(DefinitionError, match="must end in '_total'") as err:
+        Metric("svc_requests", COUNTER, "Requests.")
+    assert "test_model.py:" in err.value.where
+
+
+def test_only_counters_end_in_total():
+    with pytest.raises(DefinitionError, match="not a counter"):
+        Metric("svc_things_total", GAUGE, "Things.")
+
+
+def test_base_unit_in_name():
+    with pytest.raises(DefinitionError, match="does not end in '_seconds'"):
+        Metric("svc_latency", HISTOGRAM, "Latency.", unit="seconds", buckets=(1,))
+    with pytest.raises(DefinitionError, match="non-base unit 'milliseconds'"):
+        Metric("svc_latency_milliseconds", GAUGE, "Latency.")
+    assert Metric("svc_latency_seconds", HISTOGRAM, "Latency.", unit="seconds", buckets=(0.1, 1)).grafana_unit == "s"
+
+
+def test_histogram_needs_increasing_buckets():
+    with pytest.raises(DefinitionError, match="without buckets"):
+        Metric("svc_size_bytes", HISTOGRAM, "Size.", unit="bytes")
+    with pytest.raises(DefinitionError, match="strictly increasing"):
+        Metric("svc_size_bytes", HISTOGRAM, "Size.", unit="bytes", buckets=(10, 5))
+
+
+def test_histogram_series_and_selectors():
+    model = Label("model_name", ("a",))
+    m = Metric("svc_latency_seconds", HISTOGRAM, "Latency.", unit="seconds", labels=(model,), buckets=(0.1,))
+    assert m.series_names() == ("svc_latency_seconds_bucket", "svc_latency_seconds_count", "svc_latency_seconds_sum")
+    assert m.select("_bucket", model_name="a") == 'svc_latency_seconds_bucket{model_name="a"}'
+    with pytest.raises(DefinitionError, match="has no label 'status'"):
+        m.select(status="error")
+    gauge = Metric("svc_load", GAUGE, "Load.")
+    with pytest.raises(DefinitionError, match="no _bucket series"):
+        gauge.bucket
+
+
+def test_threshold_steps_must_be_ordered():
+    with pytest.raises(DefinitionError, match=r"steps out of order \(80 then 70\)") as err:
+        Threshold("t", steps=(Step(None, "red", "bad"), Step(80, "green", "good"), Step(70, "yellow", "meh")))
+    assert "test_model.py:" in err.value.where
+    with pytest.raises(DefinitionError, match="first step must start at None"):
+        Threshold("t", steps=(Step(0, "red", "bad"),))
+
+
+def test_threshold_levels_are_referenced_not_copied():
+    t = Threshold("t", steps=(Step(None, "red", "low"), Step(70, "yellow", "ok"), Step(80, "green", "good")))
+    assert t["ok"].value == 70 and t["ok"].threshold is t
+    assert below("x", t["ok"]).expr == "x < 70"
+    assert above("x", t["good"]).expr == "x > 80"
+    assert t.step_for(75).meaning == "ok" and t.step_for(80).meaning == "good" and t.step_for(1).meaning == "low"
+    with pytest.raises(DefinitionError, match="has no step 'great'"):
+        t["great"]
+
+
+def test_recording_rule_name_and_str():
+    rule = RecordingRule("job:svc_requests:rate5m", "sum by (job) (rate(svc_requests_total[5m]))")
+    assert f"{rule} > 1" == "job:svc_requests:rate5m > 1"
+    with pytest.raises(DefinitionError, match="level:metric:operations"):
+        RecordingRule("svc_requests_rate", "1")
+
+
+def test_dashboard_uid_is_stable_and_safe():
+    assert uid_from_title("A/B Test: Model Comparison") == uid_from_title("A/B Test: Model Comparison")
+    assert uid_from_title("../../etc/passwd").startswith("etc-passwd-")
+    panel = TimeSeries("p", ["up"])
+    d = Dashboard("../x", rows=(Row("r", (panel,)),))
+    assert "/" not in d.uid and ".." not in d.uid
