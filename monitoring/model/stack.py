@@ -56,5 +56,11 @@ class Stack:
                 return dashboard
         return None
 
+    def alert_labels(self, alert: Alert) -> dict[str, str]:
+        """The static labels an alert carries: severity, team (the stack's unless the alert's), extras."""
+        labels = {"severity": alert.severity, "team": alert.team or self.team}
+        labels.update(dict(alert.labels))
+        return {k: v for k, v in labels.items() if v}
+
     def runbook_url(self, alert: Alert) -> str:
         return f"{self.runbook_base_url.rstrip('/')}/{alert.name.lower()}" if self.runbook_base_url else ""

@@ -20,13 +20,7 @@ def _rule(rule, stack: Stack) -> dict:
             out["labels"] = dict(rule.labels)
         return out
     return {"alert": rule.name, "expr": rule.expr, "for": rule.for_,
-            "labels": alert_labels(rule, stack), "annotations": alert_annotations(rule, stack)}
-
-
-def alert_labels(alert: Alert, stack: Stack) -> dict[str, str]:
-    labels = {"severity": alert.severity, "team": alert.team or stack.team}
-    labels.update(dict(alert.labels))
-    return {k: v for k, v in labels.items() if v}
+            "labels": stack.alert_labels(rule), "annotations": alert_annotations(rule, stack)}
 
 
 def alert_annotations(alert: Alert, stack: Stack) -> dict[str, str]:
