@@ -4,13 +4,14 @@ from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.panel import Gauge, Panel, PieChart, Query, Stat, Table, Text, TimeSeries
 from monitoring.model.rules import Alert, Condition, RecordingRule, RuleGroup, Scenario, above, below
 from monitoring.model.stack import Stack
+from monitoring.model.synthetic import CounterRate, GaugeValue
 from monitoring.model.threshold import Level, Step, Threshold
 
 COUNTER, GAUGE, HISTOGRAM, SUMMARY = (MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM,
                                       MetricType.SUMMARY)
 
 __all__ = [
-    "Alert", "COUNTER", "Condition", "Dashboard", "GAUGE", "Gauge", "HISTOGRAM", "Label", "LabelVariable",
+    "Alert", "COUNTER", "Condition", "CounterRate", "GaugeValue", "Dashboard", "GAUGE", "Gauge", "HISTOGRAM", "Label", "LabelVariable",
     "Level", "Link", "Metric", "MetricType", "Panel", "PieChart", "Query", "RecordingRule", "Row",
     "RuleGroup", "SUMMARY", "Scenario", "Stack", "Stat", "Step", "Table", "Text", "Threshold", "TimeSeries",
     "above", "below",

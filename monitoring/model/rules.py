@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from monitoring.errors import DefinitionError
 from monitoring.model._origin import caller_origin
@@ -113,12 +114,18 @@ class Alert:
     team: str = ""
     panel: Panel | None = None
     labels: tuple[tuple[str, str], ...] = ()
+    # How generated tests put the signal at a value, when it is not a plain gauge or histogram quantile:
+    # driver(value) -> {series selector: CounterRate | GaugeValue} (see monitoring.model.synthetic).
+    driver: Callable | None = field(default=None, compare=False)
     scenarios: tuple[Scenario, ...] = ()
     origin: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
+        if self.driver is not None and not callable(self.driver):
+            raise DefinitionError(f"alert {self.name}: driver must be a function value -> input series",
+                                  self.origin)
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
         if not _ALERT_RE.match(self.name):
             raise DefinitionError(f"alert name {self.name!r} is not UpperCamelCase", self.origin,

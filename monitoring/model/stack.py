@@ -62,5 +62,17 @@ class Stack:
         labels.update(dict(alert.labels))
         return {k: v for k, v in labels.items() if v}
 
+    def alert_annotations(self, alert: Alert) -> dict[str, str]:
+        """summary, description, runbook_url and a link to the panel that shows the alert's signal."""
+        from monitoring.model.layout import panel_url
+
+        annotations = {"summary": alert.summary, "description": alert.description}
+        if self.runbook_base_url:
+            annotations["runbook_url"] = self.runbook_url(alert)
+        dashboard = self.dashboard_of(alert.panel) if alert.panel is not None else None
+        if dashboard is not None:
+            annotations["dashboard_url"] = panel_url(self.grafana_url, dashboard, alert.panel)
+        return annotations
+
     def runbook_url(self, alert: Alert) -> str:
         return f"{self.runbook_base_url.rstrip('/')}/{alert.name.lower()}" if self.runbook_base_url else ""

@@ -1,0 +1,20 @@
+"""promtool rule unit tests, generated for every recording and alerting rule of a stack."""
+from __future__ import annotations
+
+from monitoring.model import Stack
+from monitoring.model.rules import parse_duration
+
+
+def render_rule_tests(stack: Stack, rule_file: str) -> dict:
+    """``rule_file`` is the path of the stack's rules file relative to the test file."""
+    from monitoring.testgen.alerts import alert_cases, fmt_duration
+    from monitoring.testgen.recording import recording_case
+
+    interval = min((parse_duration(g.interval) for g in stack.groups), default=60.0)
+    tests = []
+    recording = recording_case(stack, stack.recording_rules())
+    if recording:
+        tests.append(recording)
+    for alert in stack.alerts():
+        tests.extend(alert_cases(alert, stack, interval))
+    return {"rule_files": [rule_file], "evaluation_interval": fmt_duration(interval), "tests": tests}

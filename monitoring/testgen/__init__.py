@@ -1,0 +1,1 @@
+"""Generation of promtool rule tests: synthetic inputs, an independent evaluator, expected outputs."""

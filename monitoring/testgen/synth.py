@@ -1,0 +1,211 @@
+"""Input series for generated tests: built from the catalog, encoded in promtool's expanding notation."""
+from __future__ import annotations
+
+import itertools
+import math
+
+from monitoring.model import Metric, MetricType, Stack
+from monitoring.model.synthetic import CounterRate, GaugeValue, on_grid
+from monitoring.testgen.evaluator import Series, labels_of
+
+INTERVAL = 60.0  # seconds between input samples
+TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
+
+
+def series_key(name: str, labels: dict[str, str]) -> str:
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return f"{name}{{{inner}}}"
+
+
+def parse_key(key: str) -> tuple[str, dict[str, str]]:
+    from monitoring.promql import parse
+
+    selector = parse(key)
+    return selector.name, {m.name: m.value for m in selector.matchers.matchers}
+
+
+def format_le(bound: float) -> str:
+    """`le` as Prometheus 3 normalises it: "0.1", "1.0", "+Inf"."""
+    return "+Inf" if math.isinf(bound) else repr(float(bound))
+
+
+def label_combinations(metric: Metric, stack: Stack) -> list[dict[str, str]]:
+    """Every combination of the metric's known label values (a label without known values gets one)."""
+    values = [label.values or (f"{label.name}-1",) for label in metric.labels]
+    base = {"job": stack.name, **TARGET}
+    return [{**base, **dict(zip(metric.label_names, combo))} for combo in itertools.product(*values)]
+
+
+def healthy_inputs(stack: Stack) -> dict[str, object]:
+    """A deterministic multi-series dataset for the whole catalog (recording-rule tests).
+
+    Values are distinct per series and on a 1/64 grid, so every expected value is exact.
+    """
+    inputs: dict[str, object] = {}
+    for metric in stack.metrics:
+        combos = label_combinations(metric, stack)
+        for index, labels in enumerate(combos):
+            inputs.update(metric_inputs(metric, labels, index, len(combos)))
+    return inputs
+
+
+def metric_inputs(metric: Metric, labels: dict, index: int, count: int) -> dict[str, object]:
+    if metric.type is MetricType.COUNTER:
+        return {series_key(metric.name, labels): CounterRate(0.5 * (index + 1))}
+    if metric.type is MetricType.GAUGE:
+        return {series_key(metric.name, labels): GaugeValue(gauge_value(metric, index, count))}
+    if metric.type is MetricType.HISTOGRAM:
+        # Fewer observations in each higher bucket and none above the top one, so quantiles interpolate
+        # inside buckets rather than clamp to the top bound.
+        per_bucket = 0.25 * (index + 1)
+        finite = len(metric.buckets)
+        return histogram_inputs(metric, labels, [per_bucket * (finite - j) for j in range(finite)] + [0.0])
+    # summary: count and sum as counters (quantile series are gauges the service computes)
+    return {series_key(f"{metric.name}_count", labels): CounterRate(index + 1),
+            series_key(f"{metric.name}_sum", labels): CounterRate(0.5 * (index + 1))}
+
+
+def gauge_value(metric: Metric, index: int, count: int) -> float:
+    low = metric.min if metric.min is not None else 0.0
+    high = metric.max if metric.max is not None else low + 8.0
+    slots = 2 ** math.ceil(math.log2(count + 2))
+    return on_grid(low + (high - low) * (index + 1) / slots)
+
+
+def histogram_inputs(metric: Metric, labels: dict, rates: list[float]) -> dict[str, object]:
+    """Cumulative `_bucket` counters from per-bucket observation rates (last entry: above the top bucket)."""
+    out, cumulative = {}, 0.0
+    bounds = list(metric.buckets) + [math.inf]
+    for bound, rate in zip(bounds, rates):
+        cumulative += rate
+        out[series_key(f"{metric.name}_bucket", {**labels, "le": format_le(bound)})] = CounterRate(cumulative)
+    mid = [b if not math.isinf(b) else bounds[-2] * 2 for b in bounds]
+    out[series_key(f"{metric.name}_count", labels)] = CounterRate(cumulative)
+    out[series_key(f"{metric.name}_sum", labels)] = CounterRate(sum(r * m for r, m in zip(rates, mid)))
+    return out
+
+
+def quantile_rates(bounds: tuple[float, ...], q: float, value: float, total: float = 8.0) -> list[float]:
+    """Per-bucket rates whose histogram_quantile(q) is (close to) ``value``.
+
+    Observations go into at most three places: the lowest bucket, the bucket holding ``value``, and above it;
+    linear interpolation inside the holding bucket then lands on ``value``.
+    """
+    all_bounds = list(bounds) + [math.inf]
+    j = next((i for i, b in enumerate(all_bounds) if value <= b), len(all_bounds) - 1)
+    if j == len(all_bounds) - 1:
+        j = len(all_bounds) - 2  # past the top bucket: quantile reports the top bound
+        value = all_bounds[j]
+    low = all_bounds[j - 1] if j > 0 else 0.0
+    frac = (value - low) / (all_bounds[j] - low)
+    rank = q * total
+    if frac <= q and j > 0:
+        below = total * (q - frac) / (1 - frac) if frac < 1 else rank
+        inside, above = total - below, 0.0
+    else:
+        below, inside = 0.0, rank / frac if frac > 0 else total
+        above = total - inside
+    rates = [0.0] * len(all_bounds)
+    if j > 0:
+        rates[0] += below
+    rates[j] += inside
+    rates[-1] += above
+    return [on_grid(r) for r in rates]
+
+
+class Timeline:
+    """Series values over time: phases of (minutes, {series: spec}), expanded and encoded for promtool."""
+
+    def __init__(self):
+        self.phases: list[tuple[int, dict[str, object]]] = []
+
+    def add(self, minutes: int, inputs: dict[str, object]) -> "Timeline":
+        self.phases.append((minutes, inputs))
+        return self
+
+    @property
+    def minutes(self) -> int:
+        return sum(m for m, _ in self.phases)
+
+    def expand(self) -> dict[str, list[float]]:
+        """Sample values per series at each minute 0..minutes (as promtool would expand them)."""
+        keys = list(dict.fromkeys(k for _, inputs in self.phases for k in inputs))
+        values: dict[str, list[float]] = {k: [] for k in keys}
+        for key in keys:
+            current = None
+            for phase_index, (minutes, inputs) in enumerate(self.phases):
+                spec = inputs.get(key) or self._fallback(key, phase_index)
+                count = minutes + (1 if phase_index == 0 else 0)
+                for _ in range(count):
+                    if isinstance(spec, GaugeValue):
+                        current = spec.value
+                    else:
+                        step = spec.per_second * INTERVAL
+                        current = spec.per_second * 3600 if current is None else current + step
+                    values[key].append(current)
+        return values
+
+    def _fallback(self, key, phase_index):
+        for index in range(phase_index, -1, -1):
+            if key in self.phases[index][1]:
+                return self.phases[index][1][key]
+        for _, inputs in self.phases:
+            if key in inputs:
+                return inputs[key]
+        raise KeyError(key)
+
+    def series(self) -> list[Series]:
+        out = []
+        for key, values in self.expand().items():
+            name, labels = parse_key(key)
+            out.append(Series(labels_of({**labels, "__name__": name}),
+                              tuple((i * INTERVAL, v) for i, v in enumerate(values))))
+        return out
+
+    def promtool_inputs(self) -> list[dict[str, str]]:
+        return [{"series": key, "values": encode(values)} for key, values in self.expand().items()]
+
+
+def encode(values: list[float]) -> str:
+    """Shortest run-length encoding in promtool's `a+bxn` notation."""
+    parts, i = [], 0
+    while i < len(values):
+        start = values[i]
+        step = values[i + 1] - start if i + 1 < len(values) else 0.0
+        n = 0
+        while i + n + 1 < len(values) and values[i + n + 1] - values[i + n] == step and \
+                values[i + n] + step == values[i + n + 1]:
+            n += 1
+        parts.append(f"{_num(start)}{'+' if step >= 0 else '-'}{_num(abs(step))}x{n}")
+        i += n + 1
+    return " ".join(parts)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+
+
+def parse_series(key: str, values: str, step: float) -> Series:
+    """A hand-written promtool input series ("a+bxn", "axn", "_", "_xn" tokens) as evaluator input."""
+    import re
+
+    samples, t = [], 0.0
+    for token in values.split():
+        match = re.fullmatch(r"(_|[-+]?[0-9.e+]+?)(?:([+-])([0-9.e+]+))?x([0-9]+)", token)
+        if match:
+            start, sign, inc, n = match.groups()
+            if start == "_":
+                t += step * int(n) + step
+                continue
+            current, delta = float(start), float(inc or 0) * (-1 if sign == "-" else 1)
+            for i in range(int(n) + 1):
+                samples.append((t, current))
+                current += delta
+                t += step
+        elif token == "_":
+            t += step
+        else:
+            samples.append((t, float(token)))
+            t += step
+    name, labels = parse_key(key)
+    return Series(labels_of({**labels, "__name__": name}), tuple(samples))

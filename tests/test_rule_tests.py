@@ -1,0 +1,151 @@
+"""Generated promtool tests: every rule covered, exact expectations, and they catch broken rules."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, tree
+from monitoring.definitions import ab_test as ab
+from monitoring.model.layout import panel_id
+from monitoring.verify.tools import find_tool
+
+AB_DEFINITIONS = ROOT / "monitoring" / "definitions" / "ab_test.py"
+
+
+@pytest.fixture(scope="module")
+def promtool():
+    return find_tool("promtool")
+
+
+@pytest.fixture
+def generated(cli, tmp_path):
+    out = tmp_path / "gen"
+    result = cli(["generate", "--out", out])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def load(path: Path):
+    return yaml.safe_load(path.read_text())
+
+
+def promtool_test(promtool, test_file: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True)
+
+
+def test_generated_tests_pass_promtool(generated, promtool):
+    run = promtool_test(promtool, generated / "prometheus/tests/ab-test.test.yml")
+    assert run.returncode == 0, run.stdout + run.stderr
+    check = subprocess.run([promtool, "check", "rules", str(generated / "prometheus/rules/ab-test.rules.yml")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and "SUCCESS: 20 rules found" in check.stdout
+
+
+def test_every_rule_has_tests(generated):
+    document = load(generated / "prometheus/tests/ab-test.test.yml")
+    assert document["rule_files"] == ["../rules/ab-test.rules.yml"]
+    exprs = {t["expr"] for g in document["tests"] for t in g.get("promql_expr_test", [])}
+    assert exprs == {r.record for r in ab.STACK.recording_rules()}
+    names = [g["name"] for g in document["tests"]]
+    for alert in ab.STACK.alerts():
+        for case in ("fires", "safe side", "too short"):
+            assert any(n.startswith(f"{alert.name}: {case} (") for n in names), (alert.name, case)
+
+
+def test_alert_expectations_are_exact(generated):
+    document = load(generated / "prometheus/tests/ab-test.test.yml")
+    fires = next(g for g in document["tests"] if g["name"].startswith("HighResponseTime: fires"))
+    (expected,) = fires["alert_rule_test"][0]["exp_alerts"]
+    assert expected["exp_labels"] == {"model_name": "baseline", "severity": "warning", "team": "ml-platform"}
+    annotations = expected["exp_annotations"]
+    assert annotations["description"].startswith("p95 response time of model baseline is 2")
+    assert annotations["description"].endswith("ms (limit 200ms).")
+    assert annotations["runbook_url"] == "https://runbooks.example.com/ab-test/highresponsetime"
+    panel = panel_id(ab.DASHBOARD, ab.LATENCY_PANEL)
+    assert annotations["dashboard_url"].endswith(f"/d/ab-test-model-comparison/a-b-test-model-comparison?viewPanel={panel}")
+    # multi-series input: both models, every bucket, for the histogram-driven alert
+    series = [s["series"] for s in fires["input_series"]]
+    assert sum('model_name="enhanced"' in s for s in series) == len(ab.RESPONSE_TIME.buckets) + 3
+    assert any('le="+Inf"' in s for s in series) and any('le="1.0"' in s for s in series)
+
+
+def test_traffic_split_fires_for_both_models(generated):
+    document = load(generated / "prometheus/tests/ab-test.test.yml")
+    fires = next(g for g in document["tests"] if g["name"].startswith("TrafficSplitDeviation: fires"))
+    models = sorted(a["exp_labels"]["model_name"] for a in fires["alert_rule_test"][0]["exp_alerts"])
+    assert models == ["baseline", "enhanced"]
+    statuses = {s["series"].split('status="')[1][:5] for s in fires["input_series"]}
+    assert statuses == {"error", "succe"}
+
+
+@pytest.mark.parametrize("old,new,failing", [
+    ("expr: avg by (model_name) (ab_test_model_accuracy) < 50", "expr: avg by (model_name) (ab_test_model_accuracy) <= 50",
+     "ModelCompleteFailure: safe side"),
+    ("    for: 2m\n", "    for: 30s\n", "ModelCompleteFailure: too short"),
+    ("histogram_quantile(0.95,", "histogram_quantile(0.9,", 'expr: "model_name:ab_test_response_time_seconds:p95_5m"'),
+    ("sum by (model_name) (rate(ab_test_requests_total{status=\"error\"}[5m]))",
+     "sum by (model_name, status) (rate(ab_test_requests_total{status=\"error\"}[5m]))",
+     'expr: "model_name:ab_test_requests_errors:rate5m"'),
+])
+def test_generated_tests_catch_a_broken_rule(generated, promtool, old, new, failing):
+    rules = generated / "prometheus/rules/ab-test.rules.yml"
+    text = rules.read_text()
+    assert old in text
+    rules.write_text(text.replace(old, new, 1))
+    run = promtool_test(promtool, generated / "prometheus/tests/ab-test.test.yml")
+    assert run.returncode != 0
+    assert failing in run.stdout + run.stderr
+
+
+def test_one_threshold_changes_panel_alert_and_tests_together(definitions, cli, tmp_path, promtool):
+    text = AB_DEFINITIONS.read_text()
+    assert 'Step(50, "red", "failing")' in text
+    folder, _ = definitions(text.replace('Step(50, "red", "failing")', 'Step(45, "red", "failing")'), "ab_test.py")
+    out = tmp_path / "out"
+    result = cli(["generate", "--definitions", folder, "--out", out, "--policies", ROOT / "policies"], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    dashboard = (out / "grafana/dashboards/ab-test-model-comparison.json").read_text()
+    assert '"color": "red",\n                "value": 45' in dashboard
+    assert '"value": 50' not in dashboard
+    rules = (out / "prometheus/rules/ab-test.rules.yml").read_text()
+    assert "(ab_test_model_accuracy) < 45\n" in rules and "below 45%." in rules
+    tests = load(out / "prometheus/tests/ab-test.test.yml")
+    names = [g["name"] for g in tests["tests"] if g["name"].startswith("ModelCompleteFailure")]
+    assert all("threshold < 45" in n for n in names) and len(names) == 3
+    safe = next(g for g in tests["tests"] if g["name"].startswith("ModelCompleteFailure: safe side"))
+    assert any(s["values"].endswith("45+0x29") or " 45+0x" in s["values"] for s in safe["input_series"])
+    run = promtool_test(promtool, out / "prometheus/tests/ab-test.test.yml")
+    assert run.returncode == 0, run.stdout
+
+
+def test_monitoring_test_reports_table_and_full_coverage(cli, generated):
+    result = cli(["test", "--out", generated])
+    assert result.exit_code == 0, result.output
+    assert "20/20 rules covered by generated tests (100%)" in result.output
+    assert "ModelCompleteFailure                             alerting   3      pass" in result.output
+
+
+def test_coverage_gate_fails_on_an_untested_rule(cli, generated):
+    test_file = generated / "prometheus/tests/ab-test.test.yml"
+    document = load(test_file)
+    document["tests"] = [g for g in document["tests"] if not g["name"].startswith("PredictionDriftHigh")]
+    test_file.write_text(yaml.safe_dump(document))
+    result = cli(["test", "--out", generated])
+    assert result.exit_code == 1
+    assert "PredictionDriftHigh" in result.output and "UNTESTED" in result.output
+    assert "19/20 rules covered" in result.output
+
+
+def test_undrivable_alert_is_a_clear_error(definitions, cli, tmp_path):
+    from conftest import MINIMAL_STACK
+
+    text = MINIMAL_STACK.replace('above(f"max by (model_name) ({LOAD})"',
+                                 'above(f"sum by (model_name) (rate({REQUESTS}[5m]))"')
+    folder, _ = definitions(text)
+    result = cli(["generate", "--definitions", folder, "--out", tmp_path / "out"], cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "alert SvcOverloaded: cannot synthesise test inputs" in result.output
+    assert "definitions/svc.py:" in result.output and "driver=" in result.output
+    assert not (tmp_path / "out").exists()
