@@ -31,6 +31,9 @@ definitions_option = click.option(
 out_option = click.option(
     "--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("generated"),
     show_default=True, help="Output folder for the generated artifacts.")
+policies_option = click.option(
+    "--policies", type=click.Path(path_type=Path, file_okay=False), default=None, envvar="MONITORING_POLICIES",
+    help="Folder of policies (notifications.yaml: Alertmanager routing). Default: ./policies if it has one.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,13 +45,14 @@ def main():
 @main.command()
 @definitions_option
 @out_option
+@policies_option
 @user_errors
-def generate(definitions, out):
+def generate(definitions, out, policies):
     """Render everything in memory, then replace OUT atomically."""
     from monitoring.pipeline import load, render_all
     from monitoring.writer import write_tree
 
-    files = render_all(load(definitions))
+    files = render_all(load(definitions), policies_dir=policies)
     write_tree(out, files)
     click.echo(f"wrote {len(files)} files to {out}/")
 
@@ -56,15 +60,22 @@ def generate(definitions, out):
 @main.command()
 @definitions_option
 @out_option
+@policies_option
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict, no diff.")
 @user_errors
-def check(definitions, out, quiet):
+def check(definitions, out, policies, quiet):
     """Regenerate in memory and compare with OUT (exit 1 on any difference; writes nothing)."""
     from monitoring.pipeline import load, render_all
+    from monitoring.verify.secrets import scan_tree
     from monitoring.writer import compare_tree
 
-    result = compare_tree(out, render_all(load(definitions)))
-    if result.clean:
+    result = compare_tree(out, render_all(load(definitions), policies_dir=policies))
+    leaks = [finding.error().format() for finding in scan_tree(out)]  # e.g. a credential pasted into generated/
+    for leak in leaks:
+        click.echo(f"secret: {leak}", err=True)
+    if leaks:
+        quiet = True  # the diff would print the credential
+    if result.clean and not leaks:
         click.echo(f"{out}/ is up to date")
         return
     for label, names in (("stale", result.stale), ("missing", result.missing),
@@ -81,6 +92,7 @@ def check(definitions, out, quiet):
 # Suites run by `monitoring test`: "module:function", each function(stacks, out_dir) -> SuiteResult.
 TEST_SUITES = (
     "monitoring.verify.rule_tests:run",
+    "monitoring.verify.routing_tests:run",
 )
 
 

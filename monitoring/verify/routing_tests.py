@@ -1,0 +1,143 @@
+"""`monitoring test` suite: every alert instance through the generated Alertmanager route tree.
+
+For each alert instance listed in alertmanager/routing-tests.yml three answers must agree:
+the receivers the policy's intent names, ``amtool config routes test`` on the generated config, and
+our own evaluation of the same config (monitoring/routing.py). An alert that lands only on the root
+(catch-all) receiver fails, and so does one that no intent covers. Inhibition pairs are checked with
+our own evaluation of the generated inhibit_rules (amtool has no inhibition tester; the pytest suite
+checks the same pairs against a real Alertmanager).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from monitoring.inhibition import rules_from_config
+from monitoring.labels import alert_instances
+from monitoring.matchers import Matcher
+from monitoring.routing import only_root, receivers_for, route_from_config
+from monitoring.verify.report import SuiteResult
+from monitoring.verify.tools import find_tool
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+COLUMNS = ("alert", "labels", "receiver", "result")
+
+
+def run(stacks, out_dir: Path) -> SuiteResult:
+    folder = Path(out_dir) / "alertmanager"
+    config_file, tests_file = folder / "alertmanager.yml", folder / "routing-tests.yml"
+    result = SuiteResult("Alertmanager routing (amtool 'check-config' and 'config routes test')", COLUMNS)
+    missing = [str(p) for p in (config_file, tests_file) if not p.exists()]
+    if missing:
+        result.ok = False
+        result.problems += [f"missing: {p} (run `monitoring generate`)" for p in missing]
+        return result
+    amtool = find_tool("amtool")
+    started = time.perf_counter()
+    check = subprocess.run([amtool, "check-config", str(config_file)], capture_output=True, text=True)
+    check_seconds = time.perf_counter() - started
+    if check.returncode != 0:
+        result.ok = False
+        result.problems.append(f"amtool check-config {config_file}:\n{check.stdout}{check.stderr}")
+        return result
+
+    config = yaml.load(config_file.read_bytes(), Loader=_Loader)
+    tests = yaml.load(tests_file.read_bytes(), Loader=_Loader)
+    cases = tests.get("routes", [])
+    result.problems += _coverage_problems(stacks, cases)
+
+    workers = min(8, (os.cpu_count() or 2) * 2)  # amtool calls are short and mostly process start-up
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        answers = list(pool.map(lambda case: amtool_receivers(amtool, config_file, case["labels"]), cases))
+    amtool_seconds = time.perf_counter() - started
+
+    tree = route_from_config(config["route"])
+    passed = 0
+    for case, answer in zip(cases, answers):
+        row, problem = _route_row(case, answer, tree)
+        result.rows.append(row)
+        if problem:
+            result.problems.append(problem)
+        else:
+            passed += 1
+
+    rules = rules_from_config(config.get("inhibit_rules", []))
+    pairs = tests.get("inhibitions", [])
+    inhibition_ok = 0
+    for pair in pairs:
+        muted = any(rule.silences(pair["source"], pair["target"]) for rule in rules)
+        good = muted == pair["inhibited"]
+        inhibition_ok += good
+        verdict = "inhibited" if muted else "not inhibited"
+        equal = pair.get("equal") or sorted(pair["target"])
+        result.rows.append((f"{pair['source']['alertname']} -> {pair['target']['alertname']}",
+                            f"{_labels_text(pair['source'], equal)} -> {_labels_text(pair['target'], equal)}",
+                            f"({verdict})", "pass" if good else "FAIL"))
+        if not good:
+            result.problems.append(f"inhibition {pair['rule']!r}: {_labels_text(pair['target'])} of "
+                                   f"{pair['target']['alertname']} is {verdict} while "
+                                   f"{pair['source']['alertname']} fires; the policy expects the opposite")
+    result.ok = not result.problems
+    result.summary = (f"{passed}/{len(cases)} alert instances reach their intended receivers (amtool and own "
+                      f"evaluation agree); {inhibition_ok}/{len(pairs)} inhibition pairs as intended; "
+                      f"amtool check-config {check_seconds:.2f}s, {len(cases)} route tests {amtool_seconds:.2f}s "
+                      f"({workers} threads)")
+    return result
+
+
+def amtool_receivers(amtool: str, config_file: Path, labels: dict[str, str]) -> list[str] | str:
+    """Receivers amtool resolves for a label set, in tree order; an error message string if it failed."""
+    args = [str(Matcher(name, "=", value)) for name, value in sorted(labels.items())]
+    proc = subprocess.run([amtool, "config", "routes", "test", f"--config.file={config_file}", *args],
+                          capture_output=True, text=True, timeout=60)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0 or not lines:
+        return f"amtool failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()}"
+    return lines[-1].strip().split(",")
+
+
+def _route_row(case: dict, answer, tree) -> tuple[tuple[str, ...], str]:
+    labels = case["labels"]
+    own = receivers_for(tree, labels)
+    expected = case.get("receivers") or []
+    name = f"{case['alert']} {_labels_text(labels)}"
+    if isinstance(answer, str):
+        problem = f"{name}: {answer}"
+    elif answer != own:
+        problem = f"{name}: amtool routes to {','.join(answer)} but our evaluation to {','.join(own)}"
+    elif only_root(tree, labels):
+        problem = (f"{name}: no route matches, so it lands only on the catch-all receiver {own[0]!r}; "
+                   "add a route for it in policies/notifications.yaml")
+    elif not case.get("intent"):
+        problem = f"{name}: no intent in policies/notifications.yaml covers it; add one naming its receivers"
+    elif sorted(own) != sorted(expected):
+        problem = (f"{name}: routed to {','.join(own)} but intent {case['intent']!r} says "
+                   f"{','.join(expected)}")
+    else:
+        problem = ""
+    receivers = ",".join(own) if not isinstance(answer, str) else "?"
+    return (case["alert"], _labels_text(labels), receivers, "FAIL" if problem else "pass"), problem
+
+
+def _labels_text(labels: dict[str, str], only=None) -> str:
+    shown = [k for k in sorted(labels) if k != "alertname" and (only is None or k in only)]
+    return " ".join(f"{k}={labels[k]}" for k in shown) or "-"
+
+
+def _coverage_problems(stacks, cases: list[dict]) -> list[str]:
+    """Every label set the definitions can raise must be in the tests file (else it is stale)."""
+    listed = {(c["alert"], tuple(sorted(c["labels"].items()))) for c in cases}
+    problems = []
+    for stack in stacks:
+        for alert in stack.alerts():
+            for labels in alert_instances(alert, stack):
+                if (alert.name, tuple(sorted(labels.items()))) not in listed:
+                    problems.append(f"{alert.name} {_labels_text(labels)}: not in routing-tests.yml "
+                                    "(stale: run `monitoring generate`)")
+    return problems
