@@ -69,12 +69,19 @@ def check(definitions, out, policies, quiet):
     from monitoring.verify.secrets import scan_tree
     from monitoring.writer import compare_tree
 
-    result = compare_tree(out, render_all(load(definitions), policies_dir=policies))
+    from monitoring.lint.cli import lint_definitions
+
+    stacks = load(definitions)
+    lint_ok = lint_definitions(stacks)  # `monitoring lint` on the definitions: errors fail the check
+    result = compare_tree(out, render_all(stacks, policies_dir=policies))
     leaks = [finding.error().format() for finding in scan_tree(out)]  # e.g. a credential pasted into generated/
     for leak in leaks:
         click.echo(f"secret: {leak}", err=True)
     if leaks:
         quiet = True  # the diff would print the credential
+    if not lint_ok and result.clean and not leaks:
+        click.echo(f"{out}/ is up to date, but `monitoring lint` found errors (above)", err=True)
+        sys.exit(EXIT_FAILED)
     if result.clean and not leaks:
         click.echo(f"{out}/ is up to date")
         return
@@ -118,6 +125,10 @@ def test_command(definitions, out):
     click.echo("FAILED" if failed else "all suites passed")
     sys.exit(EXIT_FAILED if failed else 0)
 
+
+from monitoring.lint.cli import lint as lint_command  # noqa: E402 - its own module; imports heavy parts lazily
+
+main.add_command(lint_command)
 
 if __name__ == "__main__":
     main()

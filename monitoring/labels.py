@@ -6,6 +6,7 @@ Used wherever we must know an alert's label set without running Prometheus: rout
 from __future__ import annotations
 
 import itertools
+from typing import Mapping, Sequence
 
 import promql_parser as pp
 
@@ -112,13 +113,147 @@ def _selector_labels(selector, stack: Stack, depth: int) -> frozenset[str]:
     name = selector_name(selector)
     entry = stack.series_catalog().get(name) if name else None
     if entry is None:
-        return frozenset(m.name for m in selector.matchers.matchers if m.name != "__name__")
+        return present_by_matchers(selector)
     if hasattr(entry, "label_names"):  # a Metric
         extra = {"le"} if name.endswith("_bucket") else set()
         return frozenset(entry.label_names) | TARGET_LABELS | extra
     if depth > 20:  # recording rules referencing each other in a cycle
         return frozenset()
     return result_labels(entry.text, stack, depth + 1) | {k for k, _ in entry.labels}
+
+
+def present_by_matchers(selector) -> frozenset[str]:
+    """Labels a selector's matchers force to be present: a="x", a=~"x.+", a!="" (but not a="", a=~".*")."""
+    import re
+
+    present = set()
+    for m in selector.matchers.matchers:
+        op = str(m.op)
+        if m.name == "__name__":
+            continue
+        if op.endswith(".Equal") and m.value or op.endswith(".NotEqual") and not m.value:
+            present.add(m.name)
+        elif op.endswith(".Re"):
+            try:
+                if not re.fullmatch(m.value, ""):
+                    present.add(m.name)
+            except re.error:  # RE2 syntax Python lacks: claim nothing
+                pass
+    return frozenset(present)
+
+
+# Series names whose labels are not known (outside the catalog): None, meaning "any label".
+Records = Mapping[str, Sequence[tuple[str, frozenset[str]]]]
+
+
+def possible_labels(expr, stack: Stack | None = None, records: Records | None = None,
+                    _depth: int = 0) -> frozenset[str] | None:
+    """Labels result series of ``expr`` may carry; None when that is unknown (a series we do not know).
+
+    The counterpart of ``result_labels`` (labels always there): a label outside this set can never be
+    on the result, so matching, grouping or templating on it is a mistake. ``records`` adds recorded
+    series known outside a Stack (rule files): name -> [(expr, static label names), ...].
+    """
+    ast = parse(str(expr)) if not isinstance(expr, pp.Expr) else expr
+    return _possible(ast, stack, records or {}, _depth)
+
+
+def _union(*sets):
+    return None if any(s is None for s in sets) else frozenset().union(*sets)
+
+
+def _possible(node, stack, records, depth):  # noqa: C901 - one branch per node type, as in _labels
+    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
+        return _possible(node.expr, stack, records, depth)
+    if isinstance(node, pp.MatrixSelector):
+        return _possible(node.vector_selector, stack, records, depth)
+    if isinstance(node, pp.VectorSelector):
+        return _selector_possible(node, stack, records, depth)
+    if isinstance(node, (pp.NumberLiteral, pp.StringLiteral)):
+        return frozenset()
+    if isinstance(node, pp.Call):
+        name = node.func.name
+        if name in ("absent", "absent_over_time"):  # the equality matchers' labels, nothing else
+            arg = node.args[0] if node.args else None
+            arg = arg.vector_selector if isinstance(arg, pp.MatrixSelector) else arg
+            return frozenset(m.name for m in arg.matchers.matchers if str(m.op).endswith(".Equal")
+                             and m.name != "__name__") if isinstance(arg, pp.VectorSelector) else frozenset()
+        if name in _LABELLESS_FUNCS:
+            return frozenset()
+        vectors = [a for a in node.args if not isinstance(a, (pp.NumberLiteral, pp.StringLiteral))]
+        if not vectors:
+            return frozenset()
+        inner = _possible(vectors[-1] if name == "histogram_quantile" else vectors[0], stack, records, depth)
+        if name == "histogram_quantile":
+            return None if inner is None else inner - {"le"}
+        if name in ("label_replace", "label_join"):
+            return _union(inner, {node.args[1].val})
+        return inner
+    if isinstance(node, pp.AggregateExpr):
+        inner = _possible(node.expr, stack, records, depth)
+        op = str(node.op)
+        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+            return inner
+        modifier = node.modifier
+        if modifier is None:
+            base = frozenset()
+        elif str(modifier.type).endswith("By"):
+            base = frozenset(modifier.labels) if inner is None else frozenset(modifier.labels) & inner
+        else:
+            base = None if inner is None else inner - set(modifier.labels)
+        if op == "count_values" and hasattr(node.param, "val"):
+            base = _union(base, {node.param.val})
+        return base
+    if isinstance(node, pp.BinaryExpr):
+        return _binary_possible(node, stack, records, depth)
+    return None
+
+
+def _binary_possible(node, stack, records, depth):
+    lhs = _possible(node.lhs, stack, records, depth)
+    rhs = _possible(node.rhs, stack, records, depth)
+    lhs_scalar, rhs_scalar = _is_scalar(node.lhs), _is_scalar(node.rhs)
+    if lhs_scalar and rhs_scalar:
+        return frozenset()
+    if rhs_scalar:
+        return lhs
+    if lhs_scalar:
+        return rhs
+    op, modifier = str(node.op), node.modifier
+    if op == "or":
+        return _union(lhs, rhs)
+    if op in ("and", "unless"):
+        return lhs
+    matching = modifier.matching if modifier is not None else None
+    card = str(modifier.card) if modifier is not None else "OneToOne"
+    include = frozenset(modifier.group_labels or ()) if modifier is not None else frozenset()
+    if card.endswith("ManyToOne"):
+        return _union(lhs, include)
+    if card.endswith("OneToMany"):
+        return _union(rhs, include)
+    if matching is not None and str(matching.type).endswith("Include"):  # on(...)
+        return frozenset(matching.labels) if lhs is None else lhs & frozenset(matching.labels)
+    if matching is not None:  # ignoring(...)
+        return None if lhs is None else lhs - set(matching.labels)
+    return lhs
+
+
+def _selector_possible(selector, stack, records, depth):
+    name = selector_name(selector)
+    if name is None or depth > 20:
+        return None
+    entry = stack.series_catalog().get(name) if stack is not None else None
+    if entry is not None and hasattr(entry, "label_names"):  # a Metric
+        extra = {"le"} if name.endswith("_bucket") else set()
+        if name == entry.name and str(entry.type.value) == "summary":
+            extra.add("quantile")
+        return frozenset(entry.label_names) | TARGET_LABELS | extra
+    if entry is not None:  # a recording rule of the stack
+        return _union(possible_labels(entry.text, stack, records, depth + 1), {k for k, _ in entry.labels})
+    if name in records:
+        return _union(*(_union(possible_labels(text, stack, records, depth + 1), static)
+                        for text, static in records[name]))
+    return None
 
 
 def label_values(stack: Stack) -> dict[str, tuple[str, ...]]:

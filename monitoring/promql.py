@@ -29,8 +29,20 @@ def parse(expr: str, where: str = "", grafana: bool = False):
     try:
         return _parse(text)
     except ValueError as exc:
-        raise DefinitionError(f"PromQL syntax error: {exc}\n    in: {expr}", where,
+        raise DefinitionError(syntax_message(expr, str(exc), grafana), where,
                               "check brackets, quotes and function names") from None
+
+
+def syntax_message(expr: str, reason: str, grafana: bool = False) -> str:
+    """'PromQL syntax error at column N: reason' and the expression with a caret under column N."""
+    from monitoring.promql_errors import caret, error_column, line_and_column
+
+    column = error_column(grafana_to_promql(expr) if grafana else expr)
+    if grafana:  # back to the user's text: the longest prefix whose substitution ends before the column
+        column = max(i for i in range(len(expr) + 1) if len(grafana_to_promql(expr[:i])) <= column - 1) + 1
+    line, col = line_and_column(expr, column)
+    at = f"line {line}, column {col}" if "\n" in expr else f"column {col}"
+    return f"PromQL syntax error at {at}: {reason}\n{caret(expr, column)}"
 
 
 def selectors(ast) -> list:

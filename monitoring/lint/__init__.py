@@ -1,0 +1,31 @@
+"""Static analysis of definitions and Prometheus rule files, with no live Prometheus.
+
+``lint_stacks`` runs every check on the definitions (with the metric catalog); ``lint_files`` runs
+the catalog-free checks on existing rule files. Both return Finding objects; see registry.py.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitoring.lint.config import LintConfig, load_config
+from monitoring.lint.finding import Finding, summary
+
+__all__ = ["Finding", "LintConfig", "lint_files", "lint_stacks", "load_config", "summary"]
+
+
+def lint_stacks(stacks, config: LintConfig | None = None, only: tuple[str, ...] = ()) -> list[Finding]:
+    from monitoring.lint.context import from_stack
+    from monitoring.lint.registry import run
+
+    config = config or LintConfig()
+    findings: list[Finding] = []
+    for stack in stacks:
+        findings.extend(run(from_stack(stack, config), only))
+    return findings
+
+
+def lint_files(paths: list[Path], config: LintConfig | None = None, only: tuple[str, ...] = ()) -> list[Finding]:
+    from monitoring.lint.context import from_files
+    from monitoring.lint.registry import run
+
+    return run(from_files(list(paths), config or LintConfig()), only)

@@ -1,0 +1,1 @@
+"""One module per lint check; see monitoring/lint/registry.py for the contract."""

@@ -1,0 +1,52 @@
+"""range-interval: a range selector shorter than four sample intervals.
+
+Why: ``rate(x[30s])`` with a 15s scrape interval sees two samples at best, one after a missed
+scrape, and then returns nothing: the panel flickers and the alert resolves and refires. Four
+intervals (Grafana's ``$__rate_interval`` rule) survive one missed scrape. A series recorded by our
+rules has its group's evaluation interval as spacing; others use the scrape interval
+(``Stack.scrape_interval``, or ``scrape_interval`` in policies/lint.yaml for rule files).
+Subqueries (``[10m:5m]``) need four steps in their range too.
+
+Bad::
+
+    rate(http_requests_total[30s])          # scrape interval 15s: 2 samples
+
+Good::
+
+    rate(http_requests_total[1m])           # 4 samples; or [5m]
+"""
+from __future__ import annotations
+
+import promql_parser as pp
+
+from monitoring.lint.finding import Problem
+from monitoring.lint.walk import name_of, seconds, walk
+from monitoring.model.rules import format_number
+
+NAME = "range-interval"
+SEVERITY = "warning"
+NEEDS_CATALOG = False
+
+
+def check(ctx):
+    for query in ctx.parsed:
+        for node in walk(query.ast):
+            if isinstance(node, pp.MatrixSelector):
+                name = name_of(node.vector_selector)
+                interval = ctx.sample_interval(name)
+                span = seconds(node.range)
+                if span < 4 * interval:
+                    yield Problem(query.where, f"{query.what}: range [{_d(span)}] over {name or 'a series'} holds "
+                                               f"fewer than four samples (one every {_d(interval)})",
+                                  f"use a range of at least {_d(4 * interval)}")
+            elif isinstance(node, pp.SubqueryExpr) and node.step is not None:
+                span, step = seconds(node.range), seconds(node.step)
+                if step and span < 4 * step:
+                    yield Problem(query.where, f"{query.what}: subquery [{_d(span)}:{_d(step)}] evaluates fewer "
+                                               "than four steps", f"use a range of at least {_d(4 * step)}")
+
+
+def _d(value: float) -> str:
+    if value >= 60 and value % 60 == 0:
+        return f"{format_number(value / 60)}m"
+    return f"{format_number(value)}s"

@@ -1,0 +1,100 @@
+"""``monitoring lint``: static checks on the definitions, or on existing Prometheus rule files."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from monitoring.errors import DefinitionError
+
+EXIT_FINDINGS, EXIT_USER_ERROR = 1, 2
+RULE_FILE_SUFFIXES = (".yml", ".yaml", ".rules", ".json")
+
+
+@click.command("lint")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--definitions", "-d", type=click.Path(path_type=Path), default=None, envvar="MONITORING_DEFINITIONS",
+              help="Folder (or file) of definitions. Default: the package's monitoring/definitions/.")
+@click.option("--config", "-c", "config_path", type=click.Path(path_type=Path), default=None,
+              envvar="MONITORING_LINT_CONFIG", help="Lint policy. Default: policies/lint.yaml if present.")
+@click.option("--check", "only", multiple=True, metavar="NAME", help="Run only this check (repeatable).")
+@click.option("--explain", metavar="NAME", help="Print what a check finds, why, and examples; then exit.")
+def lint(files, definitions, config_path, only, explain):
+    """Static analysis with no live Prometheus. Without FILES: every check on the definitions (with the metric
+    catalog). With FILES (rule files or folders): the checks that need no catalog.
+
+    Exit codes: 0 clean or warnings only, 1 errors found, 2 bad input (lint policy, definitions)."""
+    try:
+        if explain:
+            _explain(explain)
+            return
+        from monitoring.lint import lint_files, lint_stacks, load_config
+
+        config = load_config(config_path)
+        _check_names(only)
+        if files:
+            findings = lint_files(expand(files), config, tuple(only))
+        else:
+            from monitoring.discovery import load_stacks
+
+            findings = lint_stacks(load_stacks(definitions), config, tuple(only))
+    except DefinitionError as exc:
+        click.echo(f"error: {exc.format()}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    sys.exit(EXIT_FINDINGS if report(findings) else 0)
+
+
+def report(findings, err: bool = False) -> bool:
+    """Print findings and counts by check; True when any finding is an error."""
+    from monitoring.lint import summary
+
+    for finding in findings:
+        click.echo(finding.format(), err=err)
+    click.echo(summary(findings), err=err)
+    return any(f.severity == "error" for f in findings)
+
+
+def lint_definitions(stacks) -> bool:
+    """The hook `monitoring check` calls: print findings (if any) to stderr; True when none is an error."""
+    from monitoring.lint import lint_stacks, load_config
+
+    import os
+
+    config = os.environ.get("MONITORING_LINT_CONFIG")
+    findings = lint_stacks(stacks, load_config(Path(config) if config else None))
+    if not findings:
+        return True
+    return not report(findings, err=True)
+
+
+def expand(paths) -> list[Path]:
+    """Files as given; folders recursively, their rule-file-like files only, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in RULE_FILE_SUFFIXES))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise DefinitionError(f"{path}: no such file or folder", hint="pass rule files or folders of them")
+    return found
+
+
+def _check_names(only) -> None:
+    from monitoring.lint.registry import check_modules
+
+    known = {m.NAME for m in check_modules()}
+    for name in only:
+        if name not in known:
+            raise DefinitionError(f"unknown check {name!r}", hint=f"known checks: {', '.join(sorted(known))}")
+
+
+def _explain(name: str) -> None:
+    from monitoring.lint.registry import module_named
+
+    _check_names((name,))
+    module = module_named(name)
+    click.echo(f"{module.NAME} (default severity: {module.SEVERITY}"
+               f"{', needs the catalog' if module.NEEDS_CATALOG else ''})\n")
+    click.echo(module.__doc__.strip().split(":", 1)[1].strip())

@@ -1,0 +1,78 @@
+"""Small helpers over promql-parser ASTs shared by the checks."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import promql_parser as pp
+
+from monitoring.promql import selector_name
+
+COUNTER_FUNCTIONS = ("rate", "irate", "increase")
+
+
+def children(node) -> list:
+    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr, pp.AggregateExpr)):
+        extra = [node.param] if isinstance(node, pp.AggregateExpr) and node.param is not None else []
+        return extra + [node.expr]
+    if isinstance(node, pp.MatrixSelector):
+        return [node.vector_selector]
+    if isinstance(node, pp.Call):
+        return list(node.args)
+    if isinstance(node, pp.BinaryExpr):
+        return [node.lhs, node.rhs]
+    return []
+
+
+def walk(node) -> Iterator:
+    """Every node, depth first, parents before children."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def calls(node, *names: str) -> Iterator:
+    for n in walk(node):
+        if isinstance(n, pp.Call) and (not names or n.func.name in names):
+            yield n
+
+
+def selectors(node) -> list:
+    return [n for n in walk(node) if isinstance(n, pp.VectorSelector)]
+
+
+def unwrap(node):
+    while isinstance(node, pp.ParenExpr):
+        node = node.expr
+    return node
+
+
+def seconds(delta) -> float:
+    return delta.total_seconds() if delta is not None else 0.0
+
+
+def is_scalar(node) -> bool:
+    node = unwrap(node)
+    if isinstance(node, pp.UnaryExpr):
+        return is_scalar(node.expr)
+    if isinstance(node, pp.NumberLiteral):
+        return True
+    if isinstance(node, pp.Call) and node.func.name in ("scalar", "time", "pi"):
+        return True
+    if isinstance(node, pp.BinaryExpr):
+        return is_scalar(node.lhs) and is_scalar(node.rhs)
+    return False
+
+
+def name_of(selector) -> str | None:
+    return selector_name(selector)
+
+
+def matcher_op(matcher) -> str:
+    """"=", "!=", "=~" or "!~"."""
+    return {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}[str(matcher.op).rsplit(".", 1)[-1]]
+
+
+def fmt(labels) -> str:
+    return ", ".join(sorted(labels)) or "(none)"

@@ -1,0 +1,69 @@
+"""`monitoring lint`: output format, counts, exit codes; `monitoring check` fails on lint errors."""
+import textwrap
+
+from conftest import ROOT
+
+
+def test_definitions_lint_clean(cli):
+    result = cli(["lint"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "no findings"
+
+
+def test_rule_files_and_folders_exit_1_on_errors_with_counts(cli, tmp_path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "a.yml").write_text(textwrap.dedent("""\
+        groups:
+          - name: g
+            rules:
+              - alert: Down
+                expr: up == 0
+                labels: {severity: page}
+                annotations: {summary: "{{ $label.instance }}"}
+        """))
+    (folder / "notes.txt").write_text("not a rule file, not picked up from a folder")
+    result = cli(["lint", folder])
+    assert result.exit_code == 1, result.output
+    assert f"{folder}/a.yml:4: error: alert-metadata: alert Down: severity 'page' is not allowed" in result.output
+    assert "  hint: use one of: critical, warning, info" in result.output
+    assert f"{folder}/a.yml:4: error: template-syntax:" in result.output
+    assert "4 findings: 3 errors, 1 warning" in result.output
+    assert "notes.txt" not in result.output
+    lines = result.output.splitlines()
+    assert any(line.split() == ["alert-metadata", "2", "error"] for line in lines)
+
+
+def test_warnings_only_exit_0_and_check_selection(cli, tmp_path):
+    path = tmp_path / "r.yml"
+    path.write_text("groups:\n  - name: g\n    rules:\n      - record: x_rate\n        expr: rate(x_total[5m])\n")
+    result = cli(["lint", path])
+    assert result.exit_code == 0 and "warning: recording-rule-name" in result.output
+    assert cli(["lint", "--check", "promql-syntax", path]).output.strip() == "no findings"
+
+
+def test_user_errors_exit_2(cli, tmp_path):
+    assert cli(["lint", tmp_path / "missing.yml"]).exit_code == 2
+    assert cli(["lint", "--check", "nope"]).exit_code == 2
+    bad = tmp_path / "lint.yaml"
+    bad.write_text("checks: {}\n")
+    result = cli(["lint", "--config", bad])
+    assert result.exit_code == 2 and "'severities' is a required property" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_explain(cli):
+    result = cli(["lint", "--explain", "vector-matching"])
+    assert result.exit_code == 0 and "always 1" in result.output and "Good::" in result.output
+
+
+def test_check_fails_when_lint_finds_errors(cli, tmp_path, monkeypatch):
+    strict = tmp_path / "lint.yaml"
+    strict.write_text("severities: [critical]\nchecks: {}\n")  # the A/B stack's warning alerts become errors
+    monkeypatch.setenv("MONITORING_LINT_CONFIG", str(strict))
+    result = cli(["check", "--out", ROOT / "generated"])
+    assert result.exit_code == 1
+    assert "error: alert-metadata: alert ModelAccuracyDegraded: severity 'warning' is not allowed" in result.output
+    assert "is up to date, but `monitoring lint` found errors" in result.output
+    monkeypatch.delenv("MONITORING_LINT_CONFIG")
+    assert cli(["check", "--out", ROOT / "generated"]).exit_code == 0
