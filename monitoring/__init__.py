@@ -3,3 +3,13 @@ from monitoring.model import *  # noqa: F401,F403  (the definitions API)
 from monitoring.model import __all__ as _model_all
 
 __all__ = list(_model_all)
+
+
+def __getattr__(name):
+    # Loaded on first use: prometheus_client is only needed by services, not by `monitoring generate`.
+    if name == "instrument":
+        from monitoring.instrument import instrument
+        # Importing the submodule bound its name here; the public name is the function.
+        globals()["instrument"] = instrument
+        return instrument
+    raise AttributeError(f"module 'monitoring' has no attribute {name!r}")

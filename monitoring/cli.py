@@ -126,6 +126,10 @@ def test_command(definitions, out):
     sys.exit(EXIT_FAILED if failed else 0)
 
 
+from monitoring.simulate_cli import simulate  # noqa: E402 - its own module; imports the simulator lazily
+
+main.add_command(simulate)
+
 from monitoring.lint.cli import lint as lint_command  # noqa: E402 - its own module; imports heavy parts lazily
 
 main.add_command(lint_command)
