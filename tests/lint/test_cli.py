@@ -1,7 +1,6 @@
 """`monitoring lint`: output format, counts, exit codes; `monitoring check` fails on lint errors."""
 import textwrap
 
-from conftest import ROOT
 
 
 def test_definitions_lint_clean(cli):
@@ -58,12 +57,14 @@ def test_explain(cli):
 
 
 def test_check_fails_when_lint_finds_errors(cli, tmp_path, monkeypatch):
+    out = tmp_path / "gen"
+    assert cli(["generate", "--out", out]).exit_code == 0
     strict = tmp_path / "lint.yaml"
     strict.write_text("severities: [critical]\nchecks: {}\n")  # the A/B stack's warning alerts become errors
     monkeypatch.setenv("MONITORING_LINT_CONFIG", str(strict))
-    result = cli(["check", "--out", ROOT / "generated"])
+    result = cli(["check", "--out", out])
     assert result.exit_code == 1
     assert "error: alert-metadata: alert ModelAccuracyDegraded: severity 'warning' is not allowed" in result.output
     assert "is up to date, but `monitoring lint` found errors" in result.output
     monkeypatch.delenv("MONITORING_LINT_CONFIG")
-    assert cli(["check", "--out", ROOT / "generated"]).exit_code == 0
+    assert cli(["check", "--out", out]).exit_code == 0
