@@ -1,0 +1,56 @@
+"""`monitoring lint` reads every real-world rule file in the corpus without crashing, and reports the
+files promtool rejects (and promtool's deliberately broken fixtures) as errors."""
+import csv
+from collections import defaultdict
+
+from click.testing import CliRunner
+
+from monitoring.cli import main
+from monitoring.lint import lint_files, summary
+
+
+def _corpus_files(shared):
+    return sorted(p for p in (shared / "corpora/rules").rglob("*") if p.is_file())
+
+
+def _promtool_rejects(shared) -> set[str]:
+    """Files (relative to corpora/) that promtool 2.42 refuses for what they are, not for how they run."""
+    results = shared / "corpora/results-promtool-2.42"
+    rejected = set()
+    with open(results / "promtool_check_rules.tsv") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["result"] == "FAIL" and row["kind"] == "RULES":
+                rejected.add(row["file"])
+    with open(results / "promtool_test_rules.tsv") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            message = next(v for k, v in row.items() if k.startswith("first_error_lines"))
+            if row["result"] == "FAIL" and "parse error" in message and "rules/" not in message:
+                rejected.add(row["test_file"])  # a test file whose own input does not parse
+    return rejected
+
+
+def test_lint_reads_every_corpus_file_and_flags_what_promtool_rejects(shared, capsys):
+    files = _corpus_files(shared)
+    assert len(files) > 200
+    findings = lint_files(files)  # no exception: every file read, odd ones reported as findings
+    errors = defaultdict(list)
+    for finding in findings:
+        if finding.severity == "error":
+            errors[finding.where.rsplit(":", 1)[0]].append(finding)
+    rejected = _promtool_rejects(shared)
+    assert {"rules/prometheus-promtool-testdata/bad-rules-syntax.yml", "rules/prometheus-promtool-testdata/rules-bad.yml",
+            "rules/prometheus-promtool-testdata/rules_extrafields.yml", "rules/prometheus-promtool-testdata/features.yml",
+            "rules/prometheus-promtool-testdata/bad-input-series.yml"} <= rejected
+    for relative in sorted(rejected):
+        assert errors.get(str(shared / "corpora" / relative)), f"{relative}: promtool rejects it, lint found no error"
+    with capsys.disabled():
+        print(f"\nmonitoring lint over {len(files)} corpus files:\n{summary(findings)}")
+
+
+def test_cli_over_the_corpus_folder_has_no_traceback(shared):
+    result = CliRunner().invoke(main, ["lint", str(shared / "corpora/rules")])
+    assert result.exit_code == 1, result.output[-2000:]  # the corpus has real errors
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "rules-bad.yml:6: error: template-syntax: alert InstanceDown: annotation 'summary': undefined variable" \
+        in result.output
