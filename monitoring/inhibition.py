@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitoring.matchers import Matcher, matches_all, parse_matcher
+from monitoring.matchers import Matcher, matchers_from_config, matches_all
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,7 @@ class InhibitRule:
 
 def rules_from_config(items: list[dict]) -> list[InhibitRule]:
     """Inhibit rules from an Alertmanager ``inhibit_rules:`` list (as rendered, or read back from a file)."""
-    return [InhibitRule(tuple(parse_matcher(m) for m in item.get("source_matchers", ())),
-                        tuple(parse_matcher(m) for m in item.get("target_matchers", ())),
+    return [InhibitRule(matchers_from_config(item, "source_"), matchers_from_config(item, "target_"),
                         tuple(item.get("equal", ())), item.get("name", ""))
             for item in items]
 

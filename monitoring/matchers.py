@@ -83,3 +83,18 @@ def _unquote(raw: str, text: str) -> str:
 
 def matches_all(matchers, labels: dict[str, str]) -> bool:
     return all(m.matches(labels) for m in matchers)
+
+
+def matchers_from_config(node: dict, prefix: str = "") -> tuple[Matcher, ...]:
+    """A route's or inhibit rule's matchers as Alertmanager reads them: ``matchers`` plus the deprecated
+    ``match`` (equality) and ``match_re`` (anchored regex) maps that older configs still use."""
+    found = [parse_matcher(text) for text in node.get(f"{prefix}matchers", ())]
+    found += [Matcher(name, "=", str(value)) for name, value in node.get(f"{prefix}match", {}).items()]
+    found += [parse_matcher(f'{name}=~"{_escape(str(value))}"')
+              for name, value in node.get(f"{prefix}match_re", {}).items()]
+    return tuple(found)
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+

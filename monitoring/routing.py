@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from monitoring.matchers import Matcher, matches_all, parse_matcher
+from monitoring.matchers import Matcher, matchers_from_config, matches_all
 
 # Alertmanager's defaults for the root route.
 DEFAULT_TIMINGS = {"group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
@@ -52,7 +52,7 @@ def route_from_config(node: dict, parent: Route | None = None) -> Route:
     route = replace(
         inherited,
         receiver=node.get("receiver", inherited.receiver),
-        matchers=tuple(parse_matcher(m) for m in node.get("matchers", ())),
+        matchers=matchers_from_config(node),
         continue_=bool(node.get("continue", False)),
         group_by=tuple(node.get("group_by", inherited.group_by)),
         group_wait=node.get("group_wait", inherited.group_wait),

@@ -25,8 +25,10 @@ SECRET_KEYS = frozenset({
     "slack_api_url", "opsgenie_api_key", "victorops_api_key", "wechat_api_secret", "smtp_auth_password",
     "smtp_auth_secret", "webhook_url",
 })
-# `api_url` is a credential for Slack (the webhook URL), an ordinary endpoint elsewhere.
+# `api_url` is a credential for Slack (the webhook URL), an ordinary endpoint elsewhere; VictorOps'
+# `routing_key` names a route, unlike PagerDuty's.
 _SECRET_UNDER = {"api_url": "slack_configs"}
+_PLAIN_UNDER = {"routing_key": "victorops_configs"}
 
 VALUE_PATTERNS = (
     ("a Slack webhook URL", re.compile(r"hooks\.slack\.com/(services|workflows|triggers)/\S+", re.I)),
@@ -119,7 +121,7 @@ def _secret_in(path: tuple, value) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     key = str(path[-1]).lower() if path and not isinstance(path[-1], int) else ""
-    if key in SECRET_KEYS or (key in _SECRET_UNDER and _SECRET_UNDER[key] in path):
+    if (key in SECRET_KEYS and _PLAIN_UNDER.get(key) not in path) or _SECRET_UNDER.get(key, "\0") in path:
         return f"a literal credential in {key!r}"
     for what, pattern in VALUE_PATTERNS:
         if pattern.search(value):
