@@ -35,6 +35,7 @@ def render_all(stacks: list[Stack], policies_dir: str | Path | None = None) -> d
     """Every output file, keyed by its path under the output folder (policies: see render_alerting)."""
     from monitoring.render.grafana import render_dashboards
     from monitoring.render.prometheus import render_rules
+    from monitoring.render.promtool_tests import render_rule_tests
     from monitoring.render.provisioning import render_provider
 
     files: dict[str, bytes] = {"README.md": README.encode()}
@@ -43,6 +44,9 @@ def render_all(stacks: list[Stack], policies_dir: str | Path | None = None) -> d
             files[safe_relpath(f"grafana/dashboards/{uid}.json")] = json_bytes(dashboard)
         files[safe_relpath(f"prometheus/rules/{stack.name}.rules.yml")] = yaml_bytes(
             render_rules(stack), GENERATED_HEADER)
+        # One test file per rule file, loading only that file: promtool's cost grows with rules x tests.
+        files[safe_relpath(f"prometheus/tests/{stack.name}.test.yml")] = yaml_bytes(
+            render_rule_tests(stack, f"../rules/{stack.name}.rules.yml"), GENERATED_HEADER)
     files["grafana/provisioning/dashboards.yaml"] = yaml_bytes(render_provider(), GENERATED_HEADER)
     files.update(render_alerting(stacks, policies_dir))
     guard_secrets(files)
