@@ -10,6 +10,7 @@ Prometheus; promtool then checks that both agree.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 from monitoring.errors import DefinitionError
@@ -19,6 +20,7 @@ from monitoring.model.rules import parse_duration
 from monitoring.testgen import synth, templates
 from monitoring.testgen.drivers import driver_for, healthy_value
 from monitoring.testgen.evaluator import Evaluator, Unsupported
+from monitoring.testgen.stepping import StepSimulator
 
 
 def longest_range(expr: str, stack: Stack) -> float:
@@ -71,9 +73,11 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     warmup = max(5, math.ceil(longest_range(str(alert.condition.signal), stack) / 60) + 1)
     length = warmup + math.ceil((for_seconds + 5 * interval) / 60) + 10
 
+    simulator = _simulator(alert, stack, interval)  # shared by the cases: they share inputs up to the crossing
+
     def case(title, value, minutes_crossed, expect_firing_driven):
         timeline = synth.Timeline().add(warmup, drive(healthy)).add(minutes_crossed, drive(value))
-        states = _simulate(alert, stack, timeline, interval)
+        states = simulator.states(timeline.series(), timeline.minutes * 60)
         t_true = _first_true(states)
         if title == "too short":
             if t_true is None or for_seconds <= interval:
@@ -104,9 +108,11 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     return [c for c in cases if c is not None]
 
 
-def _simulate(alert, stack, timeline, interval):
-    """Condition result per evaluation time: {t: {labels: value}}."""
-    return _simulate_series(alert, stack, timeline.series(), interval, timeline.minutes * 60)
+def _simulator(alert, stack, interval) -> StepSimulator:
+    """Condition result per evaluation time, {t: {labels: value}}, for the alert's generated timelines."""
+    rules = rules_by_record(stack)
+    return StepSimulator(alert.expr, rules, interval,
+                         lambda series: functools.partial(_state_at, alert, Evaluator(series, rules)))
 
 
 def _first_true(states):
@@ -166,10 +172,14 @@ def _simulate_series(alert, stack, series, interval, end):
     evaluator = Evaluator(series, rules_by_record(stack))
     states, t = {}, 0.0
     while t <= end:
-        try:
-            result = evaluator.instant(alert.expr, t)
-        except Unsupported as exc:
-            raise DefinitionError(f"alert {alert.name}: {exc}", alert.origin) from None
-        states[t] = {tuple(l for l in labels if l[0] != "__name__"): value for labels, value in result}
+        states[t] = _state_at(alert, evaluator, t)
         t += interval
     return states
+
+
+def _state_at(alert, evaluator, t):
+    try:
+        result = evaluator.instant(alert.expr, t)
+    except Unsupported as exc:
+        raise DefinitionError(f"alert {alert.name}: {exc}", alert.origin) from None
+    return {tuple(l for l in labels if l[0] != "__name__"): value for labels, value in result}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import promql_parser as pp
@@ -47,6 +48,13 @@ class Evaluator:
         self.series = sorted(series, key=lambda s: s.labels)
         self.rules = recording_rules or {}  # record -> (expr, extra labels)
         self._cache: dict = {}
+        # Series by name, with their labels as a dict and their sample times, so a selector only looks at
+        # its own series and finds a window by bisection instead of scanning every sample.
+        self._by_name: dict[str, list[tuple[Labels, dict, list[float], tuple]]] = {}
+        for series in self.series:
+            labels = dict(series.labels)
+            self._by_name.setdefault(labels.get("__name__"), []).append(
+                (series.labels, labels, [ts for ts, _ in series.samples], series.samples))
 
     # --- public -------------------------------------------------------------------------------
     def instant(self, expr: str, t: float) -> list[tuple[Labels, float]]:
@@ -84,11 +92,10 @@ class Evaluator:
                 raise Unsupported("range selectors over recorded series are not supported")
             yield from self._recorded(name, matchers, t)
             return
-        for series in self.series:
-            labels = dict(series.labels)
-            if labels.get("__name__") != name or not _matches(labels, matchers):
-                continue
-            yield series.labels, [(ts, v) for ts, v in series.samples if t - window <= ts <= t]
+        for labels, mapping, times, samples in self._by_name.get(name, ()):
+            if _matches(mapping, matchers):
+                # samples with t - window <= ts <= t (times increase)
+                yield labels, samples[bisect_left(times, t - window):bisect_right(times, t)]
 
     def _recorded(self, name, matchers, t):
         """A recording rule's series at t: its expression evaluated at t (rules run at t, in order)."""
@@ -170,15 +177,16 @@ class Evaluator:
         if op not in ("sum", "avg", "min", "max", "count", "group"):
             raise Unsupported(f"aggregation {op} is not supported")
         modifier = node.modifier
+        # The grouping key never keeps __name__: `by` keeps the listed labels, `without` all but those.
+        by = modifier is None or str(modifier.type).endswith("By")
+        listed = frozenset(modifier.labels if modifier is not None else ()) - {"__name__"} if by \
+            else frozenset(modifier.labels) | {"__name__"}
         groups: dict[Labels, list[float]] = {}
         for labels, value in self._vector(node.expr, t):
-            plain = _drop_name(labels)
-            if modifier is None:
-                key = ()
-            elif str(modifier.type).endswith("By"):
-                key = tuple((k, v) for k, v in plain if k in modifier.labels)
+            if by:
+                key = tuple((k, v) for k, v in labels if k in listed)
             else:
-                key = tuple((k, v) for k, v in plain if k not in modifier.labels)
+                key = tuple((k, v) for k, v in labels if k not in listed)
             groups.setdefault(key, []).append(value)
         return [(key, _AGGREGATE[op](values)) for key, values in groups.items()]
 
@@ -288,10 +296,10 @@ _AGGREGATE = {
 def _histogram_quantile(q: float, vector):
     groups: dict[Labels, list[tuple[float, float]]] = {}
     for labels, value in vector:
-        le = dict(labels).get("le")
+        le = next((v for k, v in labels if k == "le"), None)
         if le is None:
             continue
-        key = tuple((k, v) for k, v in _drop_name(labels) if k != "le")
+        key = tuple((k, v) for k, v in labels if k != "le" and k != "__name__")
         groups.setdefault(key, []).append((float(le), value))
     return [(key, _bucket_quantile(q, buckets)) for key, buckets in groups.items()]
 

@@ -136,13 +136,15 @@ class Timeline:
             for phase_index, (minutes, inputs) in enumerate(self.phases):
                 spec = inputs.get(key) or self._fallback(key, phase_index)
                 count = minutes + (1 if phase_index == 0 else 0)
+                out = values[key]
+                if isinstance(spec, GaugeValue):
+                    out.extend([spec.value] * count)
+                    current = spec.value if count else current
+                    continue
+                step = spec.per_second * INTERVAL
                 for _ in range(count):
-                    if isinstance(spec, GaugeValue):
-                        current = spec.value
-                    else:
-                        step = spec.per_second * INTERVAL
-                        current = spec.per_second * 3600 if current is None else current + step
-                    values[key].append(current)
+                    current = spec.per_second * 3600 if current is None else current + step
+                    out.append(current)
         return values
 
     def _fallback(self, key, phase_index):

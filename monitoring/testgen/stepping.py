@@ -1,0 +1,220 @@
+"""An alert condition's state at every evaluation step, evaluating only the steps that can differ.
+
+Generated cases simulate Prometheus' rule evaluation every ``interval`` over synthetic inputs made of
+phases (healthy, then crossed) in which every input series is an arithmetic progression: gauges are
+constant, counters grow by a fixed step. Evaluating every step is exact but slow at scale, so:
+
+- **Periodic steps are copied.** Once the look-back window of an evaluation (and the same window one
+  period earlier) lies inside one phase, the state at t equals the state at t - P, where P is the
+  period after which evaluation times and sample times line up again (lcm of interval and sample
+  spacing). This holds bit for bit because the evaluator is a function of the samples relative to t
+  (nothing reads absolute time): a constant series gives the same window shifted in time; a growing
+  series gives the same window plus a constant, which only rate/increase/irate/delta may read (they
+  use differences, exact here because values are multiples of 2^-10 far below 2^43). If anything else
+  reads a growing series, no step is copied.
+- **Shared prefixes are evaluated once.** Steps before two timelines' inputs first differ only read
+  identical samples, so a later timeline reuses the earlier one's states up to there (the "fires" and
+  "too short" cases even share the whole timeline).
+- **Copies are verified.** The last step of every copied run is also evaluated; any mismatch falls
+  back to evaluating every step.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from typing import Callable
+
+import promql_parser as pp
+
+from monitoring.promql import parse, selector_name
+from monitoring.testgen.evaluator import LOOKBACK, Series
+
+State = dict  # {labels without __name__: value}
+_DIFFERENCE_FUNCS = frozenset({"rate", "increase", "irate", "delta"})
+_EXACT_SCALE, _EXACT_LIMIT = 1024.0, 2.0 ** 43
+
+
+class _Mismatch(Exception):
+    """A copied state differs from the evaluated one: the periodicity assumption does not hold."""
+
+
+class StepSimulator:
+    """States of one expression over several timelines (same rules, same evaluation interval).
+
+    ``evaluator_for(series)`` returns ``evaluate(t) -> State`` for one timeline's input series.
+    """
+
+    def __init__(self, expr: str, rules: dict[str, tuple[str, dict]], interval: float,
+                 evaluator_for: Callable[[list[Series]], Callable[[float], State]]):
+        self.interval = interval
+        self.evaluator_for = evaluator_for
+        # None: copying is not known to be exact for this expression; every step is evaluated.
+        self.reads = _reads(expr, rules)
+        self.period = _period_steps(interval) if self.reads is not None else None
+        self._done: list[tuple[dict, list[State]]] = []  # (samples by labels, states) of earlier timelines
+        self.fallbacks = 0  # timelines where a copied step proved wrong (none expected; tests check)
+
+    def states(self, series: list[Series], end: float) -> dict[float, State]:
+        times = _evaluation_times(self.interval, end)
+        samples = {s.labels: s.samples for s in series}
+        evaluate = self.evaluator_for(series)
+        known = self._reusable_prefix(samples, times)
+        try:
+            states = self._run(series, times, evaluate, known, self.period)
+        except _Mismatch:
+            self.fallbacks += 1
+            states = self._run(series, times, evaluate, known, None)
+        self._done.append((samples, states))
+        return dict(zip(times, states))
+
+    def _reusable_prefix(self, samples: dict, times: list[float]) -> list[State]:
+        """States an earlier timeline computed at times before the two timelines' inputs first differ."""
+        best: list[State] = []
+        for other, other_states in self._done:
+            count = min(bisect_left(times, _divergence(samples, other)), len(other_states))
+            if count > len(best):
+                best = other_states[:count]
+        return best
+
+    def _run(self, series, times, evaluate, known, period) -> list[State]:
+        layout = _Layout(series, self.reads[0], self.reads[1]) if period else None
+        states = list(known)
+        last = len(times) - 1
+        for k in range(len(states), len(times)):
+            if period and k >= period and layout.periodic(times[k - period], times[k]):
+                states.append(states[k - period])
+                run_ends = k == last or not layout.periodic(times[k + 1 - period], times[k + 1])
+                if run_ends and evaluate(times[k]) != states[k]:
+                    raise _Mismatch(times[k])
+            else:
+                states.append(evaluate(times[k]))
+        return states
+
+
+class _Layout:
+    """Where the input series stop being one exact progression (see the module docstring)."""
+
+    def __init__(self, series: list[Series], raw_names: frozenset[str], window: float):
+        self.window = window
+        self.first = max((s.samples[0][0] for s in series if s.samples), default=math.inf)
+        self.last = min((s.samples[-1][0] for s in series if s.samples), default=-math.inf)
+        breaks = sorted(_breaks(series, raw_names))
+        self.anchors = [anchor for anchor, _ in breaks]
+        self.times = [time for _, time in breaks]
+
+    def periodic(self, earlier: float, t: float) -> bool:
+        """The samples read at ``earlier`` and at t are one progression, so both states are equal."""
+        start = earlier - self.window
+        if start < self.first or t >= self.last + _SAMPLE_SPACING:
+            return False  # a window would reach past a series' first or last sample
+        index = bisect_left(self.anchors, start)
+        while index < len(self.anchors) and self.anchors[index] <= t:
+            if self.times[index] <= t:
+                return False
+            index += 1
+        return True
+
+
+def _evaluation_times(interval: float, end: float) -> list[float]:
+    """0, interval, 2*interval... up to end, accumulated exactly as the simulation always has."""
+    times, t = [], 0.0
+    while t <= end:
+        times.append(t)
+        t += interval
+    return times
+
+
+_SAMPLE_SPACING = 60.0  # synth.INTERVAL; a series spaced otherwise is all breaks
+
+
+def _period_steps(interval: float) -> int | None:
+    """Steps after which evaluation and sample times line up again (None unless whole seconds)."""
+    if interval <= 0 or not float(interval).is_integer():
+        return None
+    return math.lcm(int(interval), int(_SAMPLE_SPACING)) // int(interval)
+
+
+def _breaks(series: list[Series], raw_names: frozenset[str]):
+    """(anchor, time) of every sample that does not continue the progression of the two before it.
+
+    A window holding samples anchor..time must not contain such a sample. A growing series continues
+    only when its values are exact (multiples of 2^-10 below 2^43), large enough that rate's
+    extrapolation to zero never applies, and read only through difference functions.
+    """
+    for s in series:
+        times = [t for t, _ in s.samples]
+        values = [v for _, v in s.samples]
+        for i in range(1, len(times)):
+            if times[i] - times[i - 1] != _SAMPLE_SPACING:
+                yield times[i - 1], times[i]
+        steps = [b - a for a, b in zip(values, values[1:])]  # steps[i - 1]: from sample i - 1 to i
+        if not any(steps):
+            continue  # constant: any window is the same window shifted in time
+        read_raw = dict(s.labels).get("__name__") in raw_names
+        exact = [abs(v) < _EXACT_LIMIT and (v * _EXACT_SCALE).is_integer() for v in values]
+        for i in range(2, len(values)):
+            step = steps[i - 1]
+            if step != steps[i - 2] or (step != 0 and (
+                    read_raw or step < 0 or values[i - 2] < 2 * step or not (exact[i - 2] and exact[i - 1] and exact[i]))):
+                yield times[i - 2], times[i]
+
+
+def _divergence(samples: dict, other: dict) -> float:
+    """Time of the first sample that differs between two timelines' inputs (inf when identical)."""
+    if samples.keys() != other.keys():
+        return -math.inf
+    first = math.inf
+    for labels, mine in samples.items():
+        theirs = other[labels]
+        for (t1, v1), (t2, v2) in zip(mine, theirs):
+            if t1 != t2 or v1 != v2:
+                first = min(first, t1, t2)
+                break
+        else:
+            if len(mine) != len(theirs):
+                longer = mine if len(mine) > len(theirs) else theirs
+                first = min(first, longer[min(len(mine), len(theirs))][0])
+    return first
+
+
+def _reads(expr: str, rules: dict[str, tuple[str, dict]]) -> tuple[frozenset[str], float] | None:
+    """(names read other than through rate/increase/irate/delta, longest look-back in seconds).
+
+    Recording rules are followed. None when the expression has anything that could make copying
+    inexact: an unnamed selector, offset/@, a window that is not whole seconds, an unknown node.
+    """
+    raw: set[str] = set()
+    windows = [LOOKBACK]
+    seen_rules: set[str] = set()
+
+    def visit(node, under_difference: bool = False) -> bool:
+        if isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
+            return visit(node.expr)
+        if isinstance(node, (pp.NumberLiteral, pp.StringLiteral)):
+            return True
+        if isinstance(node, pp.BinaryExpr):
+            return visit(node.lhs) and visit(node.rhs)
+        if isinstance(node, pp.AggregateExpr):
+            return visit(node.expr) and (node.param is None or visit(node.param))
+        if isinstance(node, pp.Call):
+            difference = node.func.name in _DIFFERENCE_FUNCS
+            return all(visit(arg, difference) for arg in node.args)
+        if isinstance(node, pp.MatrixSelector):
+            window = node.range.total_seconds()
+            windows.append(window)
+            return float(window).is_integer() and visit(node.vector_selector, under_difference)
+        if isinstance(node, pp.VectorSelector):
+            name = selector_name(node)
+            if name is None or node.offset or node.at:
+                return False
+            if name in rules:
+                if name in seen_rules:
+                    return True
+                seen_rules.add(name)
+                return visit(parse(rules[name][0]))
+            if not under_difference:
+                raw.add(name)
+            return True
+        return False
+
+    return (frozenset(raw), float(max(windows))) if visit(parse(expr)) else None
