@@ -71,6 +71,10 @@ def parse_yaml(text: str, display: str) -> Document:
 
 def _build(node, path: tuple, document: Document):
     document.lines.setdefault(path, node.start_mark.line + 1)
+    if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith("tag:yaml.org,2002:python/"):
+        # Only YAML's own types: a !!python/... tag must never reach a constructor (nor be ignored).
+        raise DefinitionError(f"unsupported YAML tag {node.tag!r}", display_of(document, node),
+                              "policies are plain YAML: remove the tag")
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:

@@ -15,7 +15,7 @@ def _alert(condition):
 
 def test_alert_that_always_fires_or_never_fires():
     [never] = lint_stack("threshold-range", AVG, _alert(above(AVG, RATIO_T["impossible"])))
-    assert "can never fire" in never.message and "0 to 100" in never.message
+    assert "can never fire" in never.message and "lie in 0 to 100" in never.message
     [always] = lint_stack("threshold-range", AVG, _alert(below(AVG, RATIO_T["impossible"])))
     assert "always fires" in always.message
 
@@ -31,3 +31,13 @@ def test_panel_steps_outside_the_range():
     assert "'impossible' at 120" in finding.message
     fine = Stat("Accuracy", [Query(AVG)], thresholds=PERCENT_T)
     assert lint_stack("threshold-range", AVG, panels=(fine,)) == []
+
+
+def test_histogram_quantile_beyond_the_largest_bucket():
+    p95 = RecordingRule("model_name:svc_latency_seconds:p95_5m",
+                        "histogram_quantile(0.95, sum by (model_name, le) (rate(svc_latency_seconds_bucket[5m])))")
+    millis = Threshold("latency in ms", steps=(Step(None, "green", "fast"), Step(250, "red", "slow")))
+    [finding] = lint_stack("threshold-range", p95, _alert(above(p95, millis["slow"])))
+    assert "can never fire" in finding.message and "largest finite bucket (0.5)" in finding.hint
+    seconds = Threshold("latency", steps=(Step(None, "green", "fast"), Step(0.25, "red", "slow")))
+    assert lint_stack("threshold-range", p95, _alert(above(p95, seconds["slow"]))) == []

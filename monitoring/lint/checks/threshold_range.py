@@ -4,6 +4,8 @@ Why: a threshold of 0.8 on an accuracy declared 0-100 (percent, not ratio) means
 always fires or can never fire, and a panel that is always one colour. It is the unit mix-up a
 reviewer reads past. Applies to alert conditions and to panel threshold steps, when the value
 shown is the metric itself or a range-preserving aggregate of it (avg, min, max, *_over_time).
+A histogram's quantile is bounded the same way by its buckets: histogram_quantile never returns
+more than the largest finite bucket, so "p95 > 2s" on buckets ending at 1s can never fire.
 
 Bad::
 
@@ -17,11 +19,13 @@ Good::
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import name_of, unwrap
-from monitoring.model import Metric, RecordingRule
+from monitoring.lint.walk import name_of, selectors, unwrap
+from monitoring.model import Metric, MetricType, RecordingRule
 from monitoring.model.rules import format_number
 
 NAME = "threshold-range"
@@ -33,40 +37,45 @@ _SAME_RANGE_FUNCTIONS = {"avg_over_time", "min_over_time", "max_over_time", "qua
                          "sort", "sort_desc", "label_replace", "label_join"}
 
 
+@dataclass(frozen=True)
+class Bounds:
+    low: float | None
+    high: float | None
+    what: str  # "ab_test_model_accuracy" or "quantiles of x_seconds"
+    hint: str
+
+
 def check(ctx):
     catalog = ctx.catalog()
     for rule in ctx.rules:
         condition = getattr(rule.source, "condition", None)
         if condition is None:
             continue
-        metric = bounded_metric(_parse(str(condition.signal)), catalog)
-        if metric is None:
+        bounds = value_range(_parse(str(condition.signal)), catalog)
+        if bounds is None:
             continue
-        verdict = _verdict(condition.op, condition.level.value, metric)
+        verdict = _verdict(condition.op, condition.level.value, bounds)
         if verdict:
             yield Problem(rule.where, f"alert {rule.name}: {condition.op} {format_number(condition.level.value)} on "
-                                      f"{metric.name}, which only takes values {_range(metric)}: {verdict}",
-                          f"threshold {condition.level.threshold.name!r} is in the wrong unit or scale "
-                          f"(the metric's unit is {metric.unit or 'unspecified'})")
+                                      f"{bounds.what}, whose values lie in {_range(bounds)}: {verdict}",
+                          f"threshold {condition.level.threshold.name!r}: {bounds.hint}")
     for dashboard in ctx.stack.dashboards:
         for panel in dashboard.panels():
             if panel.thresholds is None:
                 continue
             for query in panel.queries:
-                metric = bounded_metric(_parse(query.text, grafana=True), catalog)
-                if metric is None:
+                bounds = value_range(_parse(query.text, grafana=True), catalog)
+                if bounds is None:
                     continue
                 for step in panel.thresholds.steps[1:]:
-                    if _outside(step.value, metric):
+                    if _outside(step.value, bounds):
                         yield Problem(panel.origin, f"panel {panel.title!r}: threshold {panel.thresholds.name!r} step "
                                                     f"{step.meaning!r} at {format_number(step.value)} is outside the "
-                                                    f"range of {metric.name} ({_range(metric)})",
-                                      "the threshold's unit or scale does not match the metric's "
-                                      f"({metric.unit or 'unspecified'})")
+                                                    f"values of {bounds.what} ({_range(bounds)})", bounds.hint)
 
 
-def bounded_metric(node, catalog, depth: int = 0) -> Metric | None:
-    """The metric whose declared range bounds this expression's values, if any."""
+def value_range(node, catalog, depth: int = 0) -> Bounds | None:
+    """The range this expression's values must lie in, from the catalog, if any."""
     node = unwrap(node)
     if node is None or depth > 20:
         return None
@@ -75,33 +84,47 @@ def bounded_metric(node, catalog, depth: int = 0) -> Metric | None:
     if isinstance(node, pp.VectorSelector):
         entry = catalog.get(name_of(node))
         if isinstance(entry, Metric) and entry.name == name_of(node) and (entry.min is not None or entry.max is not None):
-            return entry
+            return Bounds(entry.min, entry.max, entry.name, "it is in the wrong unit or scale (the metric's unit is "
+                                                            f"{entry.unit or 'unspecified'})")
         if isinstance(entry, RecordingRule):
-            return bounded_metric(_parse(entry.text), catalog, depth + 1)
+            return value_range(_parse(entry.text), catalog, depth + 1)
         return None
+    if isinstance(node, pp.Call) and node.func.name == "histogram_quantile" and len(node.args) == 2:
+        return _quantile_range(node.args[1], catalog)
     if isinstance(node, pp.AggregateExpr) and str(node.op) in _SAME_RANGE_AGGREGATIONS:
-        return bounded_metric(node.expr, catalog, depth + 1)
+        return value_range(node.expr, catalog, depth + 1)
     if isinstance(node, pp.Call) and node.func.name in _SAME_RANGE_FUNCTIONS and node.args:
         arg = node.args[1] if node.func.name == "quantile_over_time" and len(node.args) > 1 else node.args[0]
-        return bounded_metric(arg, catalog, depth + 1)
+        return value_range(arg, catalog, depth + 1)
     return None
 
 
-def _verdict(op: str, value: float, metric: Metric) -> str:
-    low = metric.min if metric.min is not None else float("-inf")
-    high = metric.max if metric.max is not None else float("inf")
+def _quantile_range(buckets, catalog) -> Bounds | None:
+    metrics = {catalog.get(name_of(s)) for s in selectors(buckets)}
+    metric = metrics.pop() if len(metrics) == 1 else None
+    if not isinstance(metric, Metric) or metric.type is not MetricType.HISTOGRAM or not metric.buckets:
+        return None
+    top = max(metric.buckets)
+    return Bounds(min(0.0, min(metric.buckets)), top, f"quantiles of {metric.name}",
+                  f"histogram_quantile never exceeds the largest finite bucket ({format_number(top)}): add buckets "
+                  "above the threshold, or check its unit")
+
+
+def _verdict(op: str, value: float, bounds: Bounds) -> str:
+    low = bounds.low if bounds.low is not None else float("-inf")
+    high = bounds.high if bounds.high is not None else float("inf")
     never = {"<": value <= low, "<=": value < low, ">": value >= high, ">=": value > high}[op]
     always = {"<": value > high, "<=": value >= high, ">": value < low, ">=": value <= low}[op]
     return "it can never fire" if never else "it always fires" if always else ""
 
 
-def _outside(value: float, metric: Metric) -> bool:
-    return (metric.min is not None and value < metric.min) or (metric.max is not None and value > metric.max)
+def _outside(value: float, bounds: Bounds) -> bool:
+    return (bounds.low is not None and value < bounds.low) or (bounds.high is not None and value > bounds.high)
 
 
-def _range(metric: Metric) -> str:
-    low = format_number(metric.min) if metric.min is not None else "-inf"
-    high = format_number(metric.max) if metric.max is not None else "+inf"
+def _range(bounds: Bounds) -> str:
+    low = format_number(bounds.low) if bounds.low is not None else "-inf"
+    high = format_number(bounds.high) if bounds.high is not None else "+inf"
     return f"{low} to {high}"
 
 
