@@ -17,6 +17,9 @@ generate: install  ## write generated/ from the definitions
 check: install  ## fail if generated/ is stale or hand-edited
 	$(BIN)/monitoring check
 
+lint: install  ## static checks of the definitions (rule files: .venv/bin/monitoring lint FILE...)
+	$(BIN)/monitoring lint
+
 test: install tools  ## the whole test suite: pytest, then promtool/amtool over the generated tests
 	$(BIN)/python -m pytest -q
 	$(BIN)/monitoring test
