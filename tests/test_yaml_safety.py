@@ -1,6 +1,5 @@
 """YAML is only ever loaded with safe loaders: policies and lint settings cannot run code."""
 import re
-from pathlib import Path
 
 import pytest
 

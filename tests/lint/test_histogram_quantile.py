@@ -18,7 +18,8 @@ def test_le_kept_is_fine(tmp_path):
 
 
 def test_not_a_bucket_series_with_the_catalog():
-    rule = RecordingRule(RULE, "histogram_quantile(0.95, sum by (model_name, le) (rate(svc_latency_seconds_count[5m])))")
+    rule = RecordingRule(RULE, "histogram_quantile(0.95, sum by (model_name, le) "
+                               "(rate(svc_latency_seconds_count[5m])))")
     findings = lint_stack("histogram-quantile", rule)  # also: no le (a _count series has none)
     assert any("svc_latency_seconds_count" in f.message and "_bucket" in f.hint for f in findings)
     gauge = RecordingRule(RULE, "histogram_quantile(0.95, svc_accuracy)")
@@ -27,5 +28,6 @@ def test_not_a_bucket_series_with_the_catalog():
 
 
 def test_bucket_series_with_the_catalog_is_fine():
-    rule = RecordingRule(RULE, "histogram_quantile(0.95, sum by (model_name, le) (rate(svc_latency_seconds_bucket[5m])))")
+    rule = RecordingRule(RULE, "histogram_quantile(0.95, sum by (model_name, le) "
+                               "(rate(svc_latency_seconds_bucket[5m])))")
     assert lint_stack("histogram-quantile", rule) == []

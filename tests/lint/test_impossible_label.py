@@ -23,7 +23,8 @@ def test_declared_target_and_le_labels_are_fine():
             '+ on (model_name, job, instance) group_left sum by (model_name, job, instance) (svc_accuracy)')
     assert lint_stack("impossible-label", RecordingRule(RULE, expr)) == []
     bucket = "sum by (model_name, le) (rate(svc_latency_seconds_bucket[5m]))"
-    assert lint_stack("impossible-label", RecordingRule("model_name_le:svc_latency_seconds_bucket:rate5m", bucket)) == []
+    rule = RecordingRule("model_name_le:svc_latency_seconds_bucket:rate5m", bucket)
+    assert lint_stack("impossible-label", rule) == []
 
 
 def test_absent_label_matchers_are_harmless():

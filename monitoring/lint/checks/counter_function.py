@@ -20,7 +20,7 @@ from __future__ import annotations
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import COUNTER_FUNCTIONS, calls, name_of, selectors
+from monitoring.lint.walk import COUNTER_FUNCTIONS, calls, name_of
 from monitoring.model import Metric, MetricType
 
 NAME = "counter-function"

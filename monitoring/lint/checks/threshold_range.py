@@ -83,7 +83,8 @@ def value_range(node, catalog, depth: int = 0) -> Bounds | None:
         node = node.vector_selector
     if isinstance(node, pp.VectorSelector):
         entry = catalog.get(name_of(node))
-        if isinstance(entry, Metric) and entry.name == name_of(node) and (entry.min is not None or entry.max is not None):
+        declared = isinstance(entry, Metric) and (entry.min is not None or entry.max is not None)
+        if declared and entry.name == name_of(node):
             return Bounds(entry.min, entry.max, entry.name, "it is in the wrong unit or scale (the metric's unit is "
                                                             f"{entry.unit or 'unspecified'})")
         if isinstance(entry, RecordingRule):

@@ -101,7 +101,8 @@ def _conflicting_values(ctx, node, kind, labels):
         if pinned_l[label] != pinned_r[label] and _kept(ctx, node.lhs, label, kind, labels) \
                 and _kept(ctx, node.rhs, label, kind, labels):
             return (f"the two sides of '{node.op}' can never match: the left side keeps {label}="
-                    f"{pinned_l[label]!r} and the right side {label}={pinned_r[label]!r}, so the result is always empty")
+                    f"{pinned_l[label]!r} and the right side {label}={pinned_r[label]!r}, "
+                    "so the result is always empty")
     return None
 
 
