@@ -149,3 +149,40 @@ def test_undrivable_alert_is_a_clear_error(definitions, cli, tmp_path):
     assert "alert SvcOverloaded: cannot synthesise test inputs" in result.output
     assert "definitions/svc.py:" in result.output and "driver=" in result.output
     assert not (tmp_path / "out").exists()
+
+
+RATE_STACK = '''
+from monitoring import *
+M = Label("model_name", ("a", "b"))
+REQ = Metric("svc_requests_total", COUNTER, "Requests.", labels=(M,))
+LAT = Metric("svc_latency_seconds", HISTOGRAM, "Latency.", unit="seconds", labels=(M,), buckets=(0.05, 0.1, 0.25))
+RATE = RecordingRule("model_name:svc_requests:rate5m", f"sum by (model_name) (rate({REQ}[5m]))")
+P95 = RecordingRule("model_name:svc_latency_seconds:p95_5m",
+                    f"histogram_quantile(0.95, sum by (model_name, le) (rate({LAT.bucket}[5m])))")
+T = Threshold("t", steps=(Step(None, "red", "low"), Step(2, "green", "ok")))
+LT = Threshold("lt", steps=(Step(None, "green", "ok"), Step(LATENCY_LIMIT, "red", "slow")))
+drive = lambda v: {REQ.select(model_name=x): CounterRate(v) for x in M.values}
+STACK = Stack("svc", metrics=(REQ, LAT), groups=(RuleGroup("r", "30s", (RATE, P95)), RuleGroup("a", "30s", (
+    Alert("RateLow", below(RATE, T["ok"]), "10m", "warning", summary="s", description="d", driver=drive),
+    Alert("LatencyHigh", above(P95, LT["slow"]), "5m", "warning", summary="s", description="d")))))
+'''
+
+
+def test_below_on_a_rate_is_tested_after_the_window_fills(definitions, cli, tmp_path, promtool):
+    """Rates read low while the first window fills; the cases must still be about the crossing."""
+    folder, _ = definitions(RATE_STACK.replace("LATENCY_LIMIT", "0.2"))
+    out = tmp_path / "out"
+    result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    run = promtool_test(promtool, out / "prometheus/tests/svc.test.yml")
+    assert run.returncode == 0, run.stdout
+    names = [g["name"] for g in load(out / "prometheus/tests/svc.test.yml")["tests"]]
+    assert sum(n.startswith("RateLow: ") for n in names) == 3
+
+
+def test_quantile_threshold_below_what_the_buckets_can_report(definitions, cli, tmp_path):
+    folder, _ = definitions(RATE_STACK.replace("LATENCY_LIMIT", "0.0078125"))
+    result = cli(["generate", "--definitions", folder, "--out", tmp_path / "out"], cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "histogram_quantile(0.95) cannot report" in result.output and "the lowest it reports is 0.0475" in result.output
+    assert "give the histogram a bucket below the threshold" in result.output

@@ -78,7 +78,9 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     def case(title, value, minutes_crossed, expect_firing_driven):
         timeline = synth.Timeline().add(warmup, drive(healthy)).add(minutes_crossed, drive(value))
         states = simulator.states(timeline.series(), timeline.minutes * 60)
-        t_true = _first_true(states)
+        # Search from the switch on: while a range window is still filling at the start of the series,
+        # rates read low, so a `below` condition can hold briefly before the healthy phase settles.
+        t_true = _first_true(states, since=warmup * 60)
         if title == "too short":
             if t_true is None or for_seconds <= interval:
                 return None
@@ -115,8 +117,8 @@ def _simulator(alert, stack, interval) -> StepSimulator:
                          lambda series: functools.partial(_state_at, alert, Evaluator(series, rules)))
 
 
-def _first_true(states):
-    return next((t for t in sorted(states) if states[t]), None)
+def _first_true(states, since=0.0):
+    return next((t for t in sorted(states) if t >= since and states[t]), None)
 
 
 def _firing_at(states, eval_time, for_seconds):

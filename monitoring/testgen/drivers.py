@@ -88,8 +88,12 @@ def _histogram_driver(metric, stack, q, alert):
     def drive(value):
         out = {}
         for i, labels in enumerate(combos):
-            out.update(synth.histogram_inputs(metric, labels, synth.quantile_rates(
-                metric.buckets, q, value if i == 0 else healthy)))
+            try:
+                rates = synth.quantile_rates(metric.buckets, q, value if i == 0 else healthy)
+            except ValueError as exc:
+                raise DefinitionError(f"alert {alert.name}: {exc}", alert.origin,
+                                      "give the histogram a bucket below the threshold, or raise the threshold")
+            out.update(synth.histogram_inputs(metric, labels, rates))
         return out
     drive.metric = metric
     return drive

@@ -105,6 +105,10 @@ def quantile_rates(bounds: tuple[float, ...], q: float, value: float, total: flo
     else:
         below, inside = 0.0, rank / frac if frac > 0 else total
         above = total - inside
+        if above < 0:
+            # Interpolating up from 0 inside the lowest bucket cannot report less than q x its bound.
+            raise ValueError(f"histogram_quantile({q:g}) cannot report {value:g} with buckets {bounds}: "
+                             f"the lowest it reports is {q * all_bounds[j]:g}")
     rates = [0.0] * len(all_bounds)
     if j > 0:
         rates[0] += below
