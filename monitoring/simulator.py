@@ -156,7 +156,7 @@ def _fault_table() -> dict[str, Fault]:
               lambda m, s: s.with_model(m, accuracy=_beyond(collapse, 0.6))),
         Fault("accuracy_degradation", degraded.name, "accuracy degraded, but not failing", "baseline",
               lambda m, s: s.with_model(m, accuracy=_between_levels(degraded))),
-        Fault("error_spike", errors.name, "three times the error ratio limit", "enhanced",
+        Fault("error_spike", errors.name, "three times the error ratio limit", "baseline",
               lambda m, s: s.with_model(m, error_ratio=min(_beyond(errors, 3), 1.0))),
         Fault("latency_increase", slow.name, "responses take 1.5-2x the p95 limit", "baseline",
               lambda m, s: s.with_model(m, latency=(_beyond(slow, 1.5), _beyond(slow, 2)))),

@@ -148,7 +148,7 @@ def test_http_service_counts_and_switches_faults():
         call(sim.url + "/faults/error_spike", "POST")
         call(sim.url + "/faults/low_confidence?model=baseline", "POST")
         listing = json.loads(call(sim.url + "/faults")[1])
-        assert listing["active"] == {"error_spike": "enhanced", "low_confidence": "baseline"}
+        assert listing["active"] == {"error_spike": "baseline", "low_confidence": "baseline"}
         assert set(listing["available"]) == set(FAULTS)
         assert json.loads(call(sim.url + "/faults", "DELETE")[1])["active"] == {}
 
