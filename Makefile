@@ -8,6 +8,10 @@ TOOLS  := .tools
 PROMTOOL ?= $(or $(shell command -v promtool 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/promtool)
 AMTOOL   ?= $(or $(shell command -v amtool 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/amtool)
 export PROMTOOL AMTOOL
+# prometheus/alertmanager servers for `make e2e`: same order (Debian's, unpacked locally, unless on the PATH).
+PROMETHEUS   ?= $(or $(shell command -v prometheus 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/prometheus)
+ALERTMANAGER ?= $(or $(shell command -v prometheus-alertmanager 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/alertmanager)
+export PROMETHEUS ALERTMANAGER
 
 .PHONY: generate check test lint e2e bench install tools clean
 
@@ -24,6 +28,9 @@ test: install tools  ## the whole test suite: pytest, then promtool/amtool over 
 	$(BIN)/python -m pytest -q
 	$(BIN)/monitoring test
 
+e2e: install tools $(PROMETHEUS) $(ALERTMANAGER)  ## real Prometheus + Alertmanager + simulator: every alert, end to end
+	$(BIN)/python -m pytest -q tests_e2e
+
 install: $(BIN)/.installed
 
 $(BIN)/.installed: pyproject.toml
@@ -34,7 +41,7 @@ $(BIN)/.installed: pyproject.toml
 
 tools: $(PROMTOOL) $(AMTOOL)
 
-$(CURDIR)/$(TOOLS)/bin/promtool $(CURDIR)/$(TOOLS)/bin/amtool:
+$(CURDIR)/$(TOOLS)/bin/promtool $(CURDIR)/$(TOOLS)/bin/amtool $(CURDIR)/$(TOOLS)/bin/prometheus $(CURDIR)/$(TOOLS)/bin/alertmanager:
 	scripts/fetch-debian-tools $(TOOLS)
 
 clean:

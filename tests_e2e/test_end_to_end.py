@@ -1,0 +1,78 @@
+"""The whole chain on real servers: simulator -> Prometheus (generated rules) -> Alertmanager (generated
+routing) -> Slack/PagerDuty payloads at a local sink, and every dashboard query against that Prometheus."""
+import pytest
+
+from monitoring.e2e import dashboards as dash
+from monitoring.render.grafana import render_dashboards
+from monitoring.simulator import FAULTS, STACK
+
+
+def _queries():
+    found = []
+    for dashboard in render_dashboards(STACK).values():
+        found += [(q.dashboard, q.name, None) for q in dash.variable_queries(dashboard)]
+        found += [(q.dashboard, q.panel, q.ref_id) for q in dash.panel_queries(dashboard)]
+    return found
+
+
+def test_every_rule_loads_and_evaluates(e2e):
+    run, report = e2e
+    names = [r.get("record") or r["alert"] for g in run.rules["groups"] for r in g["rules"]]
+    assert sorted(report.rule_health) == sorted(names)
+    assert {name: health for name, health in report.rule_health.items() if health != "ok"} == {}
+
+
+def test_healthy_traffic_fires_nothing(e2e):
+    _, report = e2e
+    assert report.healthy_alerts == set(), "alerts pending or firing under healthy traffic"
+    assert [str(n) for n in report.healthy_notices] == []
+
+
+@pytest.mark.parametrize("dashboard, panel, ref", _queries(), ids=lambda v: str(v))
+def test_dashboard_query_returns_data(e2e, dashboard, panel, ref):
+    _, report = e2e
+    [result] = [r for r in report.queries if r.query.dashboard == dashboard and (
+        (ref is None and getattr(r.query, "name", None) == panel) or
+        (ref is not None and getattr(r.query, "panel", None) == panel and r.query.ref_id == ref))]
+    assert result.series > 0, f"no data for {result.resolved}"
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_notifies_the_expected_receivers_with_labels_and_links(e2e, fault):
+    _, report = e2e
+    results = report.for_fault(fault)
+    assert results, f"{fault} expects no alert at all"
+    for result in results:
+        assert result.firing_after is not None, f"{result.expected} never fired in Prometheus"
+        assert set(result.notified_after) == set(result.expected.receivers), \
+            f"{result.expected}: expected at {result.expected.receivers}, notified at {sorted(result.notified_after)}"
+        assert result.problems == []
+    assert [t for t in report.timeouts if fault in t] == []
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_switching_the_fault_off_sends_a_resolve_notification(e2e, fault):
+    _, report = e2e
+    for result in report.for_fault(fault):
+        assert set(result.resolved_after) == set(result.expected.receivers), \
+            f"{result.expected}: resolved at {sorted(result.resolved_after)} of {result.expected.receivers}"
+
+
+def test_nothing_else_arrives(e2e):
+    _, report = e2e
+    assert [f"{wave}: {notice} {notice.problem}" for wave, notice in report.unexpected] == []
+    assert [f"{wave}: {alert}" for wave, alert in report.unexpected_firing] == []
+
+
+def test_every_alert_is_delivered_by_some_fault(e2e):
+    _, report = e2e
+    delivered = {r.expected.alertname for r in report.alerts if r.notified_after}
+    assert delivered == {a.name for a in STACK.alerts()}
+
+
+def test_inhibited_alerts_fire_in_prometheus_but_are_not_delivered(e2e):
+    _, report = e2e
+    inhibited = [r for r in report.alerts if r.expected.inhibited_by]
+    assert inhibited, "the policy's inhibition (critical mutes warning of the same model) is never exercised"
+    for result in inhibited:
+        assert result.firing_after is not None and result.notified_after == {}
