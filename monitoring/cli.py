@@ -130,6 +130,10 @@ from monitoring.simulate_cli import simulate  # noqa: E402 - its own module; imp
 
 main.add_command(simulate)
 
+from monitoring.demo_cli import demo  # noqa: E402 - its own module; starts servers lazily
+
+main.add_command(demo)
+
 from monitoring.lint.cli import lint as lint_command  # noqa: E402 - its own module; imports heavy parts lazily
 
 main.add_command(lint_command)
