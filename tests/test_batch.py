@@ -1,0 +1,99 @@
+"""Large estates render over forked workers: same bytes as in-process, same errors, collector restored."""
+import gc
+import os
+import time
+
+import pytest
+
+from conftest import MINIMAL_STACK
+from monitoring.batch import WORKERS_ENV, collecting_rarely, map_in_order, worker_count
+from monitoring.errors import DefinitionError, DefinitionErrors
+from monitoring.pipeline import load, render_all
+
+POLICY = """\
+receivers:
+  - {name: unrouted, slack_configs: [{channel: "#unrouted", api_url_file: /etc/am/slack-url}]}
+  - {name: team, slack_configs: [{channel: "#alerts", api_url_file: /etc/am/slack-url}]}
+route:
+  receiver: unrouted
+  routes: [{name: warnings, matchers: ['severity="warning"'], receiver: team}]
+intents: [{name: warnings, matchers: ['severity="warning"'], receivers: [team]}]
+"""
+linux_only = pytest.mark.skipif(not os.uname().sysname == "Linux", reason="workers are forked on Linux only")
+
+
+def estate(folder, services=20):
+    folder.mkdir()
+    for i in range(services):
+        text = MINIMAL_STACK.replace('Stack("svc"', f'Stack("svc{i}"').replace("Svc Overview", f"Svc {i} Overview")
+        (folder / f"svc{i}.py").write_text(text)
+    return folder
+
+
+@linux_only
+def test_workers_render_the_same_bytes(tmp_path, monkeypatch):
+    stacks = load(estate(tmp_path / "definitions"))
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "notifications.yaml").write_text(POLICY)
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    alone = render_all(stacks, policies_dir=tmp_path / "policies")
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    assert worker_count(len(stacks)) == 3
+    together = render_all(stacks, policies_dir=tmp_path / "policies")
+    assert together == alone and list(together) == list(alone)  # same files, same order
+    assert len([name for name in together if name.endswith(".test.yml")]) == 20
+
+
+def _pid(item):
+    time.sleep(0.01)  # long enough that no worker takes every chunk before the other starts
+    return item, os.getpid()
+
+
+@linux_only
+def test_work_is_shared_between_processes(monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    results = map_in_order(_pid, list(range(40)))
+    assert [item for item, _ in results] == list(range(40))
+    assert len({pid for _, pid in results} - {os.getpid()}) == 2
+
+
+def _fail_on_odd(item):
+    if item % 2:
+        raise DefinitionErrors([DefinitionError(f"item {item} is odd", f"f.py:{item}", "make it even"),
+                                DefinitionError("second", "g.py:1")]) if item == 7 else \
+            DefinitionError(f"item {item} is odd", f"f.py:{item}", "make it even")
+    return item
+
+
+@linux_only
+@pytest.mark.parametrize("items, expected", [
+    (range(6, 40), "f.py:7: item 7 is odd\n  hint: make it even\ng.py:1: second"),
+    (range(10, 40), "f.py:11: item 11 is odd\n  hint: make it even"),
+])
+def test_the_first_error_in_input_order_is_raised(monkeypatch, items, expected):
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    with pytest.raises(DefinitionError) as raised:
+        map_in_order(_fail_on_odd, list(items))
+    assert raised.value.format() == expected
+
+
+def test_small_estates_stay_in_process(monkeypatch):
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    assert worker_count(3) == 1
+    assert map_in_order(_pid, [1, 2]) == [(1, os.getpid()), (2, os.getpid())]
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_worker_setting_is_a_clean_error(cli, definitions, tmp_path, monkeypatch, value):
+    folder, _ = definitions()
+    monkeypatch.setenv(WORKERS_ENV, value)
+    result = cli(["generate", "-d", folder, "-o", tmp_path / "out"])
+    assert result.exit_code == 2 and f"${WORKERS_ENV} is '{value}'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_the_collector_is_restored():
+    before = gc.get_threshold()
+    with collecting_rarely():
+        assert gc.get_threshold()[0] == 100_000 and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
