@@ -106,9 +106,7 @@ def stacks(draw, index: int = 0):
         panel = panel_kind(f"{word.title()} {i}", [Query(f'{rule}{{{label}=~"${label}"}}', legend=f"{{{{{label}}}}}")],
                            thresholds=threshold)
         step = draw(st.sampled_from(threshold.steps[1:]))
-        # monitoring/testgen cannot yet build a passing case for `below` on a counter's rate (its 'fires'
-        # case does not fire in time), so counter alerts here fire above their threshold.
-        compare = above if kind is COUNTER else draw(st.sampled_from((above, below)))
+        compare = draw(st.sampled_from((above, below)))
         alerts.append(Alert(f"Svc{index}{word.title()}{i}", compare(rule, threshold[step.meaning]),
                             draw(st.sampled_from(("1m", "5m", "10m"))), draw(st.sampled_from(("critical", "warning"))),
                             summary=f"{word} is off.", description=f"{{{{ $labels.{label} }}}}: {{{{ $value }}}}",

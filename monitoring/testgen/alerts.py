@@ -69,6 +69,9 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     nudge = 0.0 if exact and op in ("<", ">") else abs(level) * 0.02 or 0.01
     safe = level + nudge if op.startswith("<") else level - nudge
     healthy = healthy_value(alert, metric)
+    lowest = getattr(drive, "lowest", None)  # the least a histogram quantile can report
+    if lowest is not None and lowest < level:
+        crossed, healthy = (max(v, (lowest + level) / 2) for v in (crossed, healthy))
     for_seconds = parse_duration(alert.for_)
     warmup = max(5, math.ceil(longest_range(str(alert.condition.signal), stack) / 60) + 1)
     length = warmup + math.ceil((for_seconds + 5 * interval) / 60) + 10

@@ -84,6 +84,10 @@ def _gauge_driver(metric, stack, alert):
 def _histogram_driver(metric, stack, q, alert):
     combos = synth.label_combinations(metric, stack)
     healthy = healthy_value(alert, metric)
+    # Interpolating inside the lowest bucket, histogram_quantile never reports less than q x its bound.
+    lowest = q * metric.buckets[0]
+    if healthy < lowest < alert.condition.level.value:
+        healthy = (lowest + alert.condition.level.value) / 2
 
     def drive(value):
         out = {}
@@ -96,4 +100,5 @@ def _histogram_driver(metric, stack, q, alert):
             out.update(synth.histogram_inputs(metric, labels, rates))
         return out
     drive.metric = metric
+    drive.lowest = lowest
     return drive
