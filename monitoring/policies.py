@@ -7,17 +7,17 @@ silently resolves to the last one, are an error here.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from monitoring.errors import DefinitionError, DefinitionErrors
+from monitoring.verify.schema import schema_validator
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 _scalars = yaml.constructor.SafeConstructor()  # turns a scalar node into int, bool, str, ... as safe_load would
+
 
 @dataclass
 class Document:
@@ -96,14 +96,6 @@ def display_of(document: Document, node) -> str:
     return f"{document.file}:{node.start_mark.line + 1}"
 
 
-@lru_cache(maxsize=None)
-def _validator(schema_path: str):
-    import jsonschema
-
-    schema = json.loads(Path(schema_path).read_text())
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
 
 
 def schema_check(document: Document, schema_path: Path) -> None:
@@ -112,7 +104,7 @@ def schema_check(document: Document, schema_path: Path) -> None:
     A schema node may carry ``x-error`` (what to write instead) which replaces jsonschema's wording.
     """
     errors = []
-    for error in _validator(str(schema_path)).iter_errors(document.data):
+    for error in schema_validator(str(schema_path)).iter_errors(document.data):
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))

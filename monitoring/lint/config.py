@@ -1,9 +1,7 @@
 """policies/lint.yaml: which checks run at which severity, the allowed alert severities, intervals."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, DefinitionErrors
@@ -46,14 +44,10 @@ def load_config(path: Path | None = None) -> LintConfig:
     return _config(document, str(path))
 
 
-@lru_cache(maxsize=None)
 def _validator():
-    import jsonschema
+    from monitoring.verify.schema import schema_validator
 
-    schema = json.loads(SCHEMA_PATH.read_text())
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    return schema_validator(str(SCHEMA_PATH))
 
 
 def _validate(document, display: str) -> None:

@@ -97,13 +97,19 @@ def humanize(v: float) -> str:
             prefix = p
             v /= 1000
         return f"{_go_g(v, 4)}{prefix}"
+    v, prefix = _scale_up(v)
+    return f"{_go_g(v, 4)}{prefix}"
+
+
+def _scale_up(v: float) -> tuple[float, str]:
+    """A value below 1 with the SI prefix (m, u, n, ...) that brings it to 1 or more, as Prometheus does."""
     prefix = ""
     for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
         if abs(v) >= 1:
             break
         prefix = p
         v *= 1000
-    return f"{_go_g(v, 4)}{prefix}"
+    return v, prefix
 
 
 def humanize_percentage(v: float) -> str:
@@ -129,12 +135,7 @@ def humanize_duration(v: float) -> str:
         if minutes:
             return f"{sign}{minutes}m {seconds}s"
         return f"{sign}{_go_g(v, 4)}s"
-    prefix = ""
-    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
-        if abs(v) >= 1:
-            break
-        prefix = p
-        v *= 1000
+    v, prefix = _scale_up(v)
     return f"{_go_g(v, 4)}{prefix}s"
 
 

@@ -9,7 +9,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
 @lru_cache(maxsize=None)
-def _validator(path: str):
+def schema_validator(path: str):
     import jsonschema
 
     schema = json.loads(Path(path).read_text())
@@ -20,6 +20,6 @@ def _validator(path: str):
 
 def schema_errors(document, schema_path: str | Path = SCHEMA_DIR / "grafana-dashboard.schema.json") -> list[str]:
     """Every violation as "path: message" (empty list = valid)."""
-    validator = _validator(str(schema_path))
+    validator = schema_validator(str(schema_path))
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
             for e in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))]
