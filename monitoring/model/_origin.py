@@ -1,6 +1,7 @@
 """Where a definition was written, so errors can point at file:line."""
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -14,15 +15,23 @@ def caller_origin() -> str:
     model code is the definition file line the user wrote.
     """
     frame = sys._getframe(1)
+    cwd = os.getcwd()
     while frame is not None:
-        raw = frame.f_code.co_filename
-        filename = os.path.abspath(raw)
-        # dataclass-generated __init__ methods live in "<string>"; skip them and the model itself.
-        if not raw.startswith("<") and not filename.startswith(_MODEL_DIR) \
-                and os.path.basename(filename) != "dataclasses.py":
-            return f"{_relative(filename)}:{frame.f_lineno}"
+        shown = _shown_path(frame.f_code.co_filename, cwd)
+        if shown is not None:
+            return f"{shown}:{frame.f_lineno}"
         frame = frame.f_back
     return "<unknown>"
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_path(raw: str, cwd: str) -> str | None:
+    """The path to show for a code file, or None to skip its frames (cached: one per object is slow)."""
+    filename = os.path.abspath(raw)
+    # dataclass-generated __init__ methods live in "<string>"; skip them and the model itself.
+    if raw.startswith("<") or filename.startswith(_MODEL_DIR) or os.path.basename(filename) == "dataclasses.py":
+        return None
+    return _relative(filename)
 
 
 def _relative(path: str) -> str:
