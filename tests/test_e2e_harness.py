@@ -1,7 +1,10 @@
 """Pieces of the end-to-end harness that run without Prometheus: expectations, payload reading, sink, processes."""
 import json
+import subprocess
 import sys
+import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -124,3 +127,26 @@ def test_server_that_exits_reports_its_log(tmp_path):
     with pytest.raises(ServerError, match=r"(?s)exited with code 3.*config is wrong"):
         server.start(timeout=20)
     assert not server.running()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; only its exit status waits to be collected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
+def test_servers_die_with_a_test_run_killed_outright(tmp_path):
+    script = (
+        "import os, sys; from pathlib import Path; from monitoring.e2e.processes import Server\n"
+        f"s = Server('web', lambda p: [sys.executable, '-m', 'http.server', '--bind', '127.0.0.1', str(p)], '/',"
+        f" Path({str(tmp_path / 'log')!r})).start()\n"
+        "print(s._process.pid, flush=True); os._exit(0)\n")
+    child = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                               cwd=Path(__file__).parent.parent).stdout)
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child)

@@ -1,10 +1,12 @@
 """Child servers (Prometheus, Alertmanager) with bounded start-up waits and guaranteed shutdown."""
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +30,17 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
             return 200 <= response.status < 300
     except (urllib.error.URLError, OSError):
         return False
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the process that started us dies.
+
+    ``stop()`` is the normal way out; this covers a test run killed outright (CI timeout, SIGKILL),
+    which would otherwise leave servers behind in their own session.
+    """
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class Server:
@@ -62,7 +75,8 @@ class Server:
         with open(self.log_path, "ab") as log:
             # Own session: stopping the server never signals the test run, and vice versa.
             self._process = subprocess.Popen(self._argv_for_port(self.port), stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True)
+                                             stdin=subprocess.DEVNULL, start_new_session=True,
+                                             preexec_fn=_die_with_parent)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
