@@ -78,7 +78,9 @@ def test_periodic_steps_are_copied_and_shared_prefixes_reused():
 
 def test_reads_follow_recording_rules_and_find_raw_counters():
     reads, window = _reads(f"sum({ab.REQUESTS}) > 0", RULES)
-    assert reads == {str(ab.REQUESTS)} and window == 300.0
+    assert reads == {str(ab.REQUESTS)} and window == 60.0  # the latest sample: they come every minute
+    reads, window = _reads(f"{ab.ACCURACY_15M} < 1", RULES)
+    assert reads == {str(ab.ACCURACY)} and window == 900.0
     reads, window = _reads(f"{ab.REQUESTS_1H} > 0", RULES)
     assert reads == frozenset() and window == 3600.0
     assert _reads(f"sum({ab.REQUESTS} offset 5m) > 0", RULES) is None

@@ -77,10 +77,14 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     length = warmup + math.ceil((for_seconds + 5 * interval) / 60) + 10
 
     simulator = _simulator(alert, stack, interval)  # shared by the cases: they share inputs up to the crossing
+    simulated: dict[tuple, tuple] = {}  # 'fires' and 'too short' drive the very same timeline
 
     def case(title, value, minutes_crossed, expect_firing_driven):
-        timeline = synth.Timeline().add(warmup, drive(healthy)).add(minutes_crossed, drive(value))
-        states = simulator.states(timeline.series(), timeline.minutes * 60)
+        if (value, minutes_crossed) not in simulated:
+            timeline = synth.Timeline().add(warmup, drive(healthy)).add(minutes_crossed, drive(value))
+            simulated[value, minutes_crossed] = (timeline, timeline.promtool_inputs(),
+                                                 simulator.states(timeline.series(), timeline.minutes * 60))
+        timeline, inputs, states = simulated[value, minutes_crossed]
         # Search from the switch on: while a range window is still filling at the start of the series,
         # rates read low, so a `below` condition can hold briefly before the healthy phase settles.
         t_true = _first_true(states, since=warmup * 60)
@@ -102,7 +106,7 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
             "name": f"{alert.name}: {title} ({alert.condition.signal} at {value:g}, "
                     f"threshold {alert.condition.op} {level:g}, for {alert.for_})",
             "interval": fmt_duration(synth.INTERVAL),
-            "input_series": timeline.promtool_inputs(),
+            "input_series": [dict(series) for series in inputs],  # copies: a shared list would dump as an alias
             "alert_rule_test": [{"eval_time": fmt_duration(eval_time), "alertname": alert.name,
                                  "exp_alerts": [_expected(alert, stack, labels, value_at)
                                                 for labels, value_at in firing]}],

@@ -12,6 +12,7 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 import promql_parser as pp
 
@@ -37,6 +38,7 @@ def labels_of(mapping: dict) -> Labels:
     return tuple(sorted(mapping.items()))
 
 
+@lru_cache(maxsize=1 << 16)  # the same few label sets recur at every evaluation step
 def _drop_name(labels: Labels) -> Labels:
     return tuple((k, v) for k, v in labels if k != "__name__")
 
@@ -183,11 +185,7 @@ class Evaluator:
             else frozenset(modifier.labels) | {"__name__"}
         groups: dict[Labels, list[float]] = {}
         for labels, value in self._vector(node.expr, t):
-            if by:
-                key = tuple((k, v) for k, v in labels if k in listed)
-            else:
-                key = tuple((k, v) for k, v in labels if k not in listed)
-            groups.setdefault(key, []).append(value)
+            groups.setdefault(_group_key(labels, listed, by), []).append(value)
         return [(key, _AGGREGATE[op](values)) for key, values in groups.items()]
 
     # --- binary operators ---------------------------------------------------------------------
@@ -296,12 +294,26 @@ _AGGREGATE = {
 def _histogram_quantile(q: float, vector):
     groups: dict[Labels, list[tuple[float, float]]] = {}
     for labels, value in vector:
-        le = next((v for k, v in labels if k == "le"), None)
+        le, key = _bucket_of(labels)
         if le is None:
             continue
-        key = tuple((k, v) for k, v in labels if k != "le" and k != "__name__")
-        groups.setdefault(key, []).append((float(le), value))
+        groups.setdefault(key, []).append((le, value))
     return [(key, _bucket_quantile(q, buckets)) for key, buckets in groups.items()]
+
+
+@lru_cache(maxsize=1 << 16)
+def _group_key(labels: Labels, listed: frozenset, by: bool) -> Labels:
+    """Aggregation key: `by` keeps the listed labels, `without` drops them (listed includes __name__ then)."""
+    if by:
+        return tuple((k, v) for k, v in labels if k in listed)
+    return tuple((k, v) for k, v in labels if k not in listed)
+
+
+@lru_cache(maxsize=1 << 16)
+def _bucket_of(labels: Labels) -> tuple[float | None, Labels]:
+    """(le as a number or None, the histogram's labels without le and __name__)."""
+    le = next((v for k, v in labels if k == "le"), None)
+    return (None if le is None else float(le)), tuple((k, v) for k, v in labels if k != "le" and k != "__name__")
 
 
 def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:

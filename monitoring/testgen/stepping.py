@@ -77,8 +77,10 @@ class StepSimulator:
         return best
 
     def _run(self, series, times, evaluate, known, period) -> list[State]:
-        layout = _Layout(series, self.reads[0], self.reads[1]) if period else None
         states = list(known)
+        if len(states) == len(times):
+            return states
+        layout = _Layout(series, self.reads[0], self.reads[1]) if period else None
         last = len(times) - 1
         for k in range(len(states), len(times)):
             if period and k >= period and layout.periodic(times[k - period], times[k]):
@@ -125,6 +127,7 @@ def _evaluation_times(interval: float, end: float) -> list[float]:
 
 
 _SAMPLE_SPACING = 60.0  # synth.INTERVAL; a series spaced otherwise is all breaks
+assert _SAMPLE_SPACING < LOOKBACK  # so an instant selector reads the latest sample (see _reads)
 
 
 def _period_steps(interval: float) -> int | None:
@@ -135,28 +138,30 @@ def _period_steps(interval: float) -> int | None:
 
 
 def _breaks(series: list[Series], raw_names: frozenset[str]):
-    """(anchor, time) of every sample that does not continue the progression of the two before it.
+    """(anchor, time) of every sample that breaks the progression of the samples from anchor on.
 
-    A window holding samples anchor..time must not contain such a sample. A growing series continues
-    only when its values are exact (multiples of 2^-10 below 2^43), large enough that rate's
-    extrapolation to zero never applies, and read only through difference functions.
+    A window holding samples anchor..time must not contain such a pair or triple: a spacing other than
+    _SAMPLE_SPACING, a step unlike the one before, or a step of a growing series that is not exact
+    (multiples of 2^-10 below 2^43), not large enough that rate's extrapolation to zero never applies,
+    or read other than through difference functions.
     """
     for s in series:
         times = [t for t, _ in s.samples]
         values = [v for _, v in s.samples]
-        for i in range(1, len(times)):
-            if times[i] - times[i - 1] != _SAMPLE_SPACING:
-                yield times[i - 1], times[i]
-        steps = [b - a for a, b in zip(values, values[1:])]  # steps[i - 1]: from sample i - 1 to i
+        yield from ((a, b) for a, b in zip(times, times[1:]) if b - a != _SAMPLE_SPACING)
+        steps = [b - a for a, b in zip(values, values[1:])]  # steps[i]: from sample i to i + 1
         if not any(steps):
             continue  # constant: any window is the same window shifted in time
+        yield from ((times[i], times[i + 2]) for i in range(len(steps) - 1) if steps[i] != steps[i + 1])
         read_raw = dict(s.labels).get("__name__") in raw_names
-        exact = [abs(v) < _EXACT_LIMIT and (v * _EXACT_SCALE).is_integer() for v in values]
-        for i in range(2, len(values)):
-            step = steps[i - 1]
-            if step != steps[i - 2] or (step != 0 and (
-                    read_raw or step < 0 or values[i - 2] < 2 * step or not (exact[i - 2] and exact[i - 1] and exact[i]))):
-                yield times[i - 2], times[i]
+        exact = [_exact(v) for v in values] if not read_raw else None
+        for i, step in enumerate(steps):
+            if step != 0 and (read_raw or step < 0 or values[i] < 2 * step or not (exact[i] and exact[i + 1])):
+                yield times[i], times[i + 1]
+
+
+def _exact(value: float) -> bool:
+    return abs(value) < _EXACT_LIMIT and (value * _EXACT_SCALE).is_integer()
 
 
 def _divergence(samples: dict, other: dict) -> float:
@@ -178,13 +183,15 @@ def _divergence(samples: dict, other: dict) -> float:
 
 
 def _reads(expr: str, rules: dict[str, tuple[str, dict]]) -> tuple[frozenset[str], float] | None:
-    """(names read other than through rate/increase/irate/delta, longest look-back in seconds).
+    """(names read other than through rate/increase/irate/delta, longest time back it reads, in seconds).
 
     Recording rules are followed. None when the expression has anything that could make copying
     inexact: an unnamed selector, offset/@, a window that is not whole seconds, an unknown node.
     """
     raw: set[str] = set()
-    windows = [LOOKBACK]
+    # An instant selector reads the latest sample within the look-back; copied steps only ever see series
+    # sampled every _SAMPLE_SPACING (< LOOKBACK), so it reads the latest sample of the last spacing.
+    windows = [_SAMPLE_SPACING]
     seen_rules: set[str] = set()
 
     def visit(node, under_difference: bool = False) -> bool:

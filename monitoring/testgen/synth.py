@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
 from monitoring.model.synthetic import CounterRate, GaugeValue, on_grid
@@ -122,6 +123,7 @@ class Timeline:
 
     def __init__(self):
         self.phases: list[tuple[int, dict[str, object]]] = []
+        self._expanded: tuple[int, dict[str, list[float]]] | None = None  # (phases, expand()) for reading
 
     def add(self, minutes: int, inputs: dict[str, object]) -> "Timeline":
         self.phases.append((minutes, inputs))
@@ -160,16 +162,29 @@ class Timeline:
                 return inputs[key]
         raise KeyError(key)
 
+    def _values(self) -> dict[str, list[float]]:
+        """expand(), once per set of phases: series() and promtool_inputs() both read it."""
+        if self._expanded is None or self._expanded[0] != len(self.phases):
+            self._expanded = (len(self.phases), self.expand())
+        return self._expanded[1]
+
     def series(self) -> list[Series]:
-        out = []
-        for key, values in self.expand().items():
-            name, labels = parse_key(key)
-            out.append(Series(labels_of({**labels, "__name__": name}),
-                              tuple((i * INTERVAL, v) for i, v in enumerate(values))))
-        return out
+        return [Series(_series_labels(key), tuple(zip(_sample_times(len(values)), values)))
+                for key, values in self._values().items()]
 
     def promtool_inputs(self) -> list[dict[str, str]]:
-        return [{"series": key, "values": encode(values)} for key, values in self.expand().items()]
+        return [{"series": key, "values": encode(values)} for key, values in self._values().items()]
+
+
+@lru_cache(maxsize=1 << 14)
+def _series_labels(key: str) -> tuple:
+    name, labels = parse_key(key)
+    return labels_of({**labels, "__name__": name})
+
+
+@lru_cache(maxsize=256)
+def _sample_times(count: int) -> tuple[float, ...]:
+    return tuple(i * INTERVAL for i in range(count))
 
 
 def encode(values: list[float]) -> str:
