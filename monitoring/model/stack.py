@@ -1,6 +1,7 @@
 """A Stack bundles one service's catalog, dashboards and rules: one definitions file, one Stack."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -35,18 +36,30 @@ class Stack:
                                   "use lower-case letters, digits, '-' and '_' (it names output files)")
 
     def recording_rules(self) -> list[RecordingRule]:
-        return [r for g in self.groups for r in g.rules if isinstance(r, RecordingRule)]
+        return list(self._rules[0])
 
     def alerts(self) -> list[Alert]:
-        return [r for g in self.groups for r in g.rules if isinstance(r, Alert)]
+        return list(self._rules[1])
 
     def series_catalog(self) -> dict[str, object]:
         """Every series name a query may select: metric series and recorded series."""
+        return dict(self._catalog)
+
+    # A Stack is immutable and lint, validation and test generation ask for these thousands of times on a
+    # large estate: computed once (not fields: equality, hashing and repr are unchanged).
+    @functools.cached_property
+    def _rules(self) -> tuple[tuple[RecordingRule, ...], tuple[Alert, ...]]:
+        rules = [r for g in self.groups for r in g.rules]
+        return (tuple(r for r in rules if isinstance(r, RecordingRule)),
+                tuple(r for r in rules if isinstance(r, Alert)))
+
+    @functools.cached_property
+    def _catalog(self) -> dict[str, object]:
         catalog: dict[str, object] = {}
         for metric in self.metrics:
             for name in metric.series_names():
                 catalog[name] = metric
-        for rule in self.recording_rules():
+        for rule in self._rules[0]:
             catalog[rule.record] = rule
         return catalog
 
