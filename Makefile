@@ -31,6 +31,13 @@ test: install tools  ## the whole test suite: pytest, then promtool/amtool over 
 e2e: install tools $(PROMETHEUS) $(ALERTMANAGER)  ## real Prometheus + Alertmanager + simulator: every alert, end to end
 	$(BIN)/python -m pytest -q tests_e2e
 
+# Benchmark (not a test): synthetic estates of N services; prints a table, writes bench/results/latest.json.
+# promtool/amtool run at the sizes up to 200. About 45 minutes on 2 cores; CI runs BENCH_SIZES=10 as a smoke run.
+BENCH_SIZES ?= 10,100,200,1000
+BENCH_REPEATS ?= 3
+bench: install tools  ## time generate/check/lint/promtool on synthetic estates against a floor and a baseline
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeats $(BENCH_REPEATS)
+
 install: $(BIN)/.installed
 
 $(BIN)/.installed: pyproject.toml
