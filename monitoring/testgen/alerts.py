@@ -120,8 +120,9 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
 def _simulator(alert, stack, interval) -> StepSimulator:
     """Condition result per evaluation time, {t: {labels: value}}, for the alert's generated timelines."""
     rules = rules_by_record(stack)
-    return StepSimulator(alert.expr, rules, interval,
-                         lambda series: functools.partial(_state_at, alert, Evaluator(series, rules)))
+    expr = alert.expr  # a property that formats the condition: once, not at every step
+    return StepSimulator(expr, rules, interval,
+                         lambda series: functools.partial(_state_at, alert, Evaluator(series, rules), expr=expr))
 
 
 def _first_true(states, since=0.0):
@@ -186,9 +187,9 @@ def _simulate_series(alert, stack, series, interval, end):
     return states
 
 
-def _state_at(alert, evaluator, t):
+def _state_at(alert, evaluator, t, expr=None):
     try:
-        result = evaluator.instant(alert.expr, t)
+        result = evaluator.instant(expr or alert.expr, t)
     except Unsupported as exc:
         raise DefinitionError(f"alert {alert.name}: {exc}", alert.origin) from None
     return {tuple(l for l in labels if l[0] != "__name__"): value for labels, value in result}

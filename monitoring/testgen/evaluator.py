@@ -85,9 +85,8 @@ class Evaluator:
         raise Unsupported(f"{type(node).__name__} is not supported by the test generator's evaluator")
 
     def _matching_series(self, selector, t: float, window: float, instant: bool = False):
-        name = selector.name
-        matchers = [(m.name, str(m.op).split(".")[-1], m.value) for m in selector.matchers.matchers]
-        if selector.offset:
+        name, matchers, offset = _plan(selector, _selector_plan)
+        if offset:
             raise Unsupported("offset is not supported")
         if name in self.rules:
             if not instant:
@@ -102,12 +101,11 @@ class Evaluator:
     def _recorded(self, name, matchers, t):
         """A recording rule's series at t: its expression evaluated at t (rules run at t, in order)."""
         expr, extra = self.rules[name]
+        extra = tuple(extra.items())
         for labels, value in self._eval_cached(expr, t):
-            full = dict(labels)
-            full.update(extra)
-            full["__name__"] = name
-            if _matches(full, matchers):
-                yield labels_of(full), [(t, value)]
+            recorded = _recorded_labels(labels, extra, name, matchers)
+            if recorded is not None:
+                yield recorded, [(t, value)]
 
     def _eval_cached(self, expr: str, t: float):
         key = (expr, t)
@@ -126,13 +124,12 @@ class Evaluator:
     def _range(self, node, t: float):
         if not isinstance(node, pp.MatrixSelector):
             raise Unsupported("subqueries are not supported")
-        window = node.range.total_seconds()
-        return window, list(self._matching_series(node.vector_selector, t, window))
+        window, selector = _plan(node, lambda n: (n.range.total_seconds(), n.vector_selector))
+        return window, list(self._matching_series(selector, t, window))
 
     # --- functions ----------------------------------------------------------------------------
     def _call(self, node, t: float):
-        name = node.func.name
-        args = node.args
+        name, args = _plan(node, lambda n: (n.func.name, tuple(n.args)))
         if name in ("rate", "increase", "delta"):
             window, matrix = self._range(args[0], t)
             return [(_drop_name(l), v) for l, s in matrix
@@ -175,24 +172,18 @@ class Evaluator:
 
     # --- aggregation --------------------------------------------------------------------------
     def _aggregate(self, node, t: float):
-        op = str(node.op)
+        op, by, listed, expr = _plan(node, _aggregate_plan)
         if op not in ("sum", "avg", "min", "max", "count", "group"):
             raise Unsupported(f"aggregation {op} is not supported")
-        modifier = node.modifier
-        # The grouping key never keeps __name__: `by` keeps the listed labels, `without` all but those.
-        by = modifier is None or str(modifier.type).endswith("By")
-        listed = frozenset(modifier.labels if modifier is not None else ()) - {"__name__"} if by \
-            else frozenset(modifier.labels) | {"__name__"}
         groups: dict[Labels, list[float]] = {}
-        for labels, value in self._vector(node.expr, t):
+        for labels, value in self._vector(expr, t):
             groups.setdefault(_group_key(labels, listed, by), []).append(value)
         return [(key, _AGGREGATE[op](values)) for key, values in groups.items()]
 
     # --- binary operators ---------------------------------------------------------------------
     def _binary(self, node, t: float):
-        op = str(node.op)
-        lhs, rhs = self._eval(node.lhs, t), self._eval(node.rhs, t)
-        modifier = node.modifier
+        op, lhs_node, rhs_node, modifier = _plan(node, lambda n: (str(n.op), n.lhs, n.rhs, n.modifier))
+        lhs, rhs = self._eval(lhs_node, t), self._eval(rhs_node, t)
         return_bool = bool(modifier and modifier.return_bool)
         if isinstance(lhs, float) and isinstance(rhs, float):
             return _scalar_op(op, lhs, rhs, True)
@@ -203,6 +194,42 @@ class Evaluator:
         if op in ("and", "or", "unless"):
             return _set_op(op, lhs, rhs, modifier)
         return _vector_vector(op, lhs, rhs, modifier, return_bool)
+
+
+# What the evaluator reads from a parsed node, read once per node: promql-parser builds modifiers, matchers
+# and argument lists anew on every attribute access. Parsed nodes live as long as the parse cache (forever),
+# and each entry holds its node, so an id is never reused while its entry exists.
+_PLANS: dict[int, tuple] = {}
+
+
+def _plan(node, make):
+    entry = _PLANS.get(id(node))
+    if entry is None or entry[0] is not node:
+        entry = _PLANS[id(node)] = (node, make(node))
+    return entry[1]
+
+
+def _selector_plan(selector):
+    matchers = tuple((m.name, str(m.op).split(".")[-1], m.value) for m in selector.matchers.matchers)
+    return selector.name, matchers, selector.offset
+
+
+def _aggregate_plan(node):
+    modifier = node.modifier
+    # The grouping key never keeps __name__: `by` keeps the listed labels, `without` all but those.
+    by = modifier is None or str(modifier.type).endswith("By")
+    listed = frozenset(modifier.labels if modifier is not None else ()) - {"__name__"} if by \
+        else frozenset(modifier.labels) | {"__name__"}
+    return str(node.op), by, listed, node.expr
+
+
+@lru_cache(maxsize=1 << 16)
+def _recorded_labels(labels: Labels, extra: tuple, name: str, matchers: tuple) -> Labels | None:
+    """A rule result's labels as recorded (its extra labels, __name__), or None if the selector rejects them."""
+    full = dict(labels)
+    full.update(extra)
+    full["__name__"] = name
+    return labels_of(full) if _matches(full, matchers) else None
 
 
 def _matches(labels: dict, matchers) -> bool:
