@@ -80,12 +80,14 @@ class StepSimulator:
         states = list(known)
         if len(states) == len(times):
             return states
-        layout = _Layout(series, self.reads[0], self.reads[1]) if period else None
-        last = len(times) - 1
+        copies = [False] * len(times)  # copies[k]: the state at k is the state at k - period
+        if period:
+            layout = _Layout(series, self.reads[0], self.reads[1])
+            copies[period:] = [layout.periodic(times[k - period], times[k]) for k in range(period, len(times))]
         for k in range(len(states), len(times)):
-            if period and k >= period and layout.periodic(times[k - period], times[k]):
+            if copies[k]:
                 states.append(states[k - period])
-                run_ends = k == last or not layout.periodic(times[k + 1 - period], times[k + 1])
+                run_ends = k + 1 == len(times) or not copies[k + 1]
                 if run_ends and evaluate(times[k]) != states[k]:
                     raise _Mismatch(times[k])
             else:
@@ -154,14 +156,10 @@ def _breaks(series: list[Series], raw_names: frozenset[str]):
             continue  # constant: any window is the same window shifted in time
         yield from ((times[i], times[i + 2]) for i in range(len(steps) - 1) if steps[i] != steps[i + 1])
         read_raw = dict(s.labels).get("__name__") in raw_names
-        exact = [_exact(v) for v in values] if not read_raw else None
+        exact = None if read_raw else [abs(v) < _EXACT_LIMIT and (v * _EXACT_SCALE).is_integer() for v in values]
         for i, step in enumerate(steps):
             if step != 0 and (read_raw or step < 0 or values[i] < 2 * step or not (exact[i] and exact[i + 1])):
                 yield times[i], times[i + 1]
-
-
-def _exact(value: float) -> bool:
-    return abs(value) < _EXACT_LIMIT and (value * _EXACT_SCALE).is_integer()
 
 
 def _divergence(samples: dict, other: dict) -> float:

@@ -173,7 +173,12 @@ class Timeline:
                 for key, values in self._values().items()]
 
     def promtool_inputs(self) -> list[dict[str, str]]:
-        return [{"series": key, "values": encode(values)} for key, values in self._values().items()]
+        return [{"series": key, "values": _encoded(tuple(values))} for key, values in self._values().items()]
+
+
+@lru_cache(maxsize=128)  # an alert's second case repeats most of its first case's series
+def _encoded(values: tuple[float, ...]) -> str:
+    return encode(list(values))
 
 
 @lru_cache(maxsize=1 << 14)
