@@ -20,6 +20,7 @@ from monitoring.errors import DefinitionError, DefinitionErrors
 WORKERS_ENV = "MONITORING_WORKERS"
 MIN_STACKS_PER_WORKER = 8  # below this, forking and sending results back costs more than it saves
 _task: tuple[Callable, Sequence] | None = None  # what forked workers run, inherited from the parent
+_depth = 0  # collecting_rarely nesting
 
 
 @contextmanager
@@ -31,12 +32,19 @@ def collecting_rarely():
     services). Objects alive on entry are frozen out of collection (which also keeps forked workers from
     copying their pages), and young objects are collected every 100,000 allocations instead of 700.
     """
+    global _depth
+    if _depth:  # nested (a command around load and render_all): freeze what is new; the outermost restores
+        gc.freeze()
+        yield
+        return
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(100_000, 50, 1000)
+    _depth += 1
     try:
         yield
     finally:
+        _depth -= 1
         gc.set_threshold(*threshold)
         gc.unfreeze()
 

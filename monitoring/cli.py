@@ -49,11 +49,13 @@ def main():
 @user_errors
 def generate(definitions, out, policies):
     """Render everything in memory, then replace OUT atomically."""
+    from monitoring.batch import collecting_rarely
     from monitoring.pipeline import load, render_all
     from monitoring.writer import write_tree
 
-    files = render_all(load(definitions), policies_dir=policies)
-    write_tree(out, files)
+    with collecting_rarely():  # one short run over a large model: see monitoring/batch.py
+        files = render_all(load(definitions), policies_dir=policies)
+        write_tree(out, files)
     click.echo(f"wrote {len(files)} files to {out}/")
 
 
@@ -71,10 +73,13 @@ def check(definitions, out, policies, quiet):
 
     from monitoring.lint.cli import lint_definitions
 
-    stacks = load(definitions)
-    lint_ok = lint_definitions(stacks)  # `monitoring lint` on the definitions: errors fail the check
-    result = compare_tree(out, render_all(stacks, policies_dir=policies))
-    leaks = [finding.error().format() for finding in scan_tree(out)]  # e.g. a credential pasted into generated/
+    from monitoring.batch import collecting_rarely
+
+    with collecting_rarely():  # one short run over a large model: see monitoring/batch.py
+        stacks = load(definitions)
+        lint_ok = lint_definitions(stacks)  # `monitoring lint` on the definitions: errors fail the check
+        result = compare_tree(out, render_all(stacks, policies_dir=policies))
+        leaks = [finding.error().format() for finding in scan_tree(out)]  # e.g. a credential pasted in generated/
     for leak in leaks:
         click.echo(f"secret: {leak}", err=True)
     if leaks:

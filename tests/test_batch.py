@@ -92,8 +92,12 @@ def test_a_bad_worker_setting_is_a_clean_error(cli, definitions, tmp_path, monke
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
-def test_the_collector_is_restored():
+def test_the_collector_is_restored_by_the_outermost_use():
     before = gc.get_threshold()
     with collecting_rarely():
-        assert gc.get_threshold()[0] == 100_000 and gc.get_freeze_count() > 0
+        frozen = gc.get_freeze_count()
+        assert gc.get_threshold()[0] == 100_000 and frozen > 0
+        with collecting_rarely():
+            pass
+        assert gc.get_threshold()[0] == 100_000 and gc.get_freeze_count() == frozen
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0

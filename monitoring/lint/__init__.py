@@ -17,10 +17,12 @@ def lint_stacks(stacks, config: LintConfig | None = None, only: tuple[str, ...] 
     from monitoring.lint.context import from_stack
     from monitoring.lint.registry import run
 
+    from monitoring.batch import map_in_order
+
     config = config or LintConfig()
     findings: list[Finding] = []
-    for stack in stacks:
-        findings.extend(run(from_stack(stack, config), only))
+    for found in map_in_order(lambda stack: run(from_stack(stack, config), only), stacks):  # all cores if large
+        findings.extend(found)
     return findings
 
 
