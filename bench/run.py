@@ -83,7 +83,7 @@ def measure_size(services: int, args, work: Path) -> dict:
     definitions, policies = write_estate(work, services)
     out = work / "generated"
     common = ["--definitions", definitions, "--out", out, "--policies", policies]
-    result: dict = {"services": services, "cli": {}}
+    result: dict = {"services": services, "cli": {}, "load_average_at_start": os.getloadavg()}
     cli = result["cli"]
     print(f"N={services}: generate", file=sys.stderr, flush=True)
     cli["generate"] = repeat(args.repeats, [*MONITORING, "generate", *common])
@@ -173,7 +173,9 @@ def table(results: list[dict], ab: dict) -> str:
 def machine() -> dict:
     return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
             "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None}
+            "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+            # set in some environments; without it Python caches compiled definition files between runs
+            "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", "")}
 
 
 def sizes(text: str) -> list[int]:
