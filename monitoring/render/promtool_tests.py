@@ -17,4 +17,10 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
         tests.append(recording)
     for alert in stack.alerts():
         tests.extend(alert_cases(alert, stack, interval))
-    return {"rule_files": [rule_file], "evaluation_interval": fmt_duration(interval), "tests": tests}
+    # Without an explicit order promtool evaluates groups in a random order at each step, so an alert
+    # could read a recorded series from the previous step. Our evaluator assumes recording groups run
+    # first; pin that order so its exact expectations hold.
+    order = [g.name for g in stack.groups if all(hasattr(r, "record") for r in g.rules)]
+    order += [g.name for g in stack.groups if g.name not in order]
+    return {"rule_files": [rule_file], "evaluation_interval": fmt_duration(interval), "group_eval_order": order,
+            "tests": tests}
