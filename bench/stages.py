@@ -25,6 +25,7 @@ import yaml  # noqa: E402
 
 import monitoring.pipeline as pipeline  # noqa: E402
 import monitoring.render.promtool_tests as promtool_tests  # noqa: E402
+import monitoring.verify.secrets as secrets  # noqa: E402
 from monitoring.writer import compare_tree, write_tree  # noqa: E402
 
 
@@ -35,11 +36,11 @@ class Recorder:
         self.seconds = {"serialise": 0.0, "guard": 0.0, "testgen": 0.0}
         self.documents: list[tuple[str, object, str]] = []  # (kind, data, header)
         self._json, self._yaml = pipeline.json_bytes, pipeline.yaml_bytes
-        self._guard, self._tests = pipeline.guard_secrets, promtool_tests.render_rule_tests
+        self._scan, self._tests = secrets.scan_files, promtool_tests.render_rule_tests
 
     def install(self):
         pipeline.json_bytes, pipeline.yaml_bytes = self.json_bytes, self.yaml_bytes
-        pipeline.guard_secrets = self.timed("guard", self._guard)
+        secrets.scan_files = self.timed("guard", self._scan)  # the guard scans each stack's files, then the rest
         promtool_tests.render_rule_tests = self.timed("testgen", self._tests)
 
     def reset(self):

@@ -68,17 +68,32 @@ def map_in_order(function: Callable, items: Sequence) -> list:
 
     The first DefinitionError in input order is raised, as a sequential run would raise it.
     """
+    return map_in_order_while(function, items, lambda: None)[0]
+
+
+def map_in_order_while(function: Callable, items: Sequence, meanwhile: Callable[[], object]) -> tuple[list, object]:
+    """``(map_in_order(function, items), meanwhile())``: meanwhile runs in this process while workers map.
+
+    Errors are raised as the sequential run (items first, then meanwhile) would raise them.
+    """
     workers = worker_count(len(items))
     if workers < 2:
-        return [function(item) for item in items]
+        results = [function(item) for item in items]
+        return results, meanwhile()
     import multiprocessing
 
     global _task
     _task = (function, items)
     chunks = _chunks(len(items), workers * 4)  # a few chunks per worker evens out uneven stacks
+    failure = None
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            outcomes = pool.map(_run_chunk, chunks, chunksize=1)
+            pending = pool.map_async(_run_chunk, chunks, chunksize=1)
+            try:
+                extra = meanwhile()
+            except Exception as exc:  # raised after the workers' first error, if they have one
+                extra, failure = None, exc
+            outcomes = pending.get()
     finally:
         _task = None
     results = []
@@ -86,7 +101,9 @@ def map_in_order(function: Callable, items: Sequence) -> list:
         if isinstance(outcome, _Failure):
             raise outcome.error()
         results.extend(outcome)
-    return results
+    if failure is not None:
+        raise failure
+    return results, extra
 
 
 def _chunks(count: int, pieces: int) -> list[range]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monitoring.batch import collecting_rarely, map_in_order
+from monitoring.batch import collecting_rarely, map_in_order_while
 from monitoring.discovery import load_stacks
 from monitoring.model import Stack
 from monitoring.serialize import GENERATED_HEADER, json_bytes, yaml_bytes
@@ -39,12 +39,27 @@ def render_all(stacks: list[Stack], policies_dir: str | Path | None = None) -> d
 
     files: dict[str, bytes] = {"README.md": README.encode()}
     with collecting_rarely():
-        for stack_files in map_in_order(render_stack, stacks):  # a large estate renders on every core
+        # A large estate's stacks render (and are scanned for secrets) on every core; meanwhile this process
+        # renders the Alertmanager files.
+        rendered, alerting = map_in_order_while(_render_and_scan, stacks,
+                                                lambda: render_alerting(stacks, policies_dir))
+        scanned, found = set(), []
+        for stack_files, stack_found in rendered:
             files.update(stack_files)
+            scanned.update(stack_files)
+            found.extend(stack_found)
         files["grafana/provisioning/dashboards.yaml"] = yaml_bytes(render_provider(), GENERATED_HEADER)
-        files.update(render_alerting(stacks, policies_dir))
-        guard_secrets(files)
+        files.update(alerting)
+        guard_secrets({name: data for name, data in files.items() if name not in scanned}, found)
     return files
+
+
+def _render_and_scan(stack: Stack) -> tuple[dict[str, bytes], list]:
+    """render_stack, and what the secrets guard finds in its files (scanned where they were rendered)."""
+    from monitoring.verify.secrets import scan_files
+
+    files = render_stack(stack)
+    return files, scan_files(files, prefix=RENDERED)
 
 
 def render_stack(stack: Stack) -> dict[str, bytes]:
@@ -87,8 +102,15 @@ def render_alerting(stacks: list[Stack], policies_dir: str | Path | None) -> dic
     return files
 
 
-def guard_secrets(files: dict[str, bytes]) -> None:
-    """Refuse to produce any file holding a literal credential (exit 2, nothing written)."""
+RENDERED = "(rendered) "  # how findings name a rendered file
+
+
+def guard_secrets(files: dict[str, bytes], found: list = ()) -> None:
+    """Refuse to produce any file holding a literal credential (exit 2, nothing written).
+
+    ``found``: findings in other files, already scanned; all are reported in file order, as one scan of
+    every file would report them.
+    """
     from monitoring.verify.secrets import raise_if_any, scan_files
 
-    raise_if_any(scan_files(files, prefix="(rendered) "))
+    raise_if_any(sorted([*found, *scan_files(files, prefix=RENDERED)], key=lambda finding: finding.file))

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import MINIMAL_STACK
-from monitoring.batch import WORKERS_ENV, collecting_rarely, map_in_order, worker_count
+from monitoring.batch import WORKERS_ENV, collecting_rarely, map_in_order, map_in_order_while, worker_count
 from monitoring.errors import DefinitionError, DefinitionErrors
 from monitoring.pipeline import load, render_all
 
@@ -44,6 +44,24 @@ def test_workers_render_the_same_bytes(tmp_path, monkeypatch):
     assert len([name for name in together if name.endswith(".test.yml")]) == 20
 
 
+@linux_only
+def test_secrets_found_by_workers_are_reported_as_one_scan_reports_them(cli, tmp_path, monkeypatch):
+    definitions = estate(tmp_path / "definitions")
+    for leaky in ("svc3.py", "svc15.py"):  # a credential in a runbook URL ends up in rules and dashboards
+        path = definitions / leaky
+        path.write_text(path.read_text().replace("https://runbooks", "https://bot:s3cretpw@runbooks"))
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "notifications.yaml").write_text(POLICY)
+    outputs = []
+    for workers in ("1", "3"):
+        monkeypatch.setenv(WORKERS_ENV, workers)
+        result = cli(["generate", "-d", definitions, "-o", tmp_path / "out", "--policies", tmp_path / "policies"])
+        assert result.exit_code == 2 and not (tmp_path / "out").exists()
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert "svc3.rules.yml" in outputs[0] and "svc15.rules.yml" in outputs[0] and "s3cretpw" not in outputs[0]
+
+
 def _pid(item):
     time.sleep(0.01)  # long enough that no worker takes every chunk before the other starts
     return item, os.getpid()
@@ -75,6 +93,23 @@ def test_the_first_error_in_input_order_is_raised(monkeypatch, items, expected):
     with pytest.raises(DefinitionError) as raised:
         map_in_order(_fail_on_odd, list(items))
     assert raised.value.format() == expected
+
+
+def _meanwhile_fails():
+    raise DefinitionError("the policy is wrong", "p.yaml:3")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_meanwhile_runs_beside_the_workers_and_its_error_comes_second(monkeypatch, workers):
+    if workers == "2" and os.uname().sysname != "Linux":
+        pytest.skip("workers are forked on Linux only")
+    monkeypatch.setenv(WORKERS_ENV, workers)
+    results, extra = map_in_order_while(_pid, list(range(20)), lambda: ("meanwhile", os.getpid()))
+    assert [item for item, _ in results] == list(range(20)) and extra == ("meanwhile", os.getpid())
+    with pytest.raises(DefinitionError, match="f.py:11: item 11 is odd"):  # the items' error first...
+        map_in_order_while(_fail_on_odd, list(range(10, 30)), _meanwhile_fails)
+    with pytest.raises(DefinitionError, match="p.yaml:3: the policy is wrong"):  # ...then meanwhile's
+        map_in_order_while(_pid, list(range(20)), _meanwhile_fails)
 
 
 def test_small_estates_stay_in_process(monkeypatch):

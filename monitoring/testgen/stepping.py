@@ -4,10 +4,10 @@ Generated cases simulate Prometheus' rule evaluation every ``interval`` over syn
 phases (healthy, then crossed) in which every input series is an arithmetic progression: gauges are
 constant, counters grow by a fixed step. Evaluating every step is exact but slow at scale, so:
 
-- **Periodic steps are copied.** Once the look-back window of an evaluation (and the same window one
-  period earlier) lies inside one phase, the state at t equals the state at t - P, where P is the
-  period after which evaluation times and sample times line up again (lcm of interval and sample
-  spacing). This holds bit for bit because the evaluator is a function of the samples relative to t
+- **Periodic steps are copied.** Once what an evaluation reads (range windows; for an instant selector
+  the latest sample, one sample spacing back) lies inside one phase, and so does what it read one
+  period earlier, the state at t equals the state at t - P, where P is the period after which
+  evaluation times and sample times line up again (lcm of interval and sample spacing). This holds bit for bit because the evaluator is a function of the samples relative to t
   (nothing reads absolute time): a constant series gives the same window shifted in time; a growing
   series gives the same window plus a constant, which only rate/increase/irate/delta may read (they
   use differences, exact here because values are multiples of 2^-10 far below 2^43). If anything else
