@@ -52,7 +52,9 @@ ROWS = (  # (key, label) in table order; indented rows are parts of the sequenti
     ("compare", "  check: compare with disk"),
     ("scan_tree", "  check: secrets scan on disk"),
     ("floor", "floor: orjson + libyaml only"),
+    ("floor: promtool tests", "  of which promtool tests"),
     ("baseline", "baseline: grafanalib encoder + safe_dump"),
+    ("baseline: promtool tests", "  of which promtool tests"),
     ("promtool", "promtool check+test rules (once)"),
     ("amtool", "amtool routing tests (once)"),
 )
@@ -162,7 +164,8 @@ def table(results: list[dict], ab: dict) -> str:
             f"{r['stages']['verify']['promtool']['seconds'] / r['services']:>11.3f}" if "verify" in r["stages"]
             else f"{'-':>11}" for r in results))
     counts = results[-1]["stages"]["counts"]
-    lines += ["", f"N={results[-1]['services']}: {counts['files']} files, {counts['bytes'] / 1e6:.1f} MB, "
+    lines += ["", f"N={results[-1]['services']}: {counts['files']} files, {counts['bytes'] / 1e6:.1f} MB "
+                  f"({counts['test_bytes'] / 1e6:.1f} MB promtool tests), "
                   f"{counts['dashboards']} dashboards, {counts['panels']} panels, {counts['recording_rules']} "
                   f"recording rules, {counts['alerts']} alerts, {counts['test_groups']} promtool test groups",
               f"A/B stack: check {ab['median']:.3f} s wall including interpreter start-up "
