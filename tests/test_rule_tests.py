@@ -188,3 +188,18 @@ def test_quantile_threshold_below_what_the_buckets_can_report(definitions, cli, 
     assert result.exit_code == 2
     assert "histogram_quantile(0.95) cannot report" in result.output and "the lowest it reports is 0.0475" in result.output
     assert "give the histogram a bucket below the threshold" in result.output
+
+
+def test_gauge_threshold_off_the_input_grid_sits_exactly_on_the_threshold(definitions, cli, tmp_path, promtool):
+    """The safe-side case must put the gauge exactly on the threshold, however the number is written."""
+    from conftest import MINIMAL_STACK
+
+    folder, _ = definitions(MINIMAL_STACK.replace('Step(0.8, "red", "overloaded")', 'Step(0.33, "red", "overloaded")'))
+    out = tmp_path / "out"
+    result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    tests = load(out / "prometheus/tests/svc.test.yml")["tests"]
+    safe = next(g for g in tests if g["name"].startswith("SvcOverloaded: safe side"))
+    assert any(" 0.33+0x" in s["values"] for s in safe["input_series"])
+    run = promtool_test(promtool, out / "prometheus/tests/svc.test.yml")
+    assert run.returncode == 0, run.stdout

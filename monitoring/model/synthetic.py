@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Inputs are rounded to multiples of 1/64 so promtool's repeated additions stay exact in float64.
+# Counter rates are rounded to multiples of 1/64 so promtool's repeated additions stay exact in float64.
 GRID = 64
 
 
@@ -18,10 +18,10 @@ def on_grid(value: float) -> float:
 
 @dataclass(frozen=True)
 class GaugeValue:
-    value: float
+    """A gauge holding ``value``. Not rounded: a constant series is exact as it is, and rounding would
+    move a value that must sit exactly on a threshold (the generated "safe side" case)."""
 
-    def __post_init__(self):
-        object.__setattr__(self, "value", on_grid(self.value))
+    value: float
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     lowest = getattr(drive, "lowest", None)  # the least a histogram quantile can report
     if lowest is not None and lowest < level:
         crossed, healthy = (max(v, (lowest + level) / 2) for v in (crossed, healthy))
+    # 0.7 - 0.14 is 0.5599999999999999 in floats; readable inputs are 12 significant digits.
+    crossed, safe, healthy = (float(f"{v:.12g}") for v in (crossed, safe, healthy))
     for_seconds = parse_duration(alert.for_)
     warmup = max(5, math.ceil(longest_range(str(alert.condition.signal), stack) / 60) + 1)
     length = warmup + math.ceil((for_seconds + 5 * interval) / 60) + 10
