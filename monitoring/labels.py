@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import promql_parser as pp
 
 from monitoring.model import Alert, Stack
-from monitoring.promql import parse, selector_name
+from monitoring.promql import is_scalar, parse, selector_name
 
 # Labels Prometheus attaches to every scraped series.
 TARGET_LABELS = frozenset({"job", "instance"})
@@ -68,7 +68,7 @@ def _labels(node, stack: Stack, depth: int) -> frozenset[str]:
 
 
 def _binary_labels(node, stack: Stack, depth: int) -> frozenset[str]:
-    lhs_scalar, rhs_scalar = _is_scalar(node.lhs), _is_scalar(node.rhs)
+    lhs_scalar, rhs_scalar = is_scalar(node.lhs), is_scalar(node.rhs)
     lhs = _labels(node.lhs, stack, depth)
     rhs = _labels(node.rhs, stack, depth)
     if lhs_scalar and rhs_scalar:
@@ -95,18 +95,6 @@ def _binary_labels(node, stack: Stack, depth: int) -> frozenset[str]:
     if matching is not None:  # ignoring(...)
         return lhs - set(matching.labels)
     return lhs
-
-
-def _is_scalar(node) -> bool:
-    while isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
-        node = node.expr
-    if isinstance(node, pp.NumberLiteral):
-        return True
-    if isinstance(node, pp.Call) and node.func.name in ("scalar", "time", "pi"):
-        return True
-    if isinstance(node, pp.BinaryExpr):
-        return _is_scalar(node.lhs) and _is_scalar(node.rhs)
-    return False
 
 
 def _selector_labels(selector, stack: Stack, depth: int) -> frozenset[str]:
@@ -212,7 +200,7 @@ def _possible(node, stack, records, depth):  # noqa: C901 - one branch per node 
 def _binary_possible(node, stack, records, depth):
     lhs = _possible(node.lhs, stack, records, depth)
     rhs = _possible(node.rhs, stack, records, depth)
-    lhs_scalar, rhs_scalar = _is_scalar(node.lhs), _is_scalar(node.rhs)
+    lhs_scalar, rhs_scalar = is_scalar(node.lhs), is_scalar(node.rhs)
     if lhs_scalar and rhs_scalar:
         return frozenset()
     if rhs_scalar:

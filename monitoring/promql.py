@@ -64,3 +64,16 @@ def selector_name(selector) -> str | None:
         if matcher.name == "__name__" and str(matcher.op) == "MatchOp.Equal":
             return matcher.value
     return None
+
+
+def is_scalar(node) -> bool:
+    """Whether an expression is a scalar (a number, scalar()/time()/pi(), or arithmetic of those)."""
+    while isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr)):
+        node = node.expr
+    if isinstance(node, promql_parser.NumberLiteral):
+        return True
+    if isinstance(node, promql_parser.Call) and node.func.name in ("scalar", "time", "pi"):
+        return True
+    if isinstance(node, promql_parser.BinaryExpr):
+        return is_scalar(node.lhs) and is_scalar(node.rhs)
+    return False

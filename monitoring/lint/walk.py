@@ -5,7 +5,7 @@ from typing import Iterator
 
 import promql_parser as pp
 
-from monitoring.promql import selector_name
+from monitoring.promql import is_scalar, selector_name  # noqa: F401  (is_scalar: used by checks via walk)
 
 COUNTER_FUNCTIONS = ("rate", "irate", "increase")
 
@@ -50,19 +50,6 @@ def unwrap(node):
 
 def seconds(delta) -> float:
     return delta.total_seconds() if delta is not None else 0.0
-
-
-def is_scalar(node) -> bool:
-    node = unwrap(node)
-    if isinstance(node, pp.UnaryExpr):
-        return is_scalar(node.expr)
-    if isinstance(node, pp.NumberLiteral):
-        return True
-    if isinstance(node, pp.Call) and node.func.name in ("scalar", "time", "pi"):
-        return True
-    if isinstance(node, pp.BinaryExpr):
-        return is_scalar(node.lhs) and is_scalar(node.rhs)
-    return False
 
 
 def name_of(selector) -> str | None:
