@@ -50,6 +50,7 @@ class Evaluator:
         self.series = sorted(series, key=lambda s: s.labels)
         self.rules = recording_rules or {}  # record -> (expr, extra labels)
         self._cache: dict = {}
+        self._matched: dict[tuple, list] = {}  # (name, matchers) -> the input series they match
         # Series by name, with their labels as a dict and their sample times, so a selector only looks at
         # its own series and finds a window by bisection instead of scanning every sample.
         self._by_name: dict[str, list[tuple[Labels, dict, list[float], tuple]]] = {}
@@ -67,45 +68,48 @@ class Evaluator:
 
     # --- nodes --------------------------------------------------------------------------------
     def _eval(self, node, t: float):
-        if isinstance(node, pp.ParenExpr):
-            return self._eval(node.expr, t)
-        if isinstance(node, pp.NumberLiteral):
-            return float(node.val)
-        if isinstance(node, pp.UnaryExpr):
-            inner = self._eval(node.expr, t)
-            return -inner if isinstance(inner, float) else [(_drop_name(l), -v) for l, v in inner]
-        if isinstance(node, pp.VectorSelector):
-            return self._select(node, t)
-        if isinstance(node, pp.Call):
-            return self._call(node, t)
-        if isinstance(node, pp.AggregateExpr):
-            return self._aggregate(node, t)
-        if isinstance(node, pp.BinaryExpr):
-            return self._binary(node, t)
-        raise Unsupported(f"{type(node).__name__} is not supported by the test generator's evaluator")
+        method = _DISPATCH.get(type(node))
+        if method is None:
+            raise Unsupported(f"{type(node).__name__} is not supported by the test generator's evaluator")
+        return method(self, node, t)
+
+    def _paren(self, node, t: float):
+        return self._eval(_plan(node, _inner), t)
+
+    def _number(self, node, t: float):
+        return float(node.val)
+
+    def _unary(self, node, t: float):
+        inner = self._eval(_plan(node, _inner), t)
+        return -inner if isinstance(inner, float) else [(_drop_name(l), -v) for l, v in inner]
 
     def _matching_series(self, selector, t: float, window: float, instant: bool = False):
+        """[(labels, samples with t - window <= time <= t)] of the series the selector matches."""
         name, matchers, offset = _plan(selector, _selector_plan)
         if offset:
             raise Unsupported("offset is not supported")
         if name in self.rules:
             if not instant:
                 raise Unsupported("range selectors over recorded series are not supported")
-            yield from self._recorded(name, matchers, t)
-            return
-        for labels, mapping, times, samples in self._by_name.get(name, ()):
-            if _matches(mapping, matchers):
-                # samples with t - window <= ts <= t (times increase)
-                yield labels, samples[bisect_left(times, t - window):bisect_right(times, t)]
+            return self._recorded(name, matchers, t)
+        matched = self._matched.get((name, matchers))
+        if matched is None:  # which series match does not change from step to step
+            matched = self._matched[name, matchers] = [(labels, times, samples) for labels, mapping, times, samples
+                                                     in self._by_name.get(name, ()) if _matches(mapping, matchers)]
+        start = t - window
+        return [(labels, samples[bisect_left(times, start):bisect_right(times, t)])
+                for labels, times, samples in matched]
 
     def _recorded(self, name, matchers, t):
         """A recording rule's series at t: its expression evaluated at t (rules run at t, in order)."""
         expr, extra = self.rules[name]
         extra = tuple(extra.items())
+        out = []
         for labels, value in self._eval_cached(expr, t):
             recorded = _recorded_labels(labels, extra, name, matchers)
             if recorded is not None:
-                yield recorded, [(t, value)]
+                out.append((recorded, [(t, value)]))
+        return out
 
     def _eval_cached(self, expr: str, t: float):
         key = (expr, t)
@@ -125,7 +129,7 @@ class Evaluator:
         if not isinstance(node, pp.MatrixSelector):
             raise Unsupported("subqueries are not supported")
         window, selector = _plan(node, lambda n: (n.range.total_seconds(), n.vector_selector))
-        return window, list(self._matching_series(selector, t, window))
+        return window, self._matching_series(selector, t, window)
 
     # --- functions ----------------------------------------------------------------------------
     def _call(self, node, t: float):
@@ -196,6 +200,10 @@ class Evaluator:
         return _vector_vector(op, lhs, rhs, modifier, return_bool)
 
 
+_DISPATCH = {pp.ParenExpr: Evaluator._paren, pp.NumberLiteral: Evaluator._number, pp.UnaryExpr: Evaluator._unary,
+             pp.VectorSelector: Evaluator._select, pp.Call: Evaluator._call, pp.AggregateExpr: Evaluator._aggregate,
+             pp.BinaryExpr: Evaluator._binary}
+
 # What the evaluator reads from a parsed node, read once per node: promql-parser builds modifiers, matchers
 # and argument lists anew on every attribute access. Parsed nodes live as long as the parse cache (forever),
 # and each entry holds its node, so an id is never reused while its entry exists.
@@ -207,6 +215,10 @@ def _plan(node, make):
     if entry is None or entry[0] is not node:
         entry = _PLANS[id(node)] = (node, make(node))
     return entry[1]
+
+
+def _inner(node):
+    return node.expr
 
 
 def _selector_plan(selector):
