@@ -76,6 +76,32 @@ def test_periodic_steps_are_copied_and_shared_prefixes_reused():
     assert min(evaluated[first:]) >= 7 * 60  # ...so only steps from the first crossed sample on are evaluated
 
 
+@pytest.mark.parametrize("alert", ab.ALERTS, ids=lambda a: a.name)
+def test_states_from_since_on_skip_the_wiped_history(alert):
+    """With ``since``, steps before the step ahead of it are skipped when nothing holds there."""
+    since = 6 * 60  # the switch to the crossed value, as in alert_timelines
+    evaluated: list[float] = []
+    sim = simulator(alert.expr, 30.0, evaluated)
+    for timeline in alert_timelines(alert):
+        series, end = timeline.series(), timeline.minutes * 60
+        full = every_step(alert.expr, series, 30.0, end)
+        states = sim.states(series, end, since=since)
+        first = min(states)
+        assert first == since - 30.0 and states[first] == {}  # healthy before the switch: history wiped
+        assert states == {t: s for t, s in full.items() if t >= first}
+    assert min(evaluated) == since - 30.0
+
+
+def test_a_condition_holding_before_since_keeps_every_step():
+    # Accuracy stays below the threshold from the start: the run of true states reaches back to 0.
+    alert = next(a for a in ab.ALERTS if a.name == "ModelAccuracyDegraded")
+    drive = driver_for(alert, ab.STACK)
+    timeline = synth.Timeline().add(6, drive(60.0)).add(30, drive(50.0))
+    series, end = timeline.series(), timeline.minutes * 60
+    states = simulator(alert.expr, 30.0).states(series, end, since=6 * 60)
+    assert min(states) == 0.0 and states == every_step(alert.expr, series, 30.0, end)
+
+
 def test_reads_follow_recording_rules_and_find_raw_counters():
     reads, window = _reads(f"sum({ab.REQUESTS}) > 0", RULES)
     assert reads == {str(ab.REQUESTS)} and window == 60.0  # the latest sample: they come every minute

@@ -85,7 +85,8 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
         if (value, minutes_crossed) not in simulated:
             timeline = synth.Timeline().add(warmup, drive(healthy)).add(minutes_crossed, drive(value))
             simulated[value, minutes_crossed] = (timeline, timeline.promtool_inputs(),
-                                                 simulator.states(timeline.series(), timeline.minutes * 60))
+                                                 simulator.states(timeline.series(), timeline.minutes * 60,
+                                                                  since=warmup * 60))
         timeline, inputs, states = simulated[value, minutes_crossed]
         # Search from the switch on: while a range window is still filling at the start of the series,
         # rates read low, so a `below` condition can hold briefly before the healthy phase settles.

@@ -15,6 +15,9 @@ constant, counters grow by a fixed step. Evaluating every step is exact but slow
 - **Shared prefixes are evaluated once.** Steps before two timelines' inputs first differ only read
   identical samples, so a later timeline reuses the earlier one's states up to there (the "fires" and
   "too short" cases even share the whole timeline).
+- **Wiped history is skipped.** A case only reads states from the switch to the crossed value on. When
+  nothing holds at the step before it, every pending alert is reset there, so earlier steps cannot
+  change the outcome and are not evaluated (if something holds, every step is).
 - **Copies are verified.** The last step of every copied run is also evaluated; any mismatch falls
   back to evaluating every step.
 """
@@ -54,44 +57,56 @@ class StepSimulator:
         self._done: list[tuple[dict, list[State]]] = []  # (samples by labels, states) of earlier timelines
         self.fallbacks = 0  # timelines where a copied step proved wrong (none expected; tests check)
 
-    def states(self, series: list[Series], end: float) -> dict[float, State]:
+    def states(self, series: list[Series], end: float, since: float = 0.0) -> dict[float, State]:
+        """{t: state} from the last evaluation time before ``since`` on, or from 0 if the state there is not empty.
+
+        Where nothing holds, an alert's history is wiped (Prometheus drops its pending alerts), so the
+        steps before it cannot change what happens from ``since`` on and are neither evaluated nor returned.
+        """
         times = _evaluation_times(self.interval, end)
         samples = {s.labels: s.samples for s in series}
         evaluate = self.evaluator_for(series)
         known = self._reusable_prefix(samples, times)
+        first = max(0, bisect_left(times, since) - 1)
         try:
-            states = self._run(series, times, evaluate, known, self.period)
+            states = self._run(series, times, evaluate, known, self.period, first)
         except _Mismatch:
             self.fallbacks += 1
-            states = self._run(series, times, evaluate, known, None)
+            states = self._run(series, times, evaluate, known, None, first)
         self._done.append((samples, states))
-        return dict(zip(times, states))
+        return {t: state for t, state in zip(times, states) if state is not None}
 
-    def _reusable_prefix(self, samples: dict, times: list[float]) -> list[State]:
+    def _reusable_prefix(self, samples: dict, times: list[float]) -> list[State | None]:
         """States an earlier timeline computed at times before the two timelines' inputs first differ."""
-        best: list[State] = []
+        best: list[State | None] = []
         for other, other_states in self._done:
             count = min(bisect_left(times, _divergence(samples, other)), len(other_states))
             if count > len(best):
                 best = other_states[:count]
         return best
 
-    def _run(self, series, times, evaluate, known, period) -> list[State]:
-        states = list(known)
-        if len(states) == len(times):
-            return states
+    def _run(self, series, times, evaluate, known, period, first) -> list[State | None]:
+        """States from ``first`` on (None before it), evaluated, copied from known, or copied a period back."""
+        states: list[State | None] = [None] * len(times)
+        states[:len(known)] = known
+        if first and states[first] is None:
+            states[first] = evaluate(times[first])
+        if first and states[first]:
+            first = 0  # a run of true states may reach back before it: every step counts
         copies = [False] * len(times)  # copies[k]: the state at k is the state at k - period
         if period:
             layout = _Layout(series, self.reads[0], self.reads[1])
             copies[period:] = [layout.periodic(times[k - period], times[k]) for k in range(period, len(times))]
-        for k in range(len(states), len(times)):
-            if copies[k]:
-                states.append(states[k - period])
+        for k in range(first, len(times)):
+            if states[k] is not None:
+                continue
+            if copies[k] and states[k - period] is not None:
+                states[k] = states[k - period]
                 run_ends = k + 1 == len(times) or not copies[k + 1]
                 if run_ends and evaluate(times[k]) != states[k]:
                     raise _Mismatch(times[k])
             else:
-                states.append(evaluate(times[k]))
+                states[k] = evaluate(times[k])
         return states
 
 
