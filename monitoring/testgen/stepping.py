@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from itertools import repeat
+from operator import mul, ne, sub
 from typing import Callable
 
 import promql_parser as pp
@@ -96,7 +98,8 @@ class StepSimulator:
         copies = [False] * len(times)  # copies[k]: the state at k is the state at k - period
         if period:
             layout = _Layout(series, self.reads[0], self.reads[1])
-            copies[period:] = [layout.periodic(times[k - period], times[k]) for k in range(period, len(times))]
+            begin = max(period, first)
+            copies[begin:] = [layout.periodic(times[k - period], times[k]) for k in range(begin, len(times))]
         for k in range(first, len(times)):
             if states[k] is not None:
                 continue
@@ -162,18 +165,28 @@ def _breaks(series: list[Series], raw_names: frozenset[str]):
     (multiples of 2^-10 below 2^43), not large enough that rate's extrapolation to zero never applies,
     or read other than through difference functions.
     """
+    # Mostly C-level map/zip passes: this runs over every sample of every timeline.
     for s in series:
-        times = [t for t, _ in s.samples]
-        values = [v for _, v in s.samples]
-        yield from ((a, b) for a, b in zip(times, times[1:]) if b - a != _SAMPLE_SPACING)
-        steps = [b - a for a, b in zip(values, values[1:])]  # steps[i]: from sample i to i + 1
+        if len(s.samples) < 2:
+            continue
+        times, values = zip(*s.samples)
+        gaps = list(map(sub, times[1:], times))
+        if gaps.count(_SAMPLE_SPACING) != len(gaps):
+            yield from ((a, b) for a, b, gap in zip(times, times[1:], gaps) if gap != _SAMPLE_SPACING)
+        steps = list(map(sub, values[1:], values))  # steps[i]: from sample i to i + 1
         if not any(steps):
             continue  # constant: any window is the same window shifted in time
-        yield from ((times[i], times[i + 2]) for i in range(len(steps) - 1) if steps[i] != steps[i + 1])
+        yield from ((a, b) for a, b, change in zip(times, times[2:], map(ne, steps, steps[1:])) if change)
         read_raw = dict(s.labels).get("__name__") in raw_names
-        exact = None if read_raw else [abs(v) < _EXACT_LIMIT and (v * _EXACT_SCALE).is_integer() for v in values]
+        exact = not read_raw and max(map(abs, values)) < _EXACT_LIMIT and \
+            all(map(float.is_integer, map(mul, values, repeat(_EXACT_SCALE))))
+        if exact:  # the usual case: only steps too small against the value (or negative) break
+            yield from ((a, b) for a, b, value, step in zip(times, times[1:], values, steps)
+                        if step and (step < 0 or value < 2 * step))
+            continue
+        fine = [not read_raw and abs(v) < _EXACT_LIMIT and (v * _EXACT_SCALE).is_integer() for v in values]
         for i, step in enumerate(steps):
-            if step != 0 and (read_raw or step < 0 or values[i] < 2 * step or not (exact[i] and exact[i + 1])):
+            if step != 0 and (read_raw or step < 0 or values[i] < 2 * step or not (fine[i] and fine[i + 1])):
                 yield times[i], times[i + 1]
 
 
