@@ -44,15 +44,16 @@ def yaml_bytes(data, header: str = "") -> bytes:
 
 
 class _FastDumper(_Dumper):
-    _resolved: dict = {}  # (value, implicit) -> tag, shared by all dumps: the answer depends on nothing else
+    _plain: dict = {}  # scalar text -> the tag it reads as when plain; the answer depends on nothing else
 
     def resolve(self, kind, value, implicit):
         if kind is not ScalarNode:
             return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._resolved.get(key)
+        if not implicit[0]:  # Resolver answers the default (str) for a quoted scalar: no path resolvers here
+            return _STR
+        tag = self._plain.get(value)
         if tag is None:
-            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+            tag = self._plain[value] = super().resolve(kind, value, implicit)
         return tag
 
 
