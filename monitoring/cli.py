@@ -50,11 +50,11 @@ def main():
 def generate(definitions, out, policies):
     """Render everything in memory, then replace OUT atomically."""
     from monitoring.batch import collecting_rarely
-    from monitoring.pipeline import load, render_all
+    from monitoring.pipeline import load_and_render
     from monitoring.writer import write_tree
 
     with collecting_rarely():  # one short run over a large model: see monitoring/batch.py
-        files = render_all(load(definitions), policies_dir=policies)
+        _, files = load_and_render(definitions, policies_dir=policies)
         write_tree(out, files)
     click.echo(f"wrote {len(files)} files to {out}/")
 

@@ -33,8 +33,24 @@ def load(definitions: str | Path | None = None) -> list[Stack]:
     return stacks
 
 
-def render_all(stacks: list[Stack], policies_dir: str | Path | None = None) -> dict[str, bytes]:
-    """Every output file, keyed by its path under the output folder (policies: see render_alerting)."""
+def load_and_render(definitions: str | Path | None = None,
+                    policies_dir: str | Path | None = None) -> tuple[list[Stack], dict[str, bytes]]:
+    """``(stacks, render_all(stacks))`` for ``stacks = load(definitions)``, with the same errors.
+
+    Validating a large estate takes a second on one core; here it runs while the workers render, and
+    their results are used only once it has passed.
+    """
+    with collecting_rarely():
+        stacks = load_stacks(definitions)
+        return stacks, render_all(stacks, policies_dir, validate_first=True)
+
+
+def render_all(stacks: list[Stack], policies_dir: str | Path | None = None,
+               validate_first: bool = False) -> dict[str, bytes]:
+    """Every output file, keyed by its path under the output folder (policies: see render_alerting).
+
+    ``validate_first``: the stacks are not validated yet (load_and_render).
+    """
     from monitoring.render.provisioning import render_provider
 
     files: dict[str, bytes] = {"README.md": README.encode()}
@@ -42,7 +58,8 @@ def render_all(stacks: list[Stack], policies_dir: str | Path | None = None) -> d
         # A large estate's stacks render (and are scanned for secrets) on every core; meanwhile this process
         # renders the Alertmanager files.
         rendered, alerting = map_in_order_while(_render_and_scan, stacks,
-                                                lambda: render_alerting(stacks, policies_dir))
+                                                lambda: render_alerting(stacks, policies_dir),
+                                                first=(lambda: validate(stacks)) if validate_first else lambda: None)
         scanned, found = set(), []
         for stack_files, stack_found in rendered:
             files.update(stack_files)

@@ -136,3 +136,34 @@ def test_the_collector_is_restored_by_the_outermost_use():
             pass
         assert gc.get_threshold()[0] == 100_000 and gc.get_freeze_count() == frozen
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def _first_fails():
+    raise DefinitionError("the definitions are invalid", "d.py:1")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_first_runs_before_the_results_are_used_and_its_error_wins(monkeypatch, workers):
+    if workers == "2" and os.uname().sysname != "Linux":
+        pytest.skip("workers are forked on Linux only")
+    monkeypatch.setenv(WORKERS_ENV, workers)
+    ran = []
+    results, _ = map_in_order_while(_pid, list(range(20)), lambda: None, first=lambda: ran.append("first"))
+    assert ran == ["first"] and [item for item, _ in results] == list(range(20))
+    with pytest.raises(DefinitionError, match="d.py:1: the definitions are invalid"):  # not item 11's error
+        map_in_order_while(_fail_on_odd, list(range(10, 30)), lambda: None, first=_first_fails)
+
+
+@linux_only
+def test_generate_validates_while_workers_render_with_the_same_errors(cli, tmp_path, monkeypatch):
+    definitions = estate(tmp_path / "definitions")
+    broken = definitions / "svc12.py"  # an alert over a metric the catalog lacks: validation's error
+    broken.write_text(broken.read_text().replace('above(f"max by (model_name) ({LOAD})"',
+                                                 'above("max by (model_name) (svc_lod)"'))
+    outputs = []
+    for workers in ("1", "3"):
+        monkeypatch.setenv(WORKERS_ENV, workers)
+        result = cli(["generate", "-d", definitions, "-o", tmp_path / "out"])
+        assert result.exit_code == 2 and not (tmp_path / "out").exists()
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1] and "selects 'svc_lod'" in outputs[0] and "svc12.py:" in outputs[0]
