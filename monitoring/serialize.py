@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import operator
 
 import orjson
 import yaml
@@ -45,6 +46,10 @@ def yaml_bytes(data, header: str = "") -> bytes:
 
 class _FastDumper(_Dumper):
     _plain: dict = {}  # scalar text -> the tag it reads as when plain; the answer depends on nothing else
+    # The emitter calls these two around every node to track path resolvers; SafeDumper has none, so
+    # they only cost a Python call each. C built-ins taking the same arguments do nothing faster.
+    descend_resolver = staticmethod(operator.is_)  # (parent, index) -> ignored
+    ascend_resolver = staticmethod(tuple)  # () -> ignored
 
     def resolve(self, kind, value, implicit):
         if kind is not ScalarNode:
@@ -69,10 +74,13 @@ class _NodeBuilder:
             if id(data) in self._seen:
                 raise _Unusual
             self._seen.add(id(data))
+            node = self.node  # strings, the most common scalars, are made inline: a call each costs
             if kind is dict:
-                return MappingNode(_MAP, [(self.node(k), self.node(v)) for k, v in sorted(data.items())],
-                                   flow_style=False)
-            return SequenceNode(_SEQ, [self.node(item) for item in data], flow_style=False)
+                return MappingNode(_MAP, [(ScalarNode(_STR, k) if type(k) is str else node(k),
+                                           ScalarNode(_STR, v) if type(v) is str else node(v))
+                                          for k, v in sorted(data.items())], flow_style=False)
+            return SequenceNode(_SEQ, [ScalarNode(_STR, item) if type(item) is str else node(item) for item in data],
+                                flow_style=False)
         if kind is bool:
             return ScalarNode(_BOOL, "true" if data else "false")
         if kind is int:

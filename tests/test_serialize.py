@@ -70,3 +70,8 @@ trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4
 @given(trees)
 def test_random_documents_match_pyyaml(data):
     assert serialize.yaml_bytes(data) == pyyaml(data)
+
+
+def test_the_dumper_has_no_path_resolvers_to_track():
+    # _FastDumper replaces descend/ascend_resolver with no-ops: only right while there are none.
+    assert not serialize._FastDumper.yaml_path_resolvers and not serialize._Dumper.yaml_path_resolvers
