@@ -71,17 +71,13 @@ def map_in_order(function: Callable, items: Sequence) -> list:
     return map_in_order_while(function, items, lambda: None)[0]
 
 
-def map_in_order_while(function: Callable, items: Sequence, meanwhile: Callable[[], object],
-                       first: Callable[[], None] = lambda: None) -> tuple[list, object]:
+def map_in_order_while(function: Callable, items: Sequence, meanwhile: Callable[[], object]) -> tuple[list, object]:
     """``(map_in_order(function, items), meanwhile())``: meanwhile runs in this process while workers map.
 
-    Errors are raised as the sequential run (items first, then meanwhile) would raise them. ``first``
-    runs before anything else does in a sequential run, and here while the workers start; its error
-    wins over theirs (the workers are stopped), so it can be the validation their results depend on.
+    Errors are raised as the sequential run (items first, then meanwhile) would raise them.
     """
     workers = worker_count(len(items))
     if workers < 2:
-        first()
         results = [function(item) for item in items]
         return results, meanwhile()
     import multiprocessing
@@ -93,7 +89,6 @@ def map_in_order_while(function: Callable, items: Sequence, meanwhile: Callable[
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             pending = pool.map_async(_run_chunk, chunks, chunksize=1)
-            first()  # raising leaves the pool: its workers are terminated
             try:
                 extra = meanwhile()
             except Exception as exc:  # raised after the workers' first error, if they have one

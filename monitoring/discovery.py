@@ -6,6 +6,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import Callable
 
 from monitoring.errors import DefinitionError, DefinitionErrors
 from monitoring.model import Stack
@@ -13,11 +14,13 @@ from monitoring.model import Stack
 DEFAULT_DEFINITIONS = Path(__file__).parent / "definitions"
 
 
-def load_stacks(path: str | os.PathLike | None = None) -> list[Stack]:
+def load_stacks(path: str | os.PathLike | None = None,
+                loaded: Callable[[list[Stack], int, int], None] | None = None) -> list[Stack]:
     """Import each definitions file and collect its Stack objects, sorted by name.
 
     A file may define ``STACK`` or ``STACKS``; any other module-level Stack is picked up too,
-    so a definitions file needs no registration anywhere else.
+    so a definitions file needs no registration anywhere else. ``loaded(stacks, files done, files)``
+    hears of each file's stacks as soon as it has been imported.
     """
     root = Path(path) if path else DEFAULT_DEFINITIONS
     if not root.exists():
@@ -25,7 +28,7 @@ def load_stacks(path: str | os.PathLike | None = None) -> list[Stack]:
     files = [root] if root.is_file() else sorted(p for p in root.glob("*.py") if not p.name.startswith("_"))
     stacks: list[Stack] = []
     errors: list[DefinitionError] = []
-    for file in files:
+    for done, file in enumerate(files, 1):
         try:
             found = _stacks_in(_import(file))
         except DefinitionError as exc:
@@ -35,6 +38,8 @@ def load_stacks(path: str | os.PathLike | None = None) -> list[Stack]:
             errors.append(DefinitionError("defines no Stack", _rel(file),
                                           "assign STACK = Stack(...) at module level"))
         stacks.extend(found)
+        if loaded is not None:
+            loaded(found, done, len(files))
     if errors:
         raise errors[0] if len(errors) == 1 else DefinitionErrors(errors)
     names = [s.name for s in stacks]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from monitoring.batch import collecting_rarely, map_in_order_while
 from monitoring.discovery import load_stacks
+from monitoring.early import EarlyWorkers
 from monitoring.model import Stack
 from monitoring.serialize import GENERATED_HEADER, json_bytes, yaml_bytes
 from monitoring.validate import validate
@@ -37,19 +38,26 @@ def load_and_render(definitions: str | Path | None = None,
                     policies_dir: str | Path | None = None) -> tuple[list[Stack], dict[str, bytes]]:
     """``(stacks, render_all(stacks))`` for ``stacks = load(definitions)``, with the same errors.
 
-    Validating a large estate takes a second on one core; here it runs while the workers render, and
-    their results are used only once it has passed.
+    Loading and validating a large estate takes seconds on one core. Here stacks start rendering in
+    workers forked as soon as their share of the definitions has loaded (monitoring/early.py); this
+    process validates meanwhile, and their results are used only once validation has passed.
     """
+    early = EarlyWorkers(_render_and_scan)
     with collecting_rarely():
-        stacks = load_stacks(definitions)
-        return stacks, render_all(stacks, policies_dir, validate_first=True)
+        try:
+            stacks = load_stacks(definitions, loaded=early.loaded)
+            early.all_loaded()
+            validate(stacks)
+            return stacks, render_all(stacks, policies_dir, rendered=early.results)
+        finally:
+            early.stop()
 
 
 def render_all(stacks: list[Stack], policies_dir: str | Path | None = None,
-               validate_first: bool = False) -> dict[str, bytes]:
+               rendered: Callable[[list[Stack]], list] | None = None) -> dict[str, bytes]:
     """Every output file, keyed by its path under the output folder (policies: see render_alerting).
 
-    ``validate_first``: the stacks are not validated yet (load_and_render).
+    ``rendered(stacks)``: the stacks' files from workers already rendering them (load_and_render).
     """
     from monitoring.render.provisioning import render_provider
 
@@ -57,11 +65,14 @@ def render_all(stacks: list[Stack], policies_dir: str | Path | None = None,
     with collecting_rarely():
         # A large estate's stacks render (and are scanned for secrets) on every core; meanwhile this process
         # renders the Alertmanager files.
-        rendered, alerting = map_in_order_while(_render_and_scan, stacks,
-                                                lambda: render_alerting(stacks, policies_dir),
-                                                first=(lambda: validate(stacks)) if validate_first else lambda: None)
+        if rendered is None:
+            by_stack, alerting = map_in_order_while(_render_and_scan, stacks,
+                                                    lambda: render_alerting(stacks, policies_dir))
+        else:
+            alerting = render_alerting(stacks, policies_dir)
+            by_stack = rendered(stacks)
         scanned, found = set(), []
-        for stack_files, stack_found in rendered:
+        for stack_files, stack_found in by_stack:
             files.update(stack_files)
             scanned.update(stack_files)
             found.extend(stack_found)

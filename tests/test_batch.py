@@ -138,22 +138,6 @@ def test_the_collector_is_restored_by_the_outermost_use():
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
-def _first_fails():
-    raise DefinitionError("the definitions are invalid", "d.py:1")
-
-
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_first_runs_before_the_results_are_used_and_its_error_wins(monkeypatch, workers):
-    if workers == "2" and os.uname().sysname != "Linux":
-        pytest.skip("workers are forked on Linux only")
-    monkeypatch.setenv(WORKERS_ENV, workers)
-    ran = []
-    results, _ = map_in_order_while(_pid, list(range(20)), lambda: None, first=lambda: ran.append("first"))
-    assert ran == ["first"] and [item for item, _ in results] == list(range(20))
-    with pytest.raises(DefinitionError, match="d.py:1: the definitions are invalid"):  # not item 11's error
-        map_in_order_while(_fail_on_odd, list(range(10, 30)), lambda: None, first=_first_fails)
-
-
 @linux_only
 def test_generate_validates_while_workers_render_with_the_same_errors(cli, tmp_path, monkeypatch):
     definitions = estate(tmp_path / "definitions")
