@@ -54,7 +54,7 @@ def generate(definitions, out, policies):
     from monitoring.writer import write_tree
 
     with collecting_rarely():  # one short run over a large model: see monitoring/batch.py
-        _, files = load_and_render(definitions, policies_dir=policies)
+        _, files, _ = load_and_render(definitions, policies_dir=policies)
         write_tree(out, files)
     click.echo(f"wrote {len(files)} files to {out}/")
 
@@ -67,18 +67,16 @@ def generate(definitions, out, policies):
 @user_errors
 def check(definitions, out, policies, quiet):
     """Regenerate in memory and compare with OUT (exit 1 on any difference; writes nothing)."""
-    from monitoring.pipeline import load, render_all
+    from monitoring.batch import collecting_rarely
+    from monitoring.lint.cli import lint_definitions
+    from monitoring.pipeline import load_and_render
     from monitoring.verify.secrets import scan_tree
     from monitoring.writer import compare_tree
 
-    from monitoring.lint.cli import lint_definitions
-
-    from monitoring.batch import collecting_rarely
-
     with collecting_rarely():  # one short run over a large model: see monitoring/batch.py
-        stacks = load(definitions)
-        lint_ok = lint_definitions(stacks)  # `monitoring lint` on the definitions: errors fail the check
-        result = compare_tree(out, render_all(stacks, policies_dir=policies))
+        # `monitoring lint` on the definitions (errors fail the check) runs while the stacks render.
+        _, files, lint_ok = load_and_render(definitions, policies_dir=policies, alongside=lint_definitions)
+        result = compare_tree(out, files)
         leaks = [finding.error().format() for finding in scan_tree(out)]  # e.g. a credential pasted in generated/
     for leak in leaks:
         click.echo(f"secret: {leak}", err=True)

@@ -34,13 +34,14 @@ def load(definitions: str | Path | None = None) -> list[Stack]:
     return stacks
 
 
-def load_and_render(definitions: str | Path | None = None,
-                    policies_dir: str | Path | None = None) -> tuple[list[Stack], dict[str, bytes]]:
-    """``(stacks, render_all(stacks))`` for ``stacks = load(definitions)``, with the same errors.
+def load_and_render(definitions: str | Path | None = None, policies_dir: str | Path | None = None,
+                    alongside: Callable[[list[Stack]], object] = lambda stacks: None):
+    """``(stacks, render_all(stacks), alongside(stacks))`` for ``stacks = load(definitions)``, same errors.
 
     Loading and validating a large estate takes seconds on one core. Here stacks start rendering in
     workers forked as soon as their share of the definitions has loaded (monitoring/early.py); this
-    process validates meanwhile, and their results are used only once validation has passed.
+    process validates meanwhile, then runs ``alongside`` (`check` lints there), and the workers'
+    results are used only once all of that has passed.
     """
     early = EarlyWorkers(_render_and_scan)
     with collecting_rarely():
@@ -48,7 +49,8 @@ def load_and_render(definitions: str | Path | None = None,
             stacks = load_stacks(definitions, loaded=early.loaded)
             early.all_loaded()
             validate(stacks)
-            return stacks, render_all(stacks, policies_dir, rendered=early.results)
+            extra = alongside(stacks)
+            return stacks, render_all(stacks, policies_dir, rendered=early.results), extra
         finally:
             early.stop()
 
