@@ -32,7 +32,7 @@ e2e: install tools $(PROMETHEUS) $(ALERTMANAGER)  ## real Prometheus + Alertmana
 	$(BIN)/python -m pytest -q tests_e2e
 
 # Benchmark (not a test): synthetic estates of N services; prints a table, writes bench/results/latest.json.
-# promtool/amtool run at the sizes up to 200. About 45 minutes on 2 cores; CI runs BENCH_SIZES=10 as a smoke run.
+# promtool/amtool run at the sizes up to 200. About 42 minutes on 2 cores; CI runs BENCH_SIZES=10 as a smoke run.
 BENCH_SIZES ?= 10,100,200,1000
 BENCH_REPEATS ?= 3
 bench: install tools  ## time generate/check/lint/promtool on synthetic estates against a floor and a baseline
