@@ -37,7 +37,7 @@ def test_results_come_in_the_order_asked_and_every_process_renders(monkeypatch):
         early.stop()
     assert [item for item, _ in results] == order
     pids = {pid for _, pid in results}
-    assert os.getpid() in pids and len(pids) >= 3  # this process, the early worker(s), the late one
+    assert os.getpid() in pids and pids - {os.getpid()}  # this process joins in beside the workers
 
 
 @linux_only
