@@ -1,11 +1,12 @@
 """Running the pipeline over a large estate: rare garbage collection, and stacks over all cores.
 
-Rendering one stack (dashboards, rules, promtool tests) needs nothing from the others and is mostly
-pure Python, so a large estate is rendered by forked worker processes, one contiguous share of the
-stacks each. Workers are forked rather than spawned: they inherit the loaded stacks (definitions may
-hold lambdas, which cannot be pickled) and send back plain results (bytes). Results are returned in
-input order, so the output is byte-identical to a sequential run. ``MONITORING_WORKERS=1`` turns it
-off; small estates (fewer than MIN_STACKS_PER_WORKER stacks per worker) never fork.
+Linting one stack needs nothing from the others and is mostly pure Python, so a large estate is
+mapped over forked worker processes, a few small chunks of the stacks each (rendering, which can
+also start before every stack has loaded, uses monitoring/early.py with the same worker count).
+Workers are forked rather than spawned: they inherit the loaded stacks (definitions may hold
+lambdas, which cannot be pickled) and send back plain results (bytes). Results are returned in input
+order, so the output is byte-identical to a sequential run. ``MONITORING_WORKERS=1`` turns it off;
+small estates (fewer than MIN_STACKS_PER_WORKER stacks per worker) never fork.
 """
 from __future__ import annotations
 
@@ -67,33 +68,19 @@ def map_in_order(function: Callable, items: Sequence) -> list:
     """``[function(item) for item in items]``, over forked workers when there are enough items and cores.
 
     The first DefinitionError in input order is raised, as a sequential run would raise it.
-    """
-    return map_in_order_while(function, items, lambda: None)[0]
-
-
-def map_in_order_while(function: Callable, items: Sequence, meanwhile: Callable[[], object]) -> tuple[list, object]:
-    """``(map_in_order(function, items), meanwhile())``: meanwhile runs in this process while workers map.
-
-    Errors are raised as the sequential run (items first, then meanwhile) would raise them.
+    (Rendering stacks uses monitoring/early.py, which also starts before every stack has loaded.)
     """
     workers = worker_count(len(items))
     if workers < 2:
-        results = [function(item) for item in items]
-        return results, meanwhile()
+        return [function(item) for item in items]
     import multiprocessing
 
     global _task
     _task = (function, items)
     chunks = _chunks(len(items), workers * 16)  # many small chunks: workers finish within a chunk of each other
-    failure = None
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pending = pool.map_async(_run_chunk, chunks, chunksize=1)
-            try:
-                extra = meanwhile()
-            except Exception as exc:  # raised after the workers' first error, if they have one
-                extra, failure = None, exc
-            outcomes = pending.get()
+            outcomes = pool.map(_run_chunk, chunks, chunksize=1)
     finally:
         _task = None
     results = []
@@ -101,9 +88,7 @@ def map_in_order_while(function: Callable, items: Sequence, meanwhile: Callable[
         if isinstance(outcome, _Failure):
             raise outcome.error()
         results.extend(outcome)
-    if failure is not None:
-        raise failure
-    return results, extra
+    return results
 
 
 def _chunks(count: int, pieces: int) -> list[range]:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
-from monitoring.batch import collecting_rarely, map_in_order_while
+from monitoring.batch import collecting_rarely
 from monitoring.discovery import load_stacks
 from monitoring.early import EarlyWorkers
+from monitoring.errors import DefinitionError
 from monitoring.model import Stack
 from monitoring.serialize import GENERATED_HEADER, json_bytes, yaml_bytes
 from monitoring.validate import validate
@@ -50,29 +52,38 @@ def load_and_render(definitions: str | Path | None = None, policies_dir: str | P
             early.all_loaded()
             validate(stacks)
             extra = alongside(stacks)
-            return stacks, render_all(stacks, policies_dir, rendered=early.results), extra
+            return stacks, render_all(stacks, policies_dir, early), extra
         finally:
             early.stop()
 
 
 def render_all(stacks: list[Stack], policies_dir: str | Path | None = None,
-               rendered: Callable[[list[Stack]], list] | None = None) -> dict[str, bytes]:
+               early: EarlyWorkers | None = None) -> dict[str, bytes]:
     """Every output file, keyed by its path under the output folder (policies: see render_alerting).
 
-    ``rendered(stacks)``: the stacks' files from workers already rendering them (load_and_render).
+    ``early``: workers already rendering these stacks (load_and_render); without it they are forked here.
     """
     from monitoring.render.provisioning import render_provider
 
     files: dict[str, bytes] = {"README.md": README.encode()}
+    own = early is None
+    if own:  # everything has loaded already
+        early = EarlyWorkers(_render_and_scan)
+        early.loaded(stacks, len(stacks), len(stacks))
+        early.all_loaded()
     with collecting_rarely():
-        # A large estate's stacks render (and are scanned for secrets) on every core; meanwhile this process
-        # renders the Alertmanager files.
-        if rendered is None:
-            by_stack, alerting = map_in_order_while(_render_and_scan, stacks,
-                                                    lambda: render_alerting(stacks, policies_dir))
-        else:
-            alerting = render_alerting(stacks, policies_dir)
-            by_stack = rendered(stacks)
+        try:
+            # A large estate's stacks render (and are scanned for secrets) on every core; this process renders
+            # the Alertmanager files, then joins in.
+            try:
+                alerting = render_alerting(stacks, policies_dir)
+            except DefinitionError:
+                early.results(stacks)  # a stack's error comes first, as in a run that renders them first
+                raise
+            by_stack = early.results(stacks)
+        finally:
+            if own:
+                early.stop()
         scanned, found = set(), []
         for stack_files, stack_found in by_stack:
             files.update(stack_files)

@@ -6,7 +6,8 @@ import time
 import pytest
 
 from conftest import MINIMAL_STACK
-from monitoring.batch import WORKERS_ENV, collecting_rarely, map_in_order, map_in_order_while, worker_count
+from monitoring import pipeline
+from monitoring.batch import WORKERS_ENV, collecting_rarely, map_in_order, worker_count
 from monitoring.errors import DefinitionError, DefinitionErrors
 from monitoring.pipeline import load, render_all
 
@@ -95,21 +96,33 @@ def test_the_first_error_in_input_order_is_raised(monkeypatch, items, expected):
     assert raised.value.format() == expected
 
 
-def _meanwhile_fails():
+def _policy_fails(stacks, policies_dir):
     raise DefinitionError("the policy is wrong", "p.yaml:3")
 
 
+def _render_fails_on_svc11(stack):
+    if stack.name == "svc11":
+        raise DefinitionError(f"stack {stack.name} cannot render", "svc11.py:1")
+    return {f"{stack.name}.txt": b"x"}, []
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_meanwhile_runs_beside_the_workers_and_its_error_comes_second(monkeypatch, workers):
+def test_alerting_renders_beside_the_workers_and_its_error_comes_second(tmp_path, monkeypatch, workers):
     if workers == "2" and os.uname().sysname != "Linux":
         pytest.skip("workers are forked on Linux only")
     monkeypatch.setenv(WORKERS_ENV, workers)
-    results, extra = map_in_order_while(_pid, list(range(20)), lambda: ("meanwhile", os.getpid()))
-    assert [item for item, _ in results] == list(range(20)) and extra == ("meanwhile", os.getpid())
-    with pytest.raises(DefinitionError, match="f.py:11: item 11 is odd"):  # the items' error first...
-        map_in_order_while(_fail_on_odd, list(range(10, 30)), _meanwhile_fails)
-    with pytest.raises(DefinitionError, match="p.yaml:3: the policy is wrong"):  # ...then meanwhile's
-        map_in_order_while(_pid, list(range(20)), _meanwhile_fails)
+    stacks = load(estate(tmp_path / "definitions"))
+    rendered_by = []
+    monkeypatch.setattr(pipeline, "render_alerting", lambda stacks, _: rendered_by.append(os.getpid()) or {})
+    render_all(stacks)
+    assert rendered_by == [os.getpid()]  # the Alertmanager files render in this process
+    monkeypatch.setattr(pipeline, "_render_and_scan", _render_fails_on_svc11)
+    monkeypatch.setattr(pipeline, "render_alerting", _policy_fails)
+    with pytest.raises(DefinitionError, match="svc11.py:1: stack svc11 cannot render"):  # the stacks' error first...
+        render_all(stacks)
+    monkeypatch.setattr(pipeline, "_render_and_scan", lambda stack: ({f"{stack.name}.txt": b"x"}, []))
+    with pytest.raises(DefinitionError, match="p.yaml:3: the policy is wrong"):  # ...then the policy's
+        render_all(stacks)
 
 
 def test_small_estates_stay_in_process(monkeypatch):
