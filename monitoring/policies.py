@@ -96,8 +96,6 @@ def display_of(document: Document, node) -> str:
     return f"{document.file}:{node.start_mark.line + 1}"
 
 
-
-
 def schema_check(document: Document, schema_path: Path) -> None:
     """Validate against a JSON Schema; every violation becomes ``file:line: key: message``.
 

@@ -5,7 +5,7 @@ from typing import Iterator
 
 import promql_parser as pp
 
-from monitoring.promql import is_scalar, selector_name  # noqa: F401  (is_scalar: used by checks via walk)
+from monitoring.promql import selector_name
 
 COUNTER_FUNCTIONS = ("rate", "irate", "increase")
 

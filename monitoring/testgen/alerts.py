@@ -20,7 +20,7 @@ from monitoring.model.rules import parse_duration
 from monitoring.testgen import synth, templates
 from monitoring.testgen.drivers import driver_for, healthy_value
 from monitoring.testgen.evaluator import Evaluator, Unsupported
-from monitoring.testgen.stepping import StepSimulator
+from monitoring.testgen.stepping import StepSimulator, evaluation_times
 
 
 def longest_range(expr: str, stack: Stack) -> float:
@@ -183,11 +183,7 @@ def _scenario_cases(alert, stack, interval):
 
 def _simulate_series(alert, stack, series, interval, end):
     evaluator = Evaluator(series, rules_by_record(stack))
-    states, t = {}, 0.0
-    while t <= end:
-        states[t] = _state_at(alert, evaluator, t)
-        t += interval
-    return states
+    return {t: _state_at(alert, evaluator, t) for t in evaluation_times(interval, end)}
 
 
 def _state_at(alert, evaluator, t, expr=None):

@@ -65,7 +65,7 @@ class StepSimulator:
         Where nothing holds, an alert's history is wiped (Prometheus drops its pending alerts), so the
         steps before it cannot change what happens from ``since`` on and are neither evaluated nor returned.
         """
-        times = _evaluation_times(self.interval, end)
+        times = evaluation_times(self.interval, end)
         samples = {s.labels: s.samples for s in series}
         evaluate = self.evaluator_for(series)
         known = self._reusable_prefix(samples, times)
@@ -137,8 +137,8 @@ class _Layout:
         return True
 
 
-def _evaluation_times(interval: float, end: float) -> list[float]:
-    """0, interval, 2*interval... up to end, accumulated exactly as the simulation always has."""
+def evaluation_times(interval: float, end: float) -> list[float]:
+    """0, interval, 2*interval... up to end, by repeated addition (the times every generated case uses)."""
     times, t = [], 0.0
     while t <= end:
         times.append(t)

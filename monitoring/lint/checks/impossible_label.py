@@ -19,7 +19,8 @@ from __future__ import annotations
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import fmt, is_scalar, matcher_op, name_of, walk
+from monitoring.lint.walk import fmt, matcher_op, name_of, walk
+from monitoring.promql import is_scalar
 
 NAME = "impossible-label"
 SEVERITY = "error"

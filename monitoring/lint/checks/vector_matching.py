@@ -22,7 +22,8 @@ from __future__ import annotations
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import fmt, is_scalar, matcher_op, name_of, selectors, walk
+from monitoring.lint.walk import fmt, matcher_op, name_of, selectors, walk
+from monitoring.promql import is_scalar
 
 NAME = "vector-matching"
 SEVERITY = "error"
