@@ -6,6 +6,7 @@ and test generation on it. Per service: 12 metrics (a counter, two histograms, e
 build-info gauge), 30 recording rules, 20 alerts over gauges and histogram quantiles (so promtool
 tests are generated without drivers) and one dashboard of 8 panels.
 """
+
 from __future__ import annotations
 
 import re
@@ -214,14 +215,24 @@ def definition_text(index: int) -> str:
     gauges = "\n".join(
         f'    "{key}": Metric("{svc}_{key}", GAUGE, "{key.replace("_", " ").capitalize()}.", '
         f'unit="{unit}", labels=(POOL,), min={low}, max={high}),'
-        for key, unit, low, high, *_ in GAUGES)
-    thresholds = "\n".join(_threshold_line(key, direction, warning + variant * shift, critical)
-                           for key, _, _, _, direction, warning, critical, shift in GAUGES)
+        for key, unit, low, high, *_ in GAUGES
+    )
+    thresholds = "\n".join(
+        _threshold_line(key, direction, warning + variant * shift, critical)
+        for key, _, _, _, direction, warning, critical, shift in GAUGES
+    )
     directions = repr(tuple((key, direction) for key, _, _, _, direction, *_ in GAUGES))
-    replacements = {"__GAUGES__": gauges, "__THRESHOLDS__": thresholds, "__DIRECTIONS__": directions,
-                    "__SLOW__": repr(0.5 + variant / 64),
-                    "__STACK__": service_name(index), "__SVC__": svc, "__NUMBER__": f"{index:04d}",
-                    "__TITLE__": f"Service {index:04d} overview", "__TEAM__": f"team-{index % 25:02d}"}
+    replacements = {
+        "__GAUGES__": gauges,
+        "__THRESHOLDS__": thresholds,
+        "__DIRECTIONS__": directions,
+        "__SLOW__": repr(0.5 + variant / 64),
+        "__STACK__": service_name(index),
+        "__SVC__": svc,
+        "__NUMBER__": f"{index:04d}",
+        "__TITLE__": f"Service {index:04d} overview",
+        "__TEAM__": f"team-{index % 25:02d}",
+    }
     text = TEMPLATE
     for placeholder, value in replacements.items():
         text = text.replace(placeholder, value)
@@ -252,4 +263,4 @@ def changed_definition(path: Path) -> None:
     text = path.read_text()
     level = re.search(r'Step\(([0-9.]+), "yellow", "warning"\)', text)
     lower = float(level.group(1)) - 1 / 64
-    path.write_text(text[:level.start(1)] + repr(lower) + text[level.end(1):])
+    path.write_text(text[: level.start(1)] + repr(lower) + text[level.end(1) :])

@@ -15,6 +15,7 @@ a test: it fails only when a run fails or the outputs are not what the pipeline 
 
     .venv/bin/python bench/run.py --sizes 10,100,200,1000 --repeats 3     (make bench)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,7 @@ from estate import changed_definition, write_estate  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 # The console script users run (same interpreter start-up), else the module.
 _SCRIPT = Path(sys.executable).parent / "monitoring"
-MONITORING = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "monitoring.cli"]
+MONITORING = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "monitoring.cli.main"]
 
 ROWS = (  # (key, label) in table order; indented rows are parts of the sequential run
     ("generate", "generate (CLI, all cores)"),
@@ -64,8 +65,9 @@ def timed_child(argv, env=None, expect=(0,)) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB of the largest process of its tree) of one command."""
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=output,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT
+        )
         _, status, usage = os.wait4(process.pid, 0)  # wait4: the child's rusage, its waited workers included
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -77,8 +79,11 @@ def timed_child(argv, env=None, expect=(0,)) -> tuple[float, float]:
 
 def repeat(times: int, argv, **kwargs) -> dict:
     runs = [timed_child(argv, **kwargs) for _ in range(times)]
-    return {"median": statistics.median(s for s, _ in runs), "runs": [s for s, _ in runs],
-            "peak_rss_mb": max(m for _, m in runs)}
+    return {
+        "median": statistics.median(s for s, _ in runs),
+        "runs": [s for s, _ in runs],
+        "peak_rss_mb": max(m for _, m in runs),
+    }
 
 
 def measure_size(services: int, args, work: Path) -> dict:
@@ -101,13 +106,29 @@ def measure_size(services: int, args, work: Path) -> dict:
         changed.write_text(original)
     cli["lint"] = repeat(args.repeats, [*MONITORING, "lint", "--definitions", definitions], expect=(0, 1))
 
-    print(f"N={services}: stages, floor, baseline" + (", promtool, amtool" if services in args.verify_sizes else ""),
-          file=sys.stderr, flush=True)
+    print(
+        f"N={services}: stages, floor, baseline" + (", promtool, amtool" if services in args.verify_sizes else ""),
+        file=sys.stderr,
+        flush=True,
+    )
     stages = subprocess.run(
-        [sys.executable, Path(__file__).parent / "stages.py", "--definitions", definitions, "--policies", policies,
-         "--work", work / "stages", "--repeats", str(args.repeats)] + (["--verify"] if services in args.verify_sizes
-                                                                        else []),
-        cwd=ROOT, capture_output=True, text=True)
+        [
+            sys.executable,
+            Path(__file__).parent / "stages.py",
+            "--definitions",
+            definitions,
+            "--policies",
+            policies,
+            "--work",
+            work / "stages",
+            "--repeats",
+            str(args.repeats),
+        ]
+        + (["--verify"] if services in args.verify_sizes else []),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if stages.returncode != 0:
         raise SystemExit(f"bench/stages.py failed for N={services}:\n{stages.stderr}")
     result["stages"] = json.loads(stages.stdout)
@@ -149,36 +170,51 @@ def table(results: list[dict], ab: dict) -> str:
         values = [median_of(r, key) for r in results]
         if all(v is None for v in values):
             continue
-        lines.append(f"{label:<{width}}" + "".join(f"{v:>11.3f}" if v is not None else f"{'-':>11}"
-                                                   for v in values))
+        lines.append(f"{label:<{width}}" + "".join(f"{v:>11.3f}" if v is not None else f"{'-':>11}" for v in values))
     lines.append("")
     for name in ratios(results[0]):
         lines.append(f"{name:<{width}}" + "".join(f"{ratios(r)[name]:>10.2f}x" for r in results))
-    lines.append(f"{'peak RSS generate (MB)':<{width}}" + "".join(
-        f"{r['cli']['generate']['peak_rss_mb']:>11.0f}" for r in results))
-    lines.append(f"{'peak RSS check (MB)':<{width}}" + "".join(
-        f"{r['cli']['check']['peak_rss_mb']:>11.0f}" for r in results))
+    lines.append(
+        f"{'peak RSS generate (MB)':<{width}}"
+        + "".join(f"{r['cli']['generate']['peak_rss_mb']:>11.0f}" for r in results)
+    )
+    lines.append(
+        f"{'peak RSS check (MB)':<{width}}" + "".join(f"{r['cli']['check']['peak_rss_mb']:>11.0f}" for r in results)
+    )
     verified = [r for r in results if "verify" in r["stages"]]
     if verified:
-        lines.append(f"{'promtool s per service':<{width}}" + "".join(
-            f"{r['stages']['verify']['promtool']['seconds'] / r['services']:>11.3f}" if "verify" in r["stages"]
-            else f"{'-':>11}" for r in results))
+        lines.append(
+            f"{'promtool s per service':<{width}}"
+            + "".join(
+                f"{r['stages']['verify']['promtool']['seconds'] / r['services']:>11.3f}"
+                if "verify" in r["stages"]
+                else f"{'-':>11}"
+                for r in results
+            )
+        )
     counts = results[-1]["stages"]["counts"]
-    lines += ["", f"N={results[-1]['services']}: {counts['files']} files, {counts['bytes'] / 1e6:.1f} MB "
-                  f"({counts['test_bytes'] / 1e6:.1f} MB promtool tests), "
-                  f"{counts['dashboards']} dashboards, {counts['panels']} panels, {counts['recording_rules']} "
-                  f"recording rules, {counts['alerts']} alerts, {counts['test_groups']} promtool test groups",
-              f"A/B stack: check {ab['median']:.3f} s wall including interpreter start-up "
-              f"(median of {len(ab['runs'])}), peak RSS {ab['peak_rss_mb']:.0f} MB"]
+    lines += [
+        "",
+        f"N={results[-1]['services']}: {counts['files']} files, {counts['bytes'] / 1e6:.1f} MB "
+        f"({counts['test_bytes'] / 1e6:.1f} MB promtool tests), "
+        f"{counts['dashboards']} dashboards, {counts['panels']} panels, {counts['recording_rules']} "
+        f"recording rules, {counts['alerts']} alerts, {counts['test_groups']} promtool test groups",
+        f"A/B stack: check {ab['median']:.3f} s wall including interpreter start-up "
+        f"(median of {len(ab['runs'])}), peak RSS {ab['peak_rss_mb']:.0f} MB",
+    ]
     return "\n".join(lines)
 
 
 def machine() -> dict:
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-            "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
-            # set in some environments; without it Python caches compiled definition files between runs
-            "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", "")}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        # set in some environments; without it Python caches compiled definition files between runs
+        "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", ""),
+    }
 
 
 def sizes(text: str) -> list[int]:
@@ -192,15 +228,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=sizes, default=[10, 100, 1000], help="services per estate, e.g. 10,100,1000")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (medians are reported)")
-    parser.add_argument("--verify-sizes", type=sizes, default=None,
-                        help="sizes at which promtool/amtool run; '' for none (default: the sizes up to 200)")
+    parser.add_argument(
+        "--verify-sizes",
+        type=sizes,
+        default=None,
+        help="sizes at which promtool/amtool run; '' for none (default: the sizes up to 200)",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
     if args.verify_sizes is None:
         args.verify_sizes = [n for n in args.sizes if n <= 200]  # promtool: ~2-5 s per service file
     started = time.perf_counter()
-    report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
-              "repeats": args.repeats, "results": []}
+    report = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "repeats": args.repeats,
+        "results": [],
+    }
     with tempfile.TemporaryDirectory(prefix="monitoring-bench-") as tmp:
         for services in sorted(set(args.sizes) | set(args.verify_sizes)):
             report["results"].append(measure_size(services, args, Path(tmp) / f"n{services}"))
@@ -213,8 +257,10 @@ def main(argv=None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
     load = report["machine"]["load_average_at_start"]
-    print(f"\n{report['seconds']:.0f} s in all; JSON: {args.json}"
-          + (f"; load average at start {load[0]:.1f} (other work skews the figures)" if load and load[0] > 0.5 else ""))
+    print(
+        f"\n{report['seconds']:.0f} s in all; JSON: {args.json}"
+        + (f"; load average at start {load[0]:.1f} (other work skews the figures)" if load and load[0] > 0.5 else "")
+    )
     return 0
 
 

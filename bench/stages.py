@@ -2,9 +2,10 @@
 
 The real pipeline runs in-process with one worker (MONITORING_WORKERS=1), so the stages add up to the
 CPU time of a sequential `generate`. Serialisation and the secrets guard are timed by wrapping the
-functions `monitoring.pipeline` calls, which also captures the plain documents it serialises: the floor
+functions `monitoring.render.estate` calls, which also captures the plain documents it serialises: the floor
 (orjson + libyaml alone) and the baseline (grafanalib's encoder + yaml.safe_dump) encode exactly those.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,10 +24,10 @@ os.environ["MONITORING_WORKERS"] = "1"
 import orjson  # noqa: E402
 import yaml  # noqa: E402
 
-import monitoring.pipeline as pipeline  # noqa: E402
+import monitoring.pipeline.secrets as secrets  # noqa: E402
+import monitoring.render.estate as pipeline  # noqa: E402
 import monitoring.render.promtool_tests as promtool_tests  # noqa: E402
-import monitoring.verify.secrets as secrets  # noqa: E402
-from monitoring.writer import compare_tree, write_tree  # noqa: E402
+from monitoring.pipeline.writer import compare_tree, write_tree  # noqa: E402
 
 
 class Recorder:
@@ -54,6 +55,7 @@ class Recorder:
                 return function(*args, **kwargs)
             finally:
                 self.seconds[stage] += time.perf_counter() - started
+
         return wrapper
 
     def json_bytes(self, data):
@@ -87,8 +89,14 @@ def floor(documents) -> dict[str, float]:
             if kind == "json":
                 orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
             else:
-                yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=True, default_flow_style=False,
-                          allow_unicode=True, width=1 << 30)
+                yaml.dump(
+                    data,
+                    Dumper=yaml.CSafeDumper,
+                    sort_keys=True,
+                    default_flow_style=False,
+                    allow_unicode=True,
+                    width=1 << 30,
+                )
             key = content(kind, data)
             seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
         return seconds
@@ -133,7 +141,7 @@ def run_pipeline(args, recorder: Recorder) -> dict[str, float]:
     comparison = compare_tree(out, files)
     times["compare"] = time.perf_counter() - started
     assert comparison.clean, "the tree just written differs from the rendered files"
-    from monitoring.verify.secrets import scan_tree
+    from monitoring.pipeline.secrets import scan_tree
 
     started = time.perf_counter()
     assert scan_tree(out) == []
@@ -144,7 +152,7 @@ def run_pipeline(args, recorder: Recorder) -> dict[str, float]:
 
 def same_bytes(documents, files) -> bool:
     """The captured documents serialise to exactly the files render_all returned (the capture is complete)."""
-    from monitoring.serialize import json_bytes, yaml_bytes
+    from monitoring.pipeline.serialize import json_bytes, yaml_bytes
 
     produced = {json_bytes(d) if kind == "json" else yaml_bytes(d, header) for kind, d, header in documents}
     return produced == {data for name, data in files.items() if name.endswith((".json", ".yml", ".yaml"))}
@@ -158,8 +166,13 @@ def verify(stacks, out: Path) -> dict:
     for name, suite in (("promtool", rule_tests), ("amtool", routing_tests)):
         started = time.perf_counter()
         result = suite.run(stacks, out)
-        results[name] = {"seconds": time.perf_counter() - started, "ok": result.ok, "rows": len(result.rows),
-                         "summary": result.summary, "problems": result.problems[:3]}
+        results[name] = {
+            "seconds": time.perf_counter() - started,
+            "ok": result.ok,
+            "rows": len(result.rows),
+            "summary": result.summary,
+            "problems": result.problems[:3],
+        }
     return results
 
 
@@ -187,14 +200,19 @@ def main(argv=None) -> None:
         "medians": {stage: statistics.median(values) for stage, values in runs.items()},
         "runs": runs,
         "counts": {
-            "stacks": len(stacks), "files": len(files), "bytes": sum(len(b) for b in files.values()),
+            "stacks": len(stacks),
+            "files": len(files),
+            "bytes": sum(len(b) for b in files.values()),
             "test_bytes": sum(len(b) for name, b in files.items() if name.endswith(".test.yml")),
             "dashboards": sum(len(s.dashboards) for s in stacks),
             "panels": sum(len(d.panels()) for s in stacks for d in s.dashboards),
             "recording_rules": sum(len(s.recording_rules()) for s in stacks),
             "alerts": sum(len(s.alerts()) for s in stacks),
-            "test_groups": sum(len(yaml.load(files[name], Loader=yaml.CSafeLoader)["tests"])
-                               for name in files if name.endswith(".test.yml")),
+            "test_groups": sum(
+                len(yaml.load(files[name], Loader=yaml.CSafeLoader)["tests"])
+                for name in files
+                if name.endswith(".test.yml")
+            ),
         },
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }

@@ -1,4 +1,5 @@
 """Checks that need the read-only corpora at ../shared (run by .ci/run only; users' clones lack them)."""
+
 from pathlib import Path
 
 import pytest

@@ -1,6 +1,7 @@
 """Real-world Alertmanager configs (shared/corpora/alertmanager): our route evaluation agrees with amtool on
 their trees, their inhibit rules load, the generated config passes SchemaStore's schema, and the secrets
 guard finds exactly the literal credentials they hold."""
+
 import itertools
 import json
 import random
@@ -11,11 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitoring.inhibition import rules_from_config
-from monitoring.routing import receivers_for, route_from_config
+from monitoring.alertmanager.inhibition import rules_from_config
+from monitoring.alertmanager.routing import receivers_for, route_from_config
+from monitoring.pipeline.schema import schema_errors
+from monitoring.pipeline.secrets import scan_bytes
 from monitoring.verify.routing_tests import amtool_receivers
-from monitoring.verify.schema import schema_errors
-from monitoring.verify.secrets import scan_bytes
 from monitoring.verify.tools import find_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,17 +74,26 @@ def test_secrets_guard_on_real_configs(shared):
     found = {}
     for path in corpus_configs(shared):
         found[path.relative_to(shared / "corpora/alertmanager").as_posix()] = sorted(
-            f.key for f in scan_bytes(path.name, path.read_bytes()))
+            f.key for f in scan_bytes(path.name, path.read_bytes())
+        )
     assert found["dockprom/config.yml"] == ["receivers[0].slack_configs[0].api_url"]
     assert found["prometheus-alertmanager/conf.good.yml"] == [
-        "global.slack_api_url", "global.smtp_auth_password",
-        "receivers[1].pagerduty_configs[0].routing_key", "receivers[3].pagerduty_configs[0].routing_key",
-        "receivers[4].pagerduty_configs[0].routing_key", "receivers[5].victorops_configs[0].api_key",
-        "receivers[6].opsgenie_configs[0].api_key", "receivers[7].pushover_configs[0].token",
-        "receivers[7].pushover_configs[0].user_key"]  # not victorops' routing_key: a route name
+        "global.slack_api_url",
+        "global.smtp_auth_password",
+        "receivers[1].pagerduty_configs[0].routing_key",
+        "receivers[3].pagerduty_configs[0].routing_key",
+        "receivers[4].pagerduty_configs[0].routing_key",
+        "receivers[5].victorops_configs[0].api_key",
+        "receivers[6].opsgenie_configs[0].api_key",
+        "receivers[7].pushover_configs[0].token",
+        "receivers[7].pushover_configs[0].user_key",
+    ]  # not victorops' routing_key: a route name
     assert found["prometheus-alertmanager/simple.yml"] == [
-        "global.smtp_auth_password", "receivers[1].pagerduty_configs[0].service_key",
-        "receivers[3].pagerduty_configs[0].service_key", "receivers[4].pagerduty_configs[0].service_key"]
+        "global.smtp_auth_password",
+        "receivers[1].pagerduty_configs[0].service_key",
+        "receivers[3].pagerduty_configs[0].service_key",
+        "receivers[4].pagerduty_configs[0].service_key",
+    ]
     assert found["kube-prometheus/alertmanager.yaml"] == []
 
 

@@ -1,10 +1,11 @@
 """Every generated dashboard validates with zero errors against Grafana's own schema (schemaVersion 42)."""
+
 import json
 from pathlib import Path
 
 import pytest
 
-from monitoring.verify.schema import schema_errors
+from monitoring.pipeline.schema import schema_errors
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated" / "grafana" / "dashboards"
 

@@ -1,11 +1,12 @@
 """`monitoring lint` reads every real-world rule file in the corpus without crashing, and reports the
 files promtool rejects (and promtool's deliberately broken fixtures) as errors."""
+
 import csv
 from collections import defaultdict
 
 from click.testing import CliRunner
 
-from monitoring.cli import main
+from monitoring.cli.main import main
 from monitoring.lint import lint_files, summary
 
 
@@ -38,9 +39,13 @@ def test_lint_reads_every_corpus_file_and_flags_what_promtool_rejects(shared, ca
         if finding.severity == "error":
             errors[finding.where.rsplit(":", 1)[0]].append(finding)
     rejected = _promtool_rejects(shared)
-    assert {"rules/prometheus-promtool-testdata/bad-rules-syntax.yml", "rules/prometheus-promtool-testdata/rules-bad.yml",
-            "rules/prometheus-promtool-testdata/rules_extrafields.yml", "rules/prometheus-promtool-testdata/features.yml",
-            "rules/prometheus-promtool-testdata/bad-input-series.yml"} <= rejected
+    assert {
+        "rules/prometheus-promtool-testdata/bad-rules-syntax.yml",
+        "rules/prometheus-promtool-testdata/rules-bad.yml",
+        "rules/prometheus-promtool-testdata/rules_extrafields.yml",
+        "rules/prometheus-promtool-testdata/features.yml",
+        "rules/prometheus-promtool-testdata/bad-input-series.yml",
+    } <= rejected
     for relative in sorted(rejected):
         assert errors.get(str(shared / "corpora" / relative)), f"{relative}: promtool rejects it, lint found no error"
     with capsys.disabled():
@@ -52,5 +57,7 @@ def test_cli_over_the_corpus_folder_has_no_traceback(shared):
     assert result.exit_code == 1, result.output[-2000:]  # the corpus has real errors
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
-    assert "rules-bad.yml:6: error: template-syntax: alert InstanceDown: annotation 'summary': undefined variable" \
+    assert (
+        "rules-bad.yml:6: error: template-syntax: alert InstanceDown: annotation 'summary': undefined variable"
         in result.output
+    )

@@ -1,4 +1,5 @@
 """User-facing errors: always name the definition and say what to do."""
+
 from __future__ import annotations
 
 

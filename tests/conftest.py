@@ -1,16 +1,15 @@
-import os
 import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from monitoring.cli import main
+from monitoring.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # A small, valid definitions file. Tests copy it and change one thing to seed a mistake.
-MINIMAL_STACK = textwrap.dedent('''\
+MINIMAL_STACK = textwrap.dedent("""\
     from monitoring import *
 
     MODEL = Label("model_name", ("a", "b"))
@@ -31,27 +30,31 @@ MINIMAL_STACK = textwrap.dedent('''\
                   "warning", summary="Svc is overloaded.", description="Load is {{ $value }}.",
                   panel=LOAD_PANEL),
         )),), team="svc-team", runbook_base_url="https://runbooks.example.com/svc")
-''')
+""")
 
 
 @pytest.fixture
 def definitions(tmp_path):
     """Write a definitions folder: definitions(text) -> (folder, file)."""
+
     def write(text=MINIMAL_STACK, name="svc.py"):
         folder = tmp_path / "definitions"
         folder.mkdir(exist_ok=True)
         file = folder / name
         file.write_text(text)
         return folder, file
+
     return write
 
 
 @pytest.fixture
 def cli(monkeypatch):
     """Run the CLI in-process from a given folder: cli(args, cwd) -> click Result."""
+
     def run(args, cwd=ROOT):
         monkeypatch.chdir(cwd)
         return CliRunner().invoke(main, [str(a) for a in args])
+
     return run
 
 

@@ -4,6 +4,7 @@ Receivers are overlaid with webhooks to a sink in this test (the generated files
 each notification tells which receiver Alertmanager picked. The overlay also shortens group_wait and
 drops mute time intervals (a run on Sunday 02:00-04:00 UTC must not change the outcome).
 """
+
 import json
 import shutil
 import socket
@@ -56,22 +57,27 @@ class Sink:
 def overlay(config: dict, sink_url: str) -> dict:
     """Same routes and inhibitions; every receiver posts to the sink; fast grouping; no mute windows."""
     config = json.loads(json.dumps(config))
-    config["receivers"] = [{"name": r["name"], "webhook_configs": [{"url": sink_url, "send_resolved": False}]}
-                           for r in config["receivers"]]
+    config["receivers"] = [
+        {"name": r["name"], "webhook_configs": [{"url": sink_url, "send_resolved": False}]} for r in config["receivers"]
+    ]
     config["route"].update(group_wait="1s", group_interval="1s")
 
     def strip(route):
         route.pop("mute_time_intervals", None)
         for child in route.get("routes", []):
             strip(child)
+
     strip(config["route"])
     config.pop("time_intervals", None)
     return config
 
 
 def api(base: str, path: str, data=None):
-    request = urllib.request.Request(base + path, data=json.dumps(data).encode() if data is not None else None,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(data).encode() if data is not None else None,
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         body = response.read()
         return json.loads(body) if body else None
@@ -99,12 +105,22 @@ def alertmanager(cli, tmp_path):
     (folder / "overlay.yml").write_text(yaml.safe_dump(config))
     port = free_port()
     log = open(tmp_path / "alertmanager.log", "wb")
-    process = subprocess.Popen(alertmanager_argv([
-        f"--config.file={folder / 'overlay.yml'}", f"--storage.path={tmp_path / 'data'}",
-        f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn"]),
-        stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        alertmanager_argv(
+            [
+                f"--config.file={folder / 'overlay.yml'}",
+                f"--storage.path={tmp_path / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--cluster.listen-address=",
+                "--log.level=warn",
+            ]
+        ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
+
         def ready():
             if process.poll() is not None:
                 raise AssertionError(f"alertmanager exited: {(tmp_path / 'alertmanager.log').read_text()}")
@@ -112,6 +128,7 @@ def alertmanager(cli, tmp_path):
                 return urllib.request.urlopen(base + "/-/ready", timeout=1).status == 200
             except OSError:
                 return False
+
         wait_for(ready, "alertmanager /-/ready")
         yield base, sink, out
     finally:
@@ -140,8 +157,11 @@ def test_real_alertmanager_routes_and_inhibits_as_the_policy_states(alertmanager
 
     def statuses():
         alerts = api(base, "/api/v2/alerts")
-        return {(a["labels"]["alertname"], a["labels"].get("model_name", "")): a for a in alerts} \
-            if len(alerts) == 4 else None
+        return (
+            {(a["labels"]["alertname"], a["labels"].get("model_name", "")): a for a in alerts}
+            if len(alerts) == 4
+            else None
+        )
 
     def settled():
         found = statuses()
@@ -149,8 +169,9 @@ def test_real_alertmanager_routes_and_inhibits_as_the_policy_states(alertmanager
 
     alerts = wait_for(settled, "ModelAccuracyDegraded{baseline} to be inhibited")
     assert alerts[("ModelAccuracyDegraded", "baseline")]["status"]["state"] == "suppressed"
-    assert alerts[("ModelAccuracyDegraded", "baseline")]["status"]["inhibitedBy"] == \
-        [alerts[failure_baseline]["fingerprint"]]
+    assert alerts[("ModelAccuracyDegraded", "baseline")]["status"]["inhibitedBy"] == [
+        alerts[failure_baseline]["fingerprint"]
+    ]
     for key in (("ModelAccuracyDegraded", "enhanced"), ("PredictionDriftHigh", ""), failure_baseline):
         assert alerts[key]["status"]["inhibitedBy"] == [], key  # other model, no model, the source itself
     # Alertmanager's own routing of each alert, as reported by its API
@@ -159,8 +180,11 @@ def test_real_alertmanager_routes_and_inhibits_as_the_policy_states(alertmanager
     assert receivers[("ModelAccuracyDegraded", "enhanced")] == ["slack-ml-alerts"]
     assert receivers[("PredictionDriftHigh", "")] == ["slack-data-science"]
 
-    expected = {"pagerduty-oncall": ["ModelCompleteFailure"], "slack-ml-alerts": ["ModelAccuracyDegraded"],
-                "slack-data-science": ["PredictionDriftHigh"]}
+    expected = {
+        "pagerduty-oncall": ["ModelCompleteFailure"],
+        "slack-ml-alerts": ["ModelAccuracyDegraded"],
+        "slack-data-science": ["PredictionDriftHigh"],
+    }
     wait_for(lambda: all(r in sink.received for r in expected), "notifications at the three receivers")
     time.sleep(2)  # two more group intervals: an inhibited alert would have been sent by now
     assert {r: sorted(a["alertname"] for a in alerts) for r, alerts in sink.received.items()} == expected

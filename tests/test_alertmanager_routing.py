@@ -1,15 +1,16 @@
 """Generated Alertmanager config: accepted by amtool, routes every alert where the policy says, inhibits as stated."""
+
 import json
 import subprocess
 
 import pytest
 import yaml
-
 from conftest import ROOT
-from monitoring.inhibition import rules_from_config
-from monitoring.pipeline import load
+
+from monitoring.alertmanager.inhibition import rules_from_config
+from monitoring.pipeline.secrets import scan_tree
+from monitoring.render.estate import load
 from monitoring.verify import routing_tests
-from monitoring.verify.secrets import scan_tree
 from monitoring.verify.tools import find_tool
 
 POLICY = (ROOT / "policies" / "notifications.yaml").read_text()
@@ -23,6 +24,7 @@ def stacks():
 @pytest.fixture
 def generate(cli, tmp_path):
     """generate(policy_text=None) -> output folder (default policy when None)."""
+
     def run(policy_text=None):
         args = ["generate", "--out", tmp_path / "out"]
         if policy_text is not None:
@@ -33,6 +35,7 @@ def generate(cli, tmp_path):
         result = cli(args)
         assert result.exit_code == 0, result.output
         return tmp_path / "out"
+
     return run
 
 
@@ -42,8 +45,11 @@ def config_of(out):
 
 def test_amtool_accepts_the_generated_config_with_its_templates(generate):
     out = generate()
-    proc = subprocess.run([find_tool("amtool"), "check-config", str(out / "alertmanager/alertmanager.yml")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [find_tool("amtool"), "check-config", str(out / "alertmanager/alertmanager.yml")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " - 1 templates" in proc.stdout and " - 1 inhibit rules" in proc.stdout
 
@@ -52,7 +58,7 @@ def test_every_alert_routes_where_the_default_policy_says(generate, stacks):
     result = routing_tests.run(stacks, generate())
     assert result.ok, "\n".join(result.problems)
     routed = {}
-    for alert, labels, receiver, verdict in result.rows:
+    for alert, _labels, receiver, verdict in result.rows:
         if "->" not in alert:
             routed.setdefault(alert, set()).add(receiver)
             assert verdict == "pass"
@@ -72,22 +78,28 @@ def test_every_alert_routes_where_the_default_policy_says(generate, stacks):
 
 def test_route_order_mistake_is_caught(generate, stacks, cli):
     """Warnings route placed before the data-science route: drift would land in #ml-alerts."""
-    warnings = POLICY[POLICY.index("    - name: warnings\n"):POLICY.index("\ninhibitions:")] + "\n"
-    reordered = POLICY.replace(warnings, "").replace("    - name: data-science\n", warnings + "    - name: data-science\n")
+    warnings = POLICY[POLICY.index("    - name: warnings\n") : POLICY.index("\ninhibitions:")] + "\n"
+    reordered = POLICY.replace(warnings, "").replace(
+        "    - name: data-science\n", warnings + "    - name: data-science\n"
+    )
     assert reordered != POLICY
     out = generate(reordered)
     result = routing_tests.run(stacks, out)
     assert not result.ok
     failed = [row for row in result.rows if row[3] == "FAIL"]
     assert [row[0] for row in failed] == ["PredictionDriftHigh"]
-    assert any("routed to slack-ml-alerts but intent 'drift-to-data-science' says slack-data-science" in p
-               for p in result.problems)
+    assert any(
+        "routed to slack-ml-alerts but intent 'drift-to-data-science' says slack-data-science" in p
+        for p in result.problems
+    )
     test = cli(["test", "--out", out])
     assert test.exit_code == 1 and "FAILED" in test.output
 
 
 def test_alert_landing_only_on_the_catch_all_fails(generate, stacks):
-    text = POLICY.replace("matchers: ['severity=\"warning\"']\n      receiver", "matchers: ['severity=\"info\"']\n      receiver")
+    text = POLICY.replace(
+        "matchers: ['severity=\"warning\"']\n      receiver", "matchers: ['severity=\"info\"']\n      receiver"
+    )
     result = routing_tests.run(stacks, generate(text))
     assert not result.ok
     failed = {row[0] for row in result.rows if row[3] == "FAIL"}
@@ -105,8 +117,9 @@ def test_alert_without_intent_fails(generate, stacks):
 
 
 def test_continue_sends_to_several_receivers_and_intent_must_name_them_all(generate, stacks):
-    text = POLICY.replace("      receiver: pagerduty-oncall\n", "      receiver: pagerduty-oncall\n      continue: true\n"
-                          ).replace("['severity=\"warning\"']\n      receiver", "['severity=~\"warning|critical\"']\n      receiver")
+    text = POLICY.replace(
+        "      receiver: pagerduty-oncall\n", "      receiver: pagerduty-oncall\n      continue: true\n"
+    ).replace("['severity=\"warning\"']\n      receiver", "['severity=~\"warning|critical\"']\n      receiver")
     out = generate(text)
     routes = config_of(out)["route"]["routes"]
     assert routes[0]["continue"] is True
@@ -131,8 +144,9 @@ def test_stale_routing_tests_file_is_reported(generate, stacks):
 def test_rendered_inhibit_rules_are_what_the_policy_states(generate):
     policy = yaml.safe_load(POLICY)
     rules = config_of(generate())["inhibit_rules"]
-    assert rules == [{"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
-                      "equal": ["model_name"]}]
+    assert rules == [
+        {"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'], "equal": ["model_name"]}
+    ]
     assert [r["equal"] for r in policy["inhibitions"]] == [r["equal"] for r in rules]
 
 
@@ -178,12 +192,25 @@ def test_templates_show_summary_description_severity_model_runbook_dashboard(gen
     rule = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "ModelCompleteFailure")
     labels = {"alertname": rule["alert"], "model_name": "baseline", **rule["labels"]}
     annotations = {**rule["annotations"], "description": "Accuracy of model baseline is 12.0%, below 50%."}
-    data = {"receiver": "pagerduty-oncall", "status": "firing", "externalURL": "http://127.0.0.1:9093",
-            "alerts": [{"status": "firing", "labels": labels, "annotations": annotations,
-                        "startsAt": "2024-01-01T00:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
-                        "generatorURL": "", "fingerprint": "0"}],
-            "groupLabels": {"alertname": labels["alertname"], "model_name": "baseline"},
-            "commonLabels": labels, "commonAnnotations": annotations}
+    data = {
+        "receiver": "pagerduty-oncall",
+        "status": "firing",
+        "externalURL": "http://127.0.0.1:9093",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": labels,
+                "annotations": annotations,
+                "startsAt": "2024-01-01T00:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "",
+                "fingerprint": "0",
+            }
+        ],
+        "groupLabels": {"alertname": labels["alertname"], "model_name": "baseline"},
+        "commonLabels": labels,
+        "commonAnnotations": annotations,
+    }
     (tmp_path / "data.json").write_text(json.dumps(data))
     config = config_of(out)
     receivers = {r["name"]: r for r in config["receivers"]}
@@ -191,22 +218,42 @@ def test_templates_show_summary_description_severity_model_runbook_dashboard(gen
     pagerduty = receivers["pagerduty-oncall"]["pagerduty_configs"][0]
 
     def render(text):
-        proc = subprocess.run([find_tool("amtool"), "template", "render",
-                               f"--template.glob={out}/alertmanager/templates/*.tmpl",
-                               f"--template.data={tmp_path / 'data.json'}", f"--template.text={text}"],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                find_tool("amtool"),
+                "template",
+                "render",
+                f"--template.glob={out}/alertmanager/templates/*.tmpl",
+                f"--template.data={tmp_path / 'data.json'}",
+                f"--template.text={text}",
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
 
     message = render(slack["title"] + "\n" + slack["text"])
     assert "[FIRING:1] ModelCompleteFailure (baseline)" in message
-    for expected in (annotations["summary"], annotations["description"], "critical", "baseline",
-                     f"<{annotations['runbook_url']}|Runbook>", f"<{annotations['dashboard_url']}|Dashboard>"):
+    for expected in (
+        annotations["summary"],
+        annotations["description"],
+        "critical",
+        "baseline",
+        f"<{annotations['runbook_url']}|Runbook>",
+        f"<{annotations['dashboard_url']}|Dashboard>",
+    ):
         assert expected in message
     assert render(slack["color"]).strip() == "danger"
     details = {key: render(value).strip() for key, value in pagerduty["details"].items()}
-    assert details == {"summary": annotations["summary"], "description": annotations["description"],
-                       "severity": "critical", "model": "baseline", "runbook": annotations["runbook_url"],
-                       "dashboard": annotations["dashboard_url"], "firing": "1"}
+    assert details == {
+        "summary": annotations["summary"],
+        "description": annotations["description"],
+        "severity": "critical",
+        "model": "baseline",
+        "runbook": annotations["runbook_url"],
+        "dashboard": annotations["dashboard_url"],
+        "firing": "1",
+    }
     assert render(pagerduty["severity"]).strip() == "critical"
     assert render(pagerduty["description"]).strip() == "[FIRING:1] ModelCompleteFailure (baseline)"

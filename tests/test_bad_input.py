@@ -1,6 +1,6 @@
 """Each user mistake: a message naming file:line, exit code 2, and nothing written."""
-import pytest
 
+import pytest
 from conftest import MINIMAL_STACK, tree
 
 CASES = {
@@ -8,22 +8,38 @@ CASES = {
         'RATE_PANEL = Stat("Request rate", [Query(RATE)], unit="reqps")',
         'RATE_PANEL = Stat("Request rate", [Query("sum(rate(svc_requestz_total[5m]))")], unit="reqps")',
         "selects 'svc_requestz_total', which is neither a metric in the catalog nor a recording rule",
-        'RATE_PANEL = Stat('),
+        "RATE_PANEL = Stat(",
+    ),
     "duplicate panel title": (
-        'RATE_PANEL = Stat("Request rate"', 'RATE_PANEL = Stat("Load"',
-        "has two panels titled 'Load'", 'LOAD_PANEL = TimeSeries('),
+        'RATE_PANEL = Stat("Request rate"',
+        'RATE_PANEL = Stat("Load"',
+        "has two panels titled 'Load'",
+        "LOAD_PANEL = TimeSeries(",
+    ),
     "threshold steps out of order": (
-        'Step(0.8, "red", "overloaded")', 'Step(0.8, "red", "overloaded"), Step(0.5, "orange", "busy")',
-        "steps out of order (0.8 then 0.5)", 'LOAD_T = Threshold('),
+        'Step(0.8, "red", "overloaded")',
+        'Step(0.8, "red", "overloaded"), Step(0.5, "orange", "busy")',
+        "steps out of order (0.8 then 0.5)",
+        "LOAD_T = Threshold(",
+    ),
     "label variable for a label no metric has": (
-        "variables=(LabelVariable(MODEL, REQUESTS),)", 'variables=(LabelVariable(Label("region"), REQUESTS),)',
-        "variable 'region' is a label that no metric in the catalog has", "variables=(LabelVariable("),
+        "variables=(LabelVariable(MODEL, REQUESTS),)",
+        'variables=(LabelVariable(Label("region"), REQUESTS),)',
+        "variable 'region' is a label that no metric in the catalog has",
+        "variables=(LabelVariable(",
+    ),
     "counter without _total": (
-        'Metric("svc_requests_total", COUNTER', 'Metric("svc_requests", COUNTER',
-        "must end in '_total'", 'REQUESTS = Metric('),
+        'Metric("svc_requests_total", COUNTER',
+        'Metric("svc_requests", COUNTER',
+        "must end in '_total'",
+        "REQUESTS = Metric(",
+    ),
     "python error in the definitions": (
-        "LOAD_PANEL = TimeSeries(", "LOAD_PANEL = TimeSeriez(", "NameError: name 'TimeSeriez' is not defined",
-        "LOAD_PANEL = TimeSeriez("),
+        "LOAD_PANEL = TimeSeries(",
+        "LOAD_PANEL = TimeSeriez(",
+        "NameError: name 'TimeSeriez' is not defined",
+        "LOAD_PANEL = TimeSeriez(",
+    ),
 }
 
 

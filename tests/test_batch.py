@@ -1,15 +1,16 @@
 """Large estates render over forked workers: same bytes as in-process, same errors, collector restored."""
+
 import gc
 import os
 import time
 
 import pytest
-
 from conftest import MINIMAL_STACK
-from monitoring import pipeline
-from monitoring.batch import WORKERS_ENV, collecting_rarely, map_in_order, worker_count
+
 from monitoring.errors import DefinitionError, DefinitionErrors
-from monitoring.pipeline import load, render_all
+from monitoring.pipeline.batch import WORKERS_ENV, collecting_rarely, map_in_order, worker_count
+from monitoring.render import estate as pipeline
+from monitoring.render.estate import load, render_all
 
 POLICY = """\
 receivers:
@@ -78,17 +79,27 @@ def test_work_is_shared_between_processes(monkeypatch):
 
 def _fail_on_odd(item):
     if item % 2:
-        raise DefinitionErrors([DefinitionError(f"item {item} is odd", f"f.py:{item}", "make it even"),
-                                DefinitionError("second", "g.py:1")]) if item == 7 else \
-            DefinitionError(f"item {item} is odd", f"f.py:{item}", "make it even")
+        raise (
+            DefinitionErrors(
+                [
+                    DefinitionError(f"item {item} is odd", f"f.py:{item}", "make it even"),
+                    DefinitionError("second", "g.py:1"),
+                ]
+            )
+            if item == 7
+            else DefinitionError(f"item {item} is odd", f"f.py:{item}", "make it even")
+        )
     return item
 
 
 @linux_only
-@pytest.mark.parametrize("items, expected", [
-    (range(6, 40), "f.py:7: item 7 is odd\n  hint: make it even\ng.py:1: second"),
-    (range(10, 40), "f.py:11: item 11 is odd\n  hint: make it even"),
-])
+@pytest.mark.parametrize(
+    "items, expected",
+    [
+        (range(6, 40), "f.py:7: item 7 is odd\n  hint: make it even\ng.py:1: second"),
+        (range(10, 40), "f.py:11: item 11 is odd\n  hint: make it even"),
+    ],
+)
 def test_the_first_error_in_input_order_is_raised(monkeypatch, items, expected):
     monkeypatch.setenv(WORKERS_ENV, "2")
     with pytest.raises(DefinitionError) as raised:
@@ -155,8 +166,9 @@ def test_the_collector_is_restored_by_the_outermost_use():
 def test_generate_validates_while_workers_render_with_the_same_errors(cli, tmp_path, monkeypatch):
     definitions = estate(tmp_path / "definitions")
     broken = definitions / "svc12.py"  # an alert over a metric the catalog lacks: validation's error
-    broken.write_text(broken.read_text().replace('above(f"max by (model_name) ({LOAD})"',
-                                                 'above("max by (model_name) (svc_lod)"'))
+    broken.write_text(
+        broken.read_text().replace('above(f"max by (model_name) ({LOAD})"', 'above("max by (model_name) (svc_lod)"')
+    )
     outputs = []
     for workers in ("1", "3"):
         monkeypatch.setenv(WORKERS_ENV, workers)

@@ -1,4 +1,5 @@
 """The end-to-end timing overlay: same rules and routing, only the clock runs faster."""
+
 import copy
 
 import promql_parser
@@ -6,18 +7,31 @@ import pytest
 import yaml
 
 from monitoring.definitions.ab_test import STACK
-from monitoring.e2e.overlay import (alertmanager_overlay, fast_stack, format_duration, routing_key, scale_ranges,
-                                    settle_seconds, signal_windows)
+from monitoring.e2e.overlay import (
+    alertmanager_overlay,
+    fast_stack,
+    format_duration,
+    routing_key,
+    scale_ranges,
+    settle_seconds,
+    signal_windows,
+)
 from monitoring.errors import DefinitionError
 from monitoring.model.rules import parse_duration
-from monitoring.pipeline import render_alerting
+from monitoring.render.estate import render_alerting
 from monitoring.render.prometheus import render_rules
 
 
 def windows(expr):
     found = []
-    promql_parser.walk(promql_parser.parse(expr), lambda n: found.append(n.range.total_seconds())
-                       if isinstance(n, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr)) else None)
+    promql_parser.walk(
+        promql_parser.parse(expr),
+        lambda n: (
+            found.append(n.range.total_seconds())
+            if isinstance(n, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr))
+            else None
+        ),
+    )
     return found
 
 
@@ -26,8 +40,10 @@ def test_format_duration():
 
 
 def test_ranges_offsets_and_subqueries_are_scaled_but_strings_are_not():
-    expr = ('sum by (m) (rate(x{path="/a[5m]"}[5m] offset 1h)) '
-            '+ on (m) max_over_time(avg by (m) (y)[30m:1m]) + on (m) sum by (m) (rate(z[1h30m]))')
+    expr = (
+        'sum by (m) (rate(x{path="/a[5m]"}[5m] offset 1h)) '
+        "+ on (m) max_over_time(avg by (m) (y)[30m:1m]) + on (m) sum by (m) (rate(z[1h30m]))"
+    )
     scaled = scale_ranges(expr, 60, min_range=0)
     assert 'path="/a[5m]"' in scaled and "offset 60s" in scaled and "[30s:1s]" in scaled
     assert windows(scaled) == [5.0, 30.0, 90.0]
@@ -85,10 +101,19 @@ def test_alertmanager_overlay_redirects_receivers_to_the_sink(generated_config, 
             assert secrets[pagerduty["routing_key_file"].removeprefix(f"{tmp_path}/")] == routing_key(receiver["name"])
     # Everything else about receivers and inhibitions is unchanged.
     strip = {"api_url_file", "routing_key_file", "url"}
-    assert [{k: [{f: v for f, v in c.items() if f not in strip} for c in cs] if k.endswith("_configs") else cs
-             for k, cs in r.items()} for r in config["receivers"]] == \
-        [{k: [{f: v for f, v in c.items() if f not in strip} for c in cs] if k.endswith("_configs") else cs
-          for k, cs in r.items()} for r in original["receivers"]]
+    assert [
+        {
+            k: [{f: v for f, v in c.items() if f not in strip} for c in cs] if k.endswith("_configs") else cs
+            for k, cs in r.items()
+        }
+        for r in config["receivers"]
+    ] == [
+        {
+            k: [{f: v for f, v in c.items() if f not in strip} for c in cs] if k.endswith("_configs") else cs
+            for k, cs in r.items()
+        }
+        for r in original["receivers"]
+    ]
     assert config.get("inhibit_rules") == original.get("inhibit_rules")
 
 
@@ -102,11 +127,13 @@ def test_alertmanager_overlay_scales_timings_and_drops_calendars(generated_confi
         yield node
         for child in node.get("routes", []):
             yield from walk(child)
+
     assert not any("mute_time_intervals" in node for node in walk(config["route"]))
     assert [n.get("receiver") for n in walk(config["route"])] == [n.get("receiver") for n in walk(original)]
     kept, _ = alertmanager_overlay(generated_config, "http://sink", tmp_path, 1, drop_time_intervals=False)
-    assert [n.get("mute_time_intervals") for n in walk(kept["route"])] == \
-        [n.get("mute_time_intervals") for n in walk(original)]
+    assert [n.get("mute_time_intervals") for n in walk(kept["route"])] == [
+        n.get("mute_time_intervals") for n in walk(original)
+    ]
 
 
 def test_unsupported_integrations_are_named(tmp_path):

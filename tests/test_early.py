@@ -1,12 +1,13 @@
-"""Stacks render while later definitions load (monitoring/early.py): same results and errors as in-process."""
+"""Stacks render while later definitions load (monitoring/pipeline/early.py): same results and errors as in-process."""
+
 import os
 import time
 
 import pytest
 
-from monitoring.batch import WORKERS_ENV
-from monitoring.early import EarlyWorkers
 from monitoring.errors import DefinitionError
+from monitoring.pipeline.batch import WORKERS_ENV
+from monitoring.pipeline.early import EarlyWorkers
 
 linux_only = pytest.mark.skipif(not os.uname().sysname == "Linux", reason="workers are forked on Linux only")
 

@@ -1,10 +1,11 @@
 """generate writes deterministic bytes atomically; check catches stale, missing, extra and hand-edited files."""
+
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, tree
-from monitoring import writer
+
+from monitoring.pipeline import writer
 
 
 def test_two_runs_give_identical_bytes(cli, tmp_path):

@@ -1,11 +1,12 @@
 """The A/B dashboard, panel by panel, as Grafana will load it."""
+
 import dataclasses
 
 import pytest
 
 from monitoring.definitions import ab_test as ab
+from monitoring.pipeline.schema import schema_errors
 from monitoring.render.grafana import render_dashboard
-from monitoring.verify.schema import schema_errors
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +31,22 @@ def test_current_schema_no_legacy_keys(dashboard):
             assert legacy not in panel
 
 
-@pytest.mark.parametrize("title,kind", [
-    ("Traffic Distribution", "piechart"), ("Traffic Share vs Target", "stat"),
-    ("Model Accuracy Comparison", "stat"), ("Response Time Distribution", "timeseries"),
-    ("Business Impact Summary", "stat"), ("Request Rate Over Time", "timeseries"),
-    ("Prediction Drift", "timeseries"), ("Model Confidence", "timeseries"), ("Current Model Confidence", "gauge"),
-    ("Per-model Summary", "table"), ("About this A/B test", "text"),
-])
+@pytest.mark.parametrize(
+    "title,kind",
+    [
+        ("Traffic Distribution", "piechart"),
+        ("Traffic Share vs Target", "stat"),
+        ("Model Accuracy Comparison", "stat"),
+        ("Response Time Distribution", "timeseries"),
+        ("Business Impact Summary", "stat"),
+        ("Request Rate Over Time", "timeseries"),
+        ("Prediction Drift", "timeseries"),
+        ("Model Confidence", "timeseries"),
+        ("Current Model Confidence", "gauge"),
+        ("Per-model Summary", "table"),
+        ("About this A/B test", "text"),
+    ],
+)
 def test_required_panels_present(dashboard, title, kind):
     assert panels_by_title(dashboard)[title]["type"] == kind
 
@@ -62,8 +72,10 @@ def test_accuracy_colours_come_from_the_one_threshold(dashboard):
 
 
 def test_threshold_change_changes_panel_colours():
-    moved = dataclasses.replace(ab.ACCURACY_T, steps=tuple(
-        dataclasses.replace(s, value=85) if s.value == 80 else s for s in ab.ACCURACY_T.steps))
+    moved = dataclasses.replace(
+        ab.ACCURACY_T,
+        steps=tuple(dataclasses.replace(s, value=85) if s.value == 80 else s for s in ab.ACCURACY_T.steps),
+    )
     panel = dataclasses.replace(ab.ACCURACY_STAT, thresholds=moved)
     dashboard = dataclasses.replace(ab.DASHBOARD, rows=(ab.DASHBOARD.rows[0].__class__("r", (panel,)),))
     rendered = render_dashboard(dashboard, ab.STACK)
@@ -83,8 +95,11 @@ def test_queries_reference_recorded_series(dashboard):
     panels = panels_by_title(dashboard)
     latency = [t["expr"] for t in panels["Response Time Distribution"]["targets"]]
     assert latency == [f'{ab.LATENCY[q]}{{model_name=~"$model_name"}}' for q in (50, 95, 99)]
-    assert [t["legendFormat"] for t in panels["Response Time Distribution"]["targets"]] == \
-        ["p50 {{model_name}}", "p95 {{model_name}}", "p99 {{model_name}}"]
+    assert [t["legendFormat"] for t in panels["Response Time Distribution"]["targets"]] == [
+        "p50 {{model_name}}",
+        "p95 {{model_name}}",
+        "p99 {{model_name}}",
+    ]
     assert str(ab.REQUEST_RATE) in panels["Traffic Distribution"]["targets"][0]["expr"]
     business = [t["expr"] for t in panels["Business Impact Summary"]["targets"]]
     assert business[0] == 'ab_test_business_impact{metric_type="net_business_value"}'

@@ -1,4 +1,5 @@
 """instrument(): prometheus_client metrics built from the catalog expose exactly what the catalog says."""
+
 import subprocess
 import sys
 
@@ -39,7 +40,8 @@ def test_known_label_values_are_exposed_before_the_first_event():
     instrument(STACK, registry)
     requests = [s for s in families(registry)["ab_test_requests"].samples if s.name == "ab_test_requests_total"]
     assert {(s.labels["model_name"], s.labels["status"]) for s in requests} == {
-        (m, st) for m in ("baseline", "enhanced") for st in ("success", "error")}
+        (m, st) for m in ("baseline", "enhanced") for st in ("success", "error")
+    }
     assert all(s.value == 0 for s in requests)
 
 
@@ -88,7 +90,9 @@ def test_only_metric_objects_are_accepted():
 
 def test_importing_the_package_does_not_load_prometheus_client():
     # `monitoring generate` must not pay for prometheus_client; instrument loads it on first use.
-    code = ("import sys, monitoring; before = 'prometheus_client' in sys.modules; "
-            "f = monitoring.instrument; print(before, 'prometheus_client' in sys.modules, callable(f))")
+    code = (
+        "import sys, monitoring; before = 'prometheus_client' in sys.modules; "
+        "f = monitoring.instrument; print(before, 'prometheus_client' in sys.modules, callable(f))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True", "True"]

@@ -1,8 +1,20 @@
 """The model enforces Prometheus naming and threshold rules at construction time, naming the line."""
+
 import pytest
 
-from monitoring import (COUNTER, GAUGE, HISTOGRAM, Label, Metric, RecordingRule, Step, Threshold, TimeSeries,
-                        above, below)
+from monitoring import (
+    COUNTER,
+    GAUGE,
+    HISTOGRAM,
+    Label,
+    Metric,
+    RecordingRule,
+    Step,
+    Threshold,
+    TimeSeries,
+    above,
+    below,
+)
 from monitoring.errors import DefinitionError
 from monitoring.model.dashboard import Dashboard, Row, uid_from_title
 
@@ -42,7 +54,7 @@ def test_histogram_series_and_selectors():
         m.select(status="error")
     gauge = Metric("svc_load", GAUGE, "Load.")
     with pytest.raises(DefinitionError, match="no _bucket series"):
-        gauge.bucket
+        _ = gauge.bucket
 
 
 def test_threshold_steps_must_be_ordered():

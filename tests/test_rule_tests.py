@@ -1,12 +1,12 @@
 """Generated promtool tests: every rule covered, exact expectations, and they catch broken rules."""
-import shutil
+
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
 
-from conftest import ROOT, tree
 from monitoring.definitions import ab_test as ab
 from monitoring.model.layout import panel_id
 from monitoring.verify.tools import find_tool
@@ -38,8 +38,11 @@ def promtool_test(promtool, test_file: Path) -> subprocess.CompletedProcess:
 def test_generated_tests_pass_promtool(generated, promtool):
     run = promtool_test(promtool, generated / "prometheus/tests/ab-test.test.yml")
     assert run.returncode == 0, run.stdout + run.stderr
-    check = subprocess.run([promtool, "check", "rules", str(generated / "prometheus/rules/ab-test.rules.yml")],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [promtool, "check", "rules", str(generated / "prometheus/rules/ab-test.rules.yml")],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0 and "SUCCESS: 20 rules found" in check.stdout
 
 
@@ -66,7 +69,9 @@ def test_alert_expectations_are_exact(generated):
     assert annotations["description"].endswith("ms (limit 200ms).")
     assert annotations["runbook_url"] == "https://runbooks.example.com/ab-test/highresponsetime"
     panel = panel_id(ab.DASHBOARD, ab.LATENCY_PANEL)
-    assert annotations["dashboard_url"].endswith(f"/d/ab-test-model-comparison/a-b-test-model-comparison?viewPanel={panel}")
+    assert annotations["dashboard_url"].endswith(
+        f"/d/ab-test-model-comparison/a-b-test-model-comparison?viewPanel={panel}"
+    )
     # multi-series input: both models, every bucket, for the histogram-driven alert
     series = [s["series"] for s in fires["input_series"]]
     assert sum('model_name="enhanced"' in s for s in series) == len(ab.RESPONSE_TIME.buckets) + 3
@@ -82,15 +87,27 @@ def test_traffic_split_fires_for_both_models(generated):
     assert statuses == {"error", "succe"}
 
 
-@pytest.mark.parametrize("old,new,failing", [
-    ("expr: avg by (model_name) (ab_test_model_accuracy) < 50", "expr: avg by (model_name) (ab_test_model_accuracy) <= 50",
-     "ModelCompleteFailure: safe side"),
-    ("    for: 2m\n", "    for: 30s\n", "ModelCompleteFailure: too short"),
-    ("histogram_quantile(0.95,", "histogram_quantile(0.9,", 'expr: "model_name:ab_test_response_time_seconds:p95_5m"'),
-    ("sum by (model_name) (rate(ab_test_requests_total{status=\"error\"}[5m]))",
-     "sum by (model_name, status) (rate(ab_test_requests_total{status=\"error\"}[5m]))",
-     'expr: "model_name:ab_test_requests_errors:rate5m"'),
-])
+@pytest.mark.parametrize(
+    "old,new,failing",
+    [
+        (
+            "expr: avg by (model_name) (ab_test_model_accuracy) < 50",
+            "expr: avg by (model_name) (ab_test_model_accuracy) <= 50",
+            "ModelCompleteFailure: safe side",
+        ),
+        ("    for: 2m\n", "    for: 30s\n", "ModelCompleteFailure: too short"),
+        (
+            "histogram_quantile(0.95,",
+            "histogram_quantile(0.9,",
+            'expr: "model_name:ab_test_response_time_seconds:p95_5m"',
+        ),
+        (
+            'sum by (model_name) (rate(ab_test_requests_total{status="error"}[5m]))',
+            'sum by (model_name, status) (rate(ab_test_requests_total{status="error"}[5m]))',
+            'expr: "model_name:ab_test_requests_errors:rate5m"',
+        ),
+    ],
+)
 def test_generated_tests_catch_a_broken_rule(generated, promtool, old, new, failing):
     rules = generated / "prometheus/rules/ab-test.rules.yml"
     text = rules.read_text()
@@ -143,8 +160,9 @@ def test_coverage_gate_fails_on_an_untested_rule(cli, generated):
 def test_undrivable_alert_is_a_clear_error(definitions, cli, tmp_path):
     from conftest import MINIMAL_STACK
 
-    text = MINIMAL_STACK.replace('above(f"max by (model_name) ({LOAD})"',
-                                 'above(f"sum by (model_name) (rate({REQUESTS}[5m]))"')
+    text = MINIMAL_STACK.replace(
+        'above(f"max by (model_name) ({LOAD})"', 'above(f"sum by (model_name) (rate({REQUESTS}[5m]))"'
+    )
     folder, _ = definitions(text)
     result = cli(["generate", "--definitions", folder, "--out", tmp_path / "out"], cwd=tmp_path)
     assert result.exit_code == 2
@@ -153,7 +171,7 @@ def test_undrivable_alert_is_a_clear_error(definitions, cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-RATE_STACK = '''
+RATE_STACK = """
 from monitoring import *
 M = Label("model_name", ("a", "b"))
 REQ = Metric("svc_requests_total", COUNTER, "Requests.", labels=(M,))
@@ -167,7 +185,7 @@ drive = lambda v: {REQ.select(model_name=x): CounterRate(v) for x in M.values}
 STACK = Stack("svc", metrics=(REQ, LAT), groups=(RuleGroup("r", "30s", (RATE, P95)), RuleGroup("a", "30s", (
     Alert("RateLow", below(RATE, T["ok"]), "10m", "warning", summary="s", description="d", driver=drive),
     Alert("LatencyHigh", above(P95, LT["slow"]), "5m", "warning", summary="s", description="d")))))
-'''
+"""
 
 
 def test_below_on_a_rate_is_tested_after_the_window_fills(definitions, cli, tmp_path, promtool):
@@ -186,7 +204,9 @@ def test_quantile_threshold_below_what_the_buckets_can_report(definitions, cli, 
     folder, _ = definitions(RATE_STACK.replace("LATENCY_LIMIT", "0.0078125"))
     result = cli(["generate", "--definitions", folder, "--out", tmp_path / "out"], cwd=tmp_path)
     assert result.exit_code == 2
-    assert "histogram_quantile(0.95) cannot report" in result.output and "the lowest it reports is 0.0475" in result.output
+    assert (
+        "histogram_quantile(0.95) cannot report" in result.output and "the lowest it reports is 0.0475" in result.output
+    )
     assert "give the histogram a bucket below the threshold" in result.output
 
 

@@ -1,10 +1,11 @@
 """The secrets guard skips parsing text that cannot hold a credential, and never misses one by doing so."""
+
 import json
 
 import pytest
 
-from monitoring.verify import secrets
-from monitoring.verify.secrets import SECRET_KEYS, VALUE_PATTERNS, scan_bytes
+from monitoring.pipeline import secrets
+from monitoring.pipeline.secrets import SECRET_KEYS, VALUE_PATTERNS, scan_bytes
 
 # One value of each shape VALUE_PATTERNS looks for, by the pattern's description.
 SHAPES = {
@@ -22,10 +23,13 @@ def test_every_value_pattern_has_an_example():
 
 
 @pytest.mark.parametrize("what", sorted(SHAPES))
-@pytest.mark.parametrize("name, render", [
-    ("f.yml", lambda value: f"groups:\n- name: x\n  annotations:\n    note: 'see {value}'\n"),
-    ("f.json", lambda value: json.dumps({"panels": [{"description": f"see {value}"}]}, indent=2)),
-])
+@pytest.mark.parametrize(
+    "name, render",
+    [
+        ("f.yml", lambda value: f"groups:\n- name: x\n  annotations:\n    note: 'see {value}'\n"),
+        ("f.json", lambda value: json.dumps({"panels": [{"description": f"see {value}"}]}, indent=2)),
+    ],
+)
 def test_each_value_shape_is_found(what, name, render):
     findings = scan_bytes(name, render(SHAPES[what]).encode())
     assert [f.what for f in findings] == [what]
@@ -37,13 +41,16 @@ def test_each_secret_key_is_found(key):
     assert len(scan_bytes("f.json", json.dumps({"x": {key.upper(): "abc"}}).encode())) == 1
 
 
-@pytest.mark.parametrize("name, text", [
-    # escapes spell a key or a value the raw text does not show
-    ("f.yml", 'w:\n  note: "see https://hooks.slack\\x2ecom/services/T0AAAAAAA/B0BBBBBBB/cccccccccccc"\n'),
-    ("f.yml", 'w:\n  "\\x74oken": abc\n'),
-    ("f.json", '{"w": {"\\u0074oken": "abc"}}'),
-    ("f.json", '{"w": "Bearer\\nabcdefgh12345"}'),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        # escapes spell a key or a value the raw text does not show
+        ("f.yml", 'w:\n  note: "see https://hooks.slack\\x2ecom/services/T0AAAAAAA/B0BBBBBBB/cccccccccccc"\n'),
+        ("f.yml", 'w:\n  "\\x74oken": abc\n'),
+        ("f.json", '{"w": {"\\u0074oken": "abc"}}'),
+        ("f.json", '{"w": "Bearer\\nabcdefgh12345"}'),
+    ],
+)
 def test_escaped_credentials_are_still_found(name, text):
     assert len(scan_bytes(name, text.encode())) == 1
 

@@ -4,6 +4,7 @@ A difference here would change generated files (and so fail `make check`) for no
 definitions, so every generated YAML document and a set of awkward values are compared with
 ``yaml.dump(..., Dumper=CSafeDumper)`` as configured.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitoring import pipeline, serialize
+from monitoring.pipeline import serialize
+from monitoring.render import estate as pipeline
 
 
 def pyyaml(data, header=""):
@@ -24,9 +26,18 @@ AWKWARD = [
     {"yes": "no", "null": None, "on": "off", "true": True, "1.0": "1.0", "": "", "~": "~", "0x1F": "0o17"},
     {"floats": [0.0, -0.0, 1e17, 1.5e-9, 123456789012.0, math.inf, -math.inf, math.nan, 0.1 + 0.2]},
     {"ints": [0, -1, 2**70], "bools": [True, False], "nested": {"b": [{"z": 1, "a": [[], {}]}], "a": ()}},
-    {"text": "line one\nline two\n", "colon": "a: b", "hash": "# not a comment", "quote": "it's \"x\"",
-     "leading space": " x", "unicode": "débit → 70 % — ok", "tab": "a\tb", "template": "{{ $value }}",
-     "selector": 'ab_test_requests_total{model_name="baseline",status="success"}', "values": "0+1x10 _x3"},
+    {
+        "text": "line one\nline two\n",
+        "colon": "a: b",
+        "hash": "# not a comment",
+        "quote": 'it\'s "x"',
+        "leading space": " x",
+        "unicode": "débit → 70 % — ok",
+        "tab": "a\tb",
+        "template": "{{ $value }}",
+        "selector": 'ab_test_requests_total{model_name="baseline",status="success"}',
+        "values": "0+1x10 _x3",
+    },
     ["a", "- b", "? c", "*d", "&e", "!f", "%g", "@h", "`i", "|j", ">k", "[l]", "{m}"],
 ]
 
@@ -61,9 +72,11 @@ def test_every_generated_yaml_document_matches_pyyaml(monkeypatch):
 
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12))
-trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                      st.dictionaries(st.text(max_size=6), inner, max_size=4)),
-                     max_leaves=20)
+trees = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=300, deadline=None)

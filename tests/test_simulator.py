@@ -1,4 +1,5 @@
 """The A/B traffic simulator: healthy traffic stays inside every threshold, each fault crosses its own."""
+
 import json
 import time
 import urllib.error
@@ -9,7 +10,17 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitoring.definitions import ab_test
-from monitoring.simulator import FAULTS, HEALTHY, MODELS, SIGNALS, STACK, Simulator, apply_faults, expected_alerts, holds
+from monitoring.runtime.simulator import (
+    FAULTS,
+    HEALTHY,
+    MODELS,
+    SIGNALS,
+    STACK,
+    Simulator,
+    apply_faults,
+    expected_alerts,
+    holds,
+)
 
 ALERTS = {a.name: a for a in STACK.alerts()}
 
@@ -87,8 +98,9 @@ def test_traffic_split_and_error_ratios_are_exact_over_1000_requests():
         assert requests(sim, "baseline", "error") == int(700 * HEALTHY.models["baseline"].error_ratio)
         assert requests(sim, "enhanced", "error") == int(300 * HEALTHY.models["enhanced"].error_ratio)
         count = sim.registry.get_sample_value("ab_test_response_time_seconds_count", {"model_name": "enhanced"})
-        slow = count - sim.registry.get_sample_value("ab_test_response_time_seconds_bucket",
-                                                     {"model_name": "enhanced", "le": "0.05"})
+        slow = count - sim.registry.get_sample_value(
+            "ab_test_response_time_seconds_bucket", {"model_name": "enhanced", "le": "0.05"}
+        )
         assert count == 300 and slow == 300  # enhanced answers in 60-80 ms
     finally:
         sim._server.server_close()
@@ -129,8 +141,12 @@ def test_http_service_counts_and_switches_faults():
         assert status == 200
         time.sleep(0.5)
         after = call(sim.url + "/metrics")[1]
-        total = lambda body: sum(s.value for f in text_string_to_metric_families(body)  # noqa: E731
-                                 for s in f.samples if s.name == "ab_test_requests_total")
+        total = lambda body: sum(
+            s.value
+            for f in text_string_to_metric_families(body)  # noqa: E731
+            for s in f.samples
+            if s.name == "ab_test_requests_total"
+        )
         assert total(after) - total(before) >= 50  # requests keep flowing in the background
         assert accuracy(after, "enhanced") > ab_test.ACCURACY_T["healthy"].value
 

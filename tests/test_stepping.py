@@ -1,4 +1,5 @@
 """The step simulator copies periodic evaluation steps: its states must equal evaluating every step."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,10 +8,10 @@ from hypothesis import strategies as st
 
 from monitoring.definitions import ab_test as ab
 from monitoring.model.synthetic import CounterRate, GaugeValue
+from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import synth
 from monitoring.testgen.alerts import rules_by_record
 from monitoring.testgen.drivers import driver_for, healthy_value
-from monitoring.testgen.evaluator import Evaluator
 from monitoring.testgen.stepping import StepSimulator, _reads
 
 RULES = rules_by_record(ab.STACK)
@@ -37,7 +38,9 @@ def simulator(expr, interval, evaluated=None):
             if evaluated is not None:
                 evaluated.append(t)
             return state(evaluator, expr, t)
+
         return evaluate
+
     return StepSimulator(expr, RULES, interval, evaluator_for)
 
 
@@ -151,8 +154,11 @@ phase = st.tuples(st.integers(1, 25), st.integers(0, 64 * 40), st.integers(0, 64
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(phases=st.lists(phase, min_size=1, max_size=4), expr=st.sampled_from(EXPRESSIONS),
-       interval=st.sampled_from([10.0, 15.0, 30.0, 45.0, 60.0, 120.0]))
+@given(
+    phases=st.lists(phase, min_size=1, max_size=4),
+    expr=st.sampled_from(EXPRESSIONS),
+    interval=st.sampled_from([10.0, 15.0, 30.0, 45.0, 60.0, 120.0]),
+)
 def test_random_phases_match_every_step(phases, expr, interval):
     """Any phases of gauges and counters (rates on the 1/64 grid or not), any interval: nothing changes."""
     timeline = synth.Timeline()

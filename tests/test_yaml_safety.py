@@ -1,22 +1,35 @@
 """YAML is only ever loaded with safe loaders: policies and lint settings cannot run code."""
+
 import re
 
 import pytest
-
 from conftest import ROOT
 
-UNSAFE = re.compile(r"yaml\.(unsafe_load|full_load|load_all|compose_all)\b|yaml\.(Loader|FullLoader|UnsafeLoader)\b"
-                    r"|yaml\.(load|compose)\((?!.*Loader=_Loader)")  # module-level _Loader: checked below
-TAGS = ['!!python/object/apply:os.system ["touch {marker}"]', "!!python/name:os.system",
-        '!!python/object/new:subprocess.Popen [["touch", "{marker}"]]']
+UNSAFE = re.compile(
+    r"yaml\.(unsafe_load|full_load|load_all|compose_all)\b|yaml\.(Loader|FullLoader|UnsafeLoader)\b"
+    r"|yaml\.(load|compose)\((?!.*Loader=_Loader)"
+)  # module-level _Loader: checked below
+TAGS = [
+    '!!python/object/apply:os.system ["touch {marker}"]',
+    "!!python/name:os.system",
+    '!!python/object/new:subprocess.Popen [["touch", "{marker}"]]',
+]
 
 
 def test_the_code_uses_safe_loaders_only():
-    offenders = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "monitoring").rglob("*.py"))
-                 for n, line in enumerate(path.read_text().splitlines(), 1) if UNSAFE.search(line)]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "monitoring").rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if UNSAFE.search(line)
+    ]
     assert offenders == []
-    loaders = {line.strip() for path in (ROOT / "monitoring").rglob("*.py") for line in path.read_text().splitlines()
-               if re.match(r"\s*_Loader = ", line)}
+    loaders = {
+        line.strip()
+        for path in (ROOT / "monitoring").rglob("*.py")
+        for line in path.read_text().splitlines()
+        if re.match(r"\s*_Loader = ", line)
+    }
     assert loaders and all("SafeLoader" in line for line in loaders), loaders
 
 

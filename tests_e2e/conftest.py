@@ -3,6 +3,7 @@
 The run takes about a minute (E2E_SPEEDUP=60: every rule and routing duration divided by 60); the tests
 below judge its report. The table of fault-to-notification times is printed at the end of the session.
 """
+
 import os
 from pathlib import Path
 
@@ -14,7 +15,8 @@ _REPORT = pytest.StashKey()
 
 @pytest.fixture(scope="session")
 def stack():
-    from monitoring.simulator import STACK
+    from monitoring.runtime.simulator import STACK
+
     return STACK
 
 

@@ -1,10 +1,11 @@
 """The whole chain on real servers: simulator -> Prometheus (generated rules) -> Alertmanager (generated
 routing) -> Slack/PagerDuty payloads at a local sink, and every dashboard query against that Prometheus."""
+
 import pytest
 
 from monitoring.e2e import dashboards as dash
 from monitoring.render.grafana import render_dashboards
-from monitoring.simulator import FAULTS, STACK
+from monitoring.runtime.simulator import FAULTS, STACK
 
 
 def _queries():
@@ -31,9 +32,15 @@ def test_healthy_traffic_fires_nothing(e2e):
 @pytest.mark.parametrize("dashboard, panel, ref", _queries(), ids=lambda v: str(v))
 def test_dashboard_query_returns_data(e2e, dashboard, panel, ref):
     _, report = e2e
-    [result] = [r for r in report.queries if r.query.dashboard == dashboard and (
-        (ref is None and getattr(r.query, "name", None) == panel) or
-        (ref is not None and getattr(r.query, "panel", None) == panel and r.query.ref_id == ref))]
+    [result] = [
+        r
+        for r in report.queries
+        if r.query.dashboard == dashboard
+        and (
+            (ref is None and getattr(r.query, "name", None) == panel)
+            or (ref is not None and getattr(r.query, "panel", None) == panel and r.query.ref_id == ref)
+        )
+    ]
     assert result.series > 0, f"no data for {result.resolved}"
 
 
@@ -44,8 +51,9 @@ def test_fault_notifies_the_expected_receivers_with_labels_and_links(e2e, fault)
     assert results, f"{fault} expects no alert at all"
     for result in results:
         assert result.firing_after is not None, f"{result.expected} never fired in Prometheus"
-        assert set(result.notified_after) == set(result.expected.receivers), \
+        assert set(result.notified_after) == set(result.expected.receivers), (
             f"{result.expected}: expected at {result.expected.receivers}, notified at {sorted(result.notified_after)}"
+        )
         assert result.problems == []
     assert [t for t in report.timeouts if fault in t] == []
 
@@ -54,8 +62,9 @@ def test_fault_notifies_the_expected_receivers_with_labels_and_links(e2e, fault)
 def test_switching_the_fault_off_sends_a_resolve_notification(e2e, fault):
     _, report = e2e
     for result in report.for_fault(fault):
-        assert set(result.resolved_after) == set(result.expected.receivers), \
+        assert set(result.resolved_after) == set(result.expected.receivers), (
             f"{result.expected}: resolved at {sorted(result.resolved_after)} of {result.expected.receivers}"
+        )
 
 
 def test_nothing_else_arrives(e2e):

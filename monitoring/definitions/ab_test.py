@@ -5,9 +5,31 @@ the recording rules, the alerts and the dashboard. Panels, alerts and generated 
 reference these objects, so a threshold changed here changes all of them together.
 """
 from monitoring import (
-    COUNTER, GAUGE, HISTOGRAM, Alert, CounterRate, Dashboard, Gauge, Label, LabelVariable, Link, Metric, PieChart,
-    Query, RecordingRule, Row, RuleGroup, Scenario, Stack, Stat, Step, Table, Text, Threshold,
-    TimeSeries, above, below,
+    COUNTER,
+    GAUGE,
+    HISTOGRAM,
+    Alert,
+    CounterRate,
+    Dashboard,
+    Gauge,
+    Label,
+    LabelVariable,
+    Link,
+    Metric,
+    PieChart,
+    Query,
+    RecordingRule,
+    Row,
+    RuleGroup,
+    Stack,
+    Stat,
+    Step,
+    Table,
+    Text,
+    Threshold,
+    TimeSeries,
+    above,
+    below,
 )
 
 # --- Parameters ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Every query of every rendered dashboard panel, with template variables resolved as Grafana would."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ class PanelQuery:
     dashboard: str
     panel: str
     ref_id: str
-    expr: str          # as written in the dashboard, variables unresolved
+    expr: str  # as written in the dashboard, variables unresolved
 
     def __str__(self) -> str:
         return f"{self.dashboard} / {self.panel} / {self.ref_id}: {self.expr}"
@@ -35,8 +36,9 @@ def panel_queries(dashboard: dict) -> list[PanelQuery]:
         panels.extend(panel.get("panels", []))  # collapsed rows nest their panels
         for target in panel.get("targets", []):
             if target.get("expr") and not target.get("hide"):
-                found.append(PanelQuery(dashboard["title"], panel.get("title", ""), target.get("refId", ""),
-                                        target["expr"]))
+                found.append(
+                    PanelQuery(dashboard["title"], panel.get("title", ""), target.get("refId", ""), target["expr"])
+                )
     return found
 
 
@@ -72,6 +74,7 @@ def default_selection(dashboard: dict, values: dict[str, list[str]]) -> dict[str
 
 def resolve(expr: str, selection: dict[str, str], builtins: dict[str, str]) -> str:
     """Replace $var, ${var} and [[var]] by their values; unknown variables are an error, not left in."""
+
     def value(match: re.Match) -> str:
         name = next(group for group in match.groups() if group)
         if name in selection:
@@ -79,4 +82,5 @@ def resolve(expr: str, selection: dict[str, str], builtins: dict[str, str]) -> s
         if name in builtins:
             return builtins[name]
         raise KeyError(f"variable ${name} has no value in: {expr}")
+
     return _VARIABLE.sub(value, expr)

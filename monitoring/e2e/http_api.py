@@ -1,4 +1,5 @@
 """Small JSON-over-HTTP clients for Prometheus' query API and the simulator's fault API."""
+
 from __future__ import annotations
 
 import json

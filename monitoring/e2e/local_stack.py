@@ -4,6 +4,7 @@ Used by the end-to-end tests (with the timing overlay) and by ``monitoring demo`
 Every server gets a free loopback port and temporary storage under ``workdir``; start-up waits are
 bounded by readiness endpoints; ``stop()`` (or leaving the ``with`` block) stops whatever was started.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,15 +13,24 @@ from pathlib import Path
 
 from monitoring.e2e.http_api import Prometheus, SimulatorClient
 from monitoring.e2e.processes import Server, ServerError
-from monitoring.serialize import GENERATED_HEADER, yaml_bytes
+from monitoring.pipeline.serialize import GENERATED_HEADER, yaml_bytes
 from monitoring.verify.tools import find_tool
 
 
-def prometheus_config(rule_files: list[Path], job: str, target: str, alertmanager: str | None,
-                      scrape_interval: str, evaluation_interval: str) -> dict:
+def prometheus_config(
+    rule_files: list[Path],
+    job: str,
+    target: str,
+    alertmanager: str | None,
+    scrape_interval: str,
+    evaluation_interval: str,
+) -> dict:
     config = {
-        "global": {"scrape_interval": scrape_interval, "scrape_timeout": scrape_interval,
-                   "evaluation_interval": evaluation_interval},
+        "global": {
+            "scrape_interval": scrape_interval,
+            "scrape_timeout": scrape_interval,
+            "evaluation_interval": evaluation_interval,
+        },
         "rule_files": [str(path) for path in rule_files],
         "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [target]}]}],
     }
@@ -30,9 +40,21 @@ def prometheus_config(rule_files: list[Path], job: str, target: str, alertmanage
 
 
 class LocalStack:
-    def __init__(self, workdir: Path, rules: dict[str, dict], job: str, *, alertmanager_files=None,
-                 scrape_interval: str = "1s", evaluation_interval: str = "1s", resend_delay: str = "1m",
-                 simulator_port: int = 0, seed: int = 1, rate: float = 100.0, start_timeout: float = 30.0):
+    def __init__(
+        self,
+        workdir: Path,
+        rules: dict[str, dict],
+        job: str,
+        *,
+        alertmanager_files=None,
+        scrape_interval: str = "1s",
+        evaluation_interval: str = "1s",
+        resend_delay: str = "1m",
+        simulator_port: int = 0,
+        seed: int = 1,
+        rate: float = 100.0,
+        start_timeout: float = 30.0,
+    ):
         """``rules``: {file name: rendered rules}. ``alertmanager_files(sink_url, folder) -> {path: bytes}``
         gives the Alertmanager folder's files (``alertmanager.yml``, templates, secrets) once the sink's
         URL is known; ``None`` runs without Alertmanager."""
@@ -54,7 +76,7 @@ class LocalStack:
     def stop(self) -> None:
         self._cleanup.close()
 
-    def start(self) -> "LocalStack":
+    def start(self) -> LocalStack:
         try:
             self._start()
         except BaseException:
@@ -64,7 +86,7 @@ class LocalStack:
 
     def _start(self) -> None:
         from monitoring.e2e.sink import Sink
-        from monitoring.simulator import Simulator
+        from monitoring.runtime.simulator import Simulator
 
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.simulator = self._cleanup.enter_context(Simulator(**self._simulator_args))
@@ -85,10 +107,19 @@ class LocalStack:
         from monitoring.verify.alertmanager_process import alertmanager_argv
 
         storage = self.workdir / "alertmanager-data"
-        server = Server("alertmanager", lambda port: alertmanager_argv([
-            f"--config.file={folder / 'alertmanager.yml'}", f"--storage.path={storage}",
-            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-        ]), "/-/ready", self.workdir / "alertmanager.log")
+        server = Server(
+            "alertmanager",
+            lambda port: alertmanager_argv(
+                [
+                    f"--config.file={folder / 'alertmanager.yml'}",
+                    f"--storage.path={storage}",
+                    f"--web.listen-address=127.0.0.1:{port}",
+                    "--cluster.listen-address=",
+                ]
+            ),
+            "/-/ready",
+            self.workdir / "alertmanager.log",
+        )
         self._cleanup.callback(server.stop)
         return server.start(self._timeout)
 
@@ -103,13 +134,22 @@ class LocalStack:
         scrape, evaluation, resend = self._intervals
         target = self.simulator.url.removeprefix("http://")
         config = self.workdir / "prometheus.yml"
-        config.write_bytes(yaml_bytes(prometheus_config(rule_files, self._job, target, alertmanager_address,
-                                                        scrape, evaluation)))
+        config.write_bytes(
+            yaml_bytes(prometheus_config(rule_files, self._job, target, alertmanager_address, scrape, evaluation))
+        )
         binary, storage = find_tool("prometheus"), self.workdir / "prometheus-data"
-        server = Server("prometheus", lambda port: [
-            binary, f"--config.file={config}", f"--storage.tsdb.path={storage}",
-            f"--web.listen-address=127.0.0.1:{port}", f"--rules.alert.resend-delay={resend}",
-        ], "/-/ready", self.workdir / "prometheus.log")
+        server = Server(
+            "prometheus",
+            lambda port: [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={storage}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                f"--rules.alert.resend-delay={resend}",
+            ],
+            "/-/ready",
+            self.workdir / "prometheus.log",
+        )
         self._cleanup.callback(server.stop)
         return server.start(self._timeout)
 
@@ -119,8 +159,10 @@ class LocalStack:
             if api.targets_up():
                 return
             time.sleep(0.2)
-        raise ServerError(f"prometheus did not scrape the simulator at {self.simulator.url} within "
-                          f"{self._timeout:g}s\n{self.prometheus.log_tail()}")
+        raise ServerError(
+            f"prometheus did not scrape the simulator at {self.simulator.url} within "
+            f"{self._timeout:g}s\n{self.prometheus.log_tail()}"
+        )
 
     @property
     def api(self) -> Prometheus:

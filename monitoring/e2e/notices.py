@@ -5,6 +5,7 @@ the title reads ``[FIRING:1] AlertName (model)`` or ``[RESOLVED] AlertName (mode
 block per alert with its severity, model, runbook and dashboard links, and PagerDuty's details carry
 the same fields. A payload that cannot be read that way is reported as a problem, not skipped.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,23 +16,24 @@ from monitoring.e2e.sink import Delivery
 TITLE = re.compile(r"^(?:\S+ )?\[(?P<status>FIRING|RESOLVED)(?::\d+)?\] (?P<alertname>\w+)(?: \((?P<model>[^)]+)\))?$")
 SLACK_BLOCK = re.compile(
     r"\*Severity:\* `(?P<severity>[^`]*)`(?:\s+\*Model:\* `(?P<model>[^`]*)`)?\n"
-    r"(?:<(?P<runbook>[^|>]+)\|Runbook>)?\s*(?:<(?P<dashboard>[^|>]+)\|Dashboard>)?")
+    r"(?:<(?P<runbook>[^|>]+)\|Runbook>)?\s*(?:<(?P<dashboard>[^|>]+)\|Dashboard>)?"
+)
 
 
 @dataclass(frozen=True)
 class Notice:
     at: float
     receiver: str
-    integration: str          # slack, pagerduty or webhook
-    status: str               # firing or resolved
+    integration: str  # slack, pagerduty or webhook
+    status: str  # firing or resolved
     alertname: str
     model: str | None
     severity: str = ""
     runbook_url: str = ""
     dashboard_url: str = ""
-    title_link: str = ""      # Slack title link / PagerDuty client_url
-    routing_key: str = ""     # PagerDuty only
-    problem: str = ""         # set when the payload could not be read
+    title_link: str = ""  # Slack title link / PagerDuty client_url
+    routing_key: str = ""  # PagerDuty only
+    problem: str = ""  # set when the payload could not be read
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -73,10 +75,21 @@ def _slack(delivery: Delivery, receiver: str) -> list[Notice]:
     blocks = list(SLACK_BLOCK.finditer(attachment.get("text", "")))
     if not blocks:
         return [_unreadable(delivery, receiver, "slack", f"no alert block in text {attachment.get('text')!r}")]
-    return [Notice(delivery.at, receiver, "slack", match["status"].lower(), match["alertname"],
-                   block["model"] or match["model"], block["severity"], block["runbook"] or "",
-                   block["dashboard"] or "", attachment.get("title_link", ""))
-            for block in blocks]
+    return [
+        Notice(
+            delivery.at,
+            receiver,
+            "slack",
+            match["status"].lower(),
+            match["alertname"],
+            block["model"] or match["model"],
+            block["severity"],
+            block["runbook"] or "",
+            block["dashboard"] or "",
+            attachment.get("title_link", ""),
+        )
+        for block in blocks
+    ]
 
 
 def _pagerduty(delivery: Delivery, receiver: str) -> list[Notice]:
@@ -86,13 +99,35 @@ def _pagerduty(delivery: Delivery, receiver: str) -> list[Notice]:
         return [problem]
     details = payload["payload"].get("custom_details", {})
     status = {"trigger": "firing", "resolve": "resolved"}.get(payload["event_action"], payload["event_action"])
-    return [Notice(delivery.at, receiver, "pagerduty", status, match["alertname"], match["model"] or None,
-                   details.get("severity", ""), details.get("runbook", ""), details.get("dashboard", ""),
-                   payload.get("client_url", ""), payload.get("routing_key", ""))]
+    return [
+        Notice(
+            delivery.at,
+            receiver,
+            "pagerduty",
+            status,
+            match["alertname"],
+            match["model"] or None,
+            details.get("severity", ""),
+            details.get("runbook", ""),
+            details.get("dashboard", ""),
+            payload.get("client_url", ""),
+            payload.get("routing_key", ""),
+        )
+    ]
 
 
 def _webhook(delivery: Delivery, receiver: str) -> list[Notice]:
-    return [Notice(delivery.at, receiver, "webhook", alert["status"], alert["labels"]["alertname"],
-                   alert["labels"].get("model_name"), alert["labels"].get("severity", ""),
-                   alert["annotations"].get("runbook_url", ""), alert["annotations"].get("dashboard_url", ""))
-            for alert in delivery.payload["alerts"]]
+    return [
+        Notice(
+            delivery.at,
+            receiver,
+            "webhook",
+            alert["status"],
+            alert["labels"]["alertname"],
+            alert["labels"].get("model_name"),
+            alert["labels"].get("severity", ""),
+            alert["annotations"].get("runbook_url", ""),
+            alert["annotations"].get("dashboard_url", ""),
+        )
+        for alert in delivery.payload["alerts"]
+    ]

@@ -6,6 +6,7 @@ intervals, alert ``for``, range windows and offsets inside PromQL) is divided by
 result is rendered by the production renderer. Thresholds, label sets, annotations and links are
 untouched; only the clock runs faster.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,6 +43,7 @@ def scale_ranges(expr: str, speedup: float, min_range: float) -> str:
     A textual rewrite outside string literals, checked against promql-parser's AST: the rewritten
     expression must parse and carry exactly the scaled windows, in the same order.
     """
+
     def scale_range(match: re.Match) -> str:
         window = scale_duration(match[1], speedup, min_range)
         if match[2] is None:
@@ -54,7 +56,7 @@ def scale_ranges(expr: str, speedup: float, min_range: float) -> str:
 
     pieces, last = [], 0
     for literal in _STRING.finditer(expr):
-        pieces += [rewrite(expr[last:literal.start()]), literal.group(0)]
+        pieces += [rewrite(expr[last : literal.start()]), literal.group(0)]
         last = literal.end()
     pieces.append(rewrite(expr[last:]))
     scaled = "".join(pieces)
@@ -78,8 +80,10 @@ def _windows(expr: str) -> list[float]:
 def _check_scaled(original: str, scaled: str, speedup: float, min_range: float) -> None:
     expected = [parse_duration(format_duration(max(w / speedup, min_range))) for w in _windows(original)]
     if _windows(scaled) != expected:
-        raise DefinitionError(f"the timing overlay could not rewrite the range windows of: {original}",
-                              hint="report this expression; the overlay rewrites [duration] selectors")
+        raise DefinitionError(
+            f"the timing overlay could not rewrite the range windows of: {original}",
+            hint="report this expression; the overlay rewrites [duration] selectors",
+        )
 
 
 def fast_stack(stack: Stack, speedup: float, min_range: float = 4.0) -> Stack:
@@ -93,18 +97,23 @@ def fast_stack(stack: Stack, speedup: float, min_range: float = 4.0) -> Stack:
         if isinstance(rule, Alert):
             condition = rule.condition
             signal = scale_ranges(str(condition.signal), speedup, min_range)
-            return replace(rule, for_=scale_duration(rule.for_, speedup),
-                           condition=Condition(signal, condition.op, condition.level))
+            return replace(
+                rule,
+                for_=scale_duration(rule.for_, speedup),
+                condition=Condition(signal, condition.op, condition.level),
+            )
         return rule
 
-    groups = tuple(RuleGroup(g.name, scale_duration(g.interval, speedup), tuple(fast_rule(r) for r in g.rules),
-                             origin=g.origin) for g in stack.groups)
+    groups = tuple(
+        RuleGroup(g.name, scale_duration(g.interval, speedup), tuple(fast_rule(r) for r in g.rules), origin=g.origin)
+        for g in stack.groups
+    )
     return replace(stack, groups=groups, scrape_interval=scale_duration(stack.scrape_interval, speedup))
 
 
 def signal_windows(expr: str, stack: Stack, _depth: int = 0) -> list[float]:
     """Range windows (seconds) an expression depends on, through the recording rules it reads."""
-    from monitoring.promql import parse, selector_name, selectors
+    from monitoring.promql.parse import parse, selector_name, selectors
 
     windows = _windows(expr)
     records = {rule.record: rule for rule in stack.recording_rules()}
@@ -130,8 +139,9 @@ _TIMINGS = ("group_wait", "group_interval", "repeat_interval")
 _CALENDAR = ("mute_time_intervals", "active_time_intervals")
 
 
-def alertmanager_overlay(config: dict, sink_url: str, secrets_dir, speedup: float,
-                         drop_time_intervals: bool = True) -> tuple[dict, dict[str, str]]:
+def alertmanager_overlay(
+    config: dict, sink_url: str, secrets_dir, speedup: float, drop_time_intervals: bool = True
+) -> tuple[dict, dict[str, str]]:
     """Test-only Alertmanager config from the rendered one: same routes, receivers and inhibitions, but
 
     - group_wait/group_interval/repeat_interval divided by ``speedup`` (the root gets Alertmanager's
@@ -146,7 +156,7 @@ def alertmanager_overlay(config: dict, sink_url: str, secrets_dir, speedup: floa
     """
     import copy
 
-    from monitoring.routing import DEFAULT_TIMINGS
+    from monitoring.alertmanager.routing import DEFAULT_TIMINGS
 
     config = copy.deepcopy(config)
     root = config["route"]
@@ -188,8 +198,10 @@ def _redirect(receiver: dict, sink: str, secrets_dir: str, secrets: dict[str, st
                 integration.pop("url_file", None)
                 integration["url"] = f"{sink}/webhook/{name}"
             else:
-                raise DefinitionError(f"receiver {name!r}: the end-to-end overlay cannot redirect {kind}",
-                                      hint="the end-to-end test supports Slack, PagerDuty and webhook receivers")
+                raise DefinitionError(
+                    f"receiver {name!r}: the end-to-end overlay cannot redirect {kind}",
+                    hint="the end-to-end test supports Slack, PagerDuty and webhook receivers",
+                )
 
 
 def routing_key(receiver: str, index: int = 0) -> str:

@@ -1,4 +1,5 @@
 """Child servers (Prometheus, Alertmanager) with bounded start-up waits and guaranteed shutdown."""
+
 from __future__ import annotations
 
 import ctypes
@@ -48,7 +49,7 @@ class Server:
 
     def __init__(self, name: str, argv_for_port, ready_path: str, log_path: Path):
         self.name = name
-        self._argv_for_port = argv_for_port   # port -> argv, so a port clash can be retried on another port
+        self._argv_for_port = argv_for_port  # port -> argv, so a port clash can be retried on another port
         self._ready_path = ready_path
         self.log_path = Path(log_path)
         self.port = 0
@@ -58,7 +59,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0, attempts: int = 3) -> "Server":
+    def start(self, timeout: float = 30.0, attempts: int = 3) -> Server:
         for attempt in range(attempts):
             self.port = free_port()
             self._launch()
@@ -74,21 +75,28 @@ class Server:
     def _launch(self) -> None:
         with open(self.log_path, "ab") as log:
             # Own session: stopping the server never signals the test run, and vice versa.
-            self._process = subprocess.Popen(self._argv_for_port(self.port), stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True,
-                                             preexec_fn=_die_with_parent)
+            self._process = subprocess.Popen(
+                self._argv_for_port(self.port),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise ServerError(f"{self.name} exited with code {self._process.returncode} while starting\n"
-                                  f"{self.log_tail()}")
+                raise ServerError(
+                    f"{self.name} exited with code {self._process.returncode} while starting\n{self.log_tail()}"
+                )
             if http_ok(self.url + self._ready_path, timeout=0.5):
                 return
             time.sleep(0.1)
-        raise ServerError(f"{self.name} was not ready within {timeout:g}s at {self.url}{self._ready_path}\n"
-                          f"{self.log_tail()}")
+        raise ServerError(
+            f"{self.name} was not ready within {timeout:g}s at {self.url}{self._ready_path}\n{self.log_tail()}"
+        )
 
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None

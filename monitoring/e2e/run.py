@@ -5,6 +5,7 @@ Alertmanager's config from the rendered policy (receivers redirected to the sink
 the simulator's signal model, the route tree and the inhibit rules. The run records what happened;
 the tests in tests_e2e/ judge it, and ``Report.table()`` gives the time from fault to notification.
 """
+
 from __future__ import annotations
 
 import time
@@ -26,19 +27,19 @@ POLL = 0.25
 
 @dataclass
 class QueryResult:
-    query: object            # PanelQuery or VariableQuery
+    query: object  # PanelQuery or VariableQuery
     resolved: str
-    series: int              # result series with a finite value (label values for a variable)
+    series: int  # result series with a finite value (label values for a variable)
 
 
 @dataclass
 class AlertResult:
     fault: str
     expected: ExpectedAlert
-    firing_after: float | None = None                              # Prometheus state "firing", s after injection
+    firing_after: float | None = None  # Prometheus state "firing", s after injection
     notified_after: dict[str, float] = field(default_factory=dict)  # receiver -> first firing notice
     resolved_after: dict[str, float] = field(default_factory=dict)  # receiver -> s after the fault was cleared
-    problems: list[str] = field(default_factory=list)               # wrong labels or links in a notice
+    problems: list[str] = field(default_factory=list)  # wrong labels or links in a notice
 
 
 @dataclass
@@ -46,13 +47,13 @@ class Report:
     speedup: float
     settle: float
     waves: list[list[str]] = field(default_factory=list)
-    healthy_alerts: set[str] = field(default_factory=set)      # pending or firing under healthy traffic
+    healthy_alerts: set[str] = field(default_factory=set)  # pending or firing under healthy traffic
     healthy_notices: list[Notice] = field(default_factory=list)
     queries: list[QueryResult] = field(default_factory=list)
     rule_health: dict[str, str] = field(default_factory=dict)
     alerts: list[AlertResult] = field(default_factory=list)
-    unexpected: list[tuple[str, Notice]] = field(default_factory=list)        # (wave faults, notice)
-    unexpected_firing: list[tuple[str, str]] = field(default_factory=list)    # (wave faults, alert) in Prometheus
+    unexpected: list[tuple[str, Notice]] = field(default_factory=list)  # (wave faults, notice)
+    unexpected_firing: list[tuple[str, str]] = field(default_factory=list)  # (wave faults, alert) in Prometheus
     timeouts: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -64,16 +65,26 @@ class Report:
         for result in self.alerts:
             receivers = result.expected.receivers or ("(inhibited by " + ", ".join(result.expected.inhibited_by) + ")",)
             for receiver in receivers:
-                rows.append((result.fault, str(result.expected), receiver, _seconds(result.firing_after),
-                             _seconds(result.notified_after.get(receiver)),
-                             _seconds(result.resolved_after.get(receiver))))
+                rows.append(
+                    (
+                        result.fault,
+                        str(result.expected),
+                        receiver,
+                        _seconds(result.firing_after),
+                        _seconds(result.notified_after.get(receiver)),
+                        _seconds(result.resolved_after.get(receiver)),
+                    )
+                )
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join([
-            f"end-to-end: {self.seconds:.1f}s in all; timings x{self.speedup:g} (a 5m `for` waits "
-            f"{300 / self.speedup:g}s); seconds from fault injection (resolve: from switching it off)",
-            *lines])
+        return "\n".join(
+            [
+                f"end-to-end: {self.seconds:.1f}s in all; timings x{self.speedup:g} (a 5m `for` waits "
+                f"{300 / self.speedup:g}s); seconds from fault injection (resolve: from switching it off)",
+                *lines,
+            ]
+        )
 
 
 def _seconds(value: float | None) -> str:
@@ -84,10 +95,10 @@ class Run:
     """One end-to-end run over a started LocalStack (see ``start``)."""
 
     def __init__(self, stack: Stack, alertmanager_config: dict, speedup: float = DEFAULT_SPEEDUP, log=None):
-        from monitoring.inhibition import rules_from_config
+        from monitoring.alertmanager.inhibition import rules_from_config
+        from monitoring.alertmanager.routing import route_from_config
         from monitoring.render.prometheus import render_rules
-        from monitoring.routing import route_from_config
-        from monitoring.simulator import FAULTS
+        from monitoring.runtime.simulator import FAULTS
 
         self.stack, self.speedup, self.log = stack, speedup, log or (lambda text: None)
         self.fast = fast_stack(stack, speedup)
@@ -100,15 +111,20 @@ class Run:
         self.waves = plan_waves(plans, inhibit)
         root = alertmanager_config["route"]
         self.group_wait = parse_duration(root.get("group_wait", "30s")) / speedup
-        self.group_interval = max(parse_duration(r.get("group_interval", root.get("group_interval", "5m")))
-                                  for r in [root, *root.get("routes", [])]) / speedup
+        self.group_interval = (
+            max(
+                parse_duration(r.get("group_interval", root.get("group_interval", "5m")))
+                for r in [root, *root.get("routes", [])]
+            )
+            / speedup
+        )
         # Longest a signal change can take to become a notification: windows + `for` + evaluation + group_wait.
         self.settle = settle_seconds(self.fast) + self.group_wait + 2.0
         self.report = Report(speedup, self.settle, [[p.fault for p in wave] for wave in self.waves])
 
     # --- servers ---------------------------------------------------------------------------------
     def alertmanager_files(self, sink_url: str, folder: Path, templates: dict[str, bytes]) -> dict[str, bytes]:
-        from monitoring.serialize import GENERATED_HEADER, yaml_bytes
+        from monitoring.pipeline.serialize import GENERATED_HEADER, yaml_bytes
 
         config, secrets = alertmanager_overlay(self.alertmanager_config, sink_url, folder / "secrets", self.speedup)
         files = {"alertmanager.yml": yaml_bytes(config, GENERATED_HEADER)}
@@ -120,10 +136,15 @@ class Run:
         from monitoring.e2e.local_stack import LocalStack
         from monitoring.e2e.overlay import scale_duration
 
-        return LocalStack(workdir, {f"{self.stack.name}.rules.yml": self.rules}, self.stack.name,
-                          alertmanager_files=lambda url, folder: self.alertmanager_files(url, folder, templates),
-                          evaluation_interval=self.fast.groups[0].interval if self.fast.groups else "1s",
-                          resend_delay=scale_duration("1m", self.speedup), simulator_port=simulator_port)
+        return LocalStack(
+            workdir,
+            {f"{self.stack.name}.rules.yml": self.rules},
+            self.stack.name,
+            alertmanager_files=lambda url, folder: self.alertmanager_files(url, folder, templates),
+            evaluation_interval=self.fast.groups[0].interval if self.fast.groups else "1s",
+            resend_delay=scale_duration("1m", self.speedup),
+            simulator_port=simulator_port,
+        )
 
     # --- phases ----------------------------------------------------------------------------------
     def execute(self, servers) -> Report:
@@ -153,8 +174,11 @@ class Run:
             values = {}
             for variable in dash.variable_queries(dashboard):
                 values[variable.name] = servers.api.label_values(variable.label, variable.metric)
-                self.report.queries.append(QueryResult(variable, f"label_values({variable.metric}, {variable.label})",
-                                                       len(values[variable.name])))
+                self.report.queries.append(
+                    QueryResult(
+                        variable, f"label_values({variable.metric}, {variable.label})", len(values[variable.name])
+                    )
+                )
             selection = dash.default_selection(dashboard, values)
             for query in dash.panel_queries(dashboard):
                 expr = dash.resolve(query.expr, selection, builtins)
@@ -183,8 +207,11 @@ class Run:
             return all(set(r.notified_after) == set(r.expected.receivers) for r in by_key.values())
 
         # Hold the faults at least `settle`: an alert that should not fire has had every chance to.
-        self._wait(lambda: fired() and time.monotonic() - wave_start >= self.settle,
-                   self.settle * 3, f"notifications for {names}")
+        self._wait(
+            lambda: fired() and time.monotonic() - wave_start >= self.settle,
+            self.settle * 3,
+            f"notifications for {names}",
+        )
         cleared = time.monotonic()
         for plan in wave:
             servers.faults.clear(plan.fault)
@@ -243,11 +270,12 @@ def _alert_key(alert: dict) -> str:
 
 def _content_problems(notice: Notice, expected: ExpectedAlert) -> list[str]:
     labels = dict(expected.labels)
-    checks = [("severity", notice.severity, labels.get("severity", "")),
-              ("runbook link", notice.runbook_url, expected.runbook_url),
-              ("dashboard link", notice.dashboard_url, expected.dashboard_url),
-              ("title link" if notice.integration == "slack" else "client_url", notice.title_link,
-               expected.dashboard_url)]
+    checks = [
+        ("severity", notice.severity, labels.get("severity", "")),
+        ("runbook link", notice.runbook_url, expected.runbook_url),
+        ("dashboard link", notice.dashboard_url, expected.dashboard_url),
+        ("title link" if notice.integration == "slack" else "client_url", notice.title_link, expected.dashboard_url),
+    ]
     if notice.integration == "pagerduty":
         checks.append(("routing key", notice.routing_key, routing_key(notice.receiver)))
     return [f"{notice}: {what} is {got!r}, expected {want!r}" for what, got, want in checks if got != want]
@@ -255,14 +283,20 @@ def _content_problems(notice: Notice, expected: ExpectedAlert) -> list[str]:
 
 def alerting_inputs(stack: Stack, policies_dir: Path | None) -> tuple[dict, dict[str, bytes]]:
     """The rendered Alertmanager config (as data) and its template files, exactly as `generate` writes them."""
-    from monitoring.pipeline import render_alerting
+    from monitoring.render.estate import render_alerting
 
     files = render_alerting([stack], policies_dir)
     config_file = "alertmanager/alertmanager.yml"
     if config_file not in files:
         from monitoring.errors import DefinitionError
-        raise DefinitionError("no notification policy found: the end-to-end run needs policies/notifications.yaml",
-                              hint="run from the project folder or pass the policies folder")
-    templates = {name.removeprefix("alertmanager/"): data for name, data in files.items()
-                 if name.startswith("alertmanager/templates/")}
+
+        raise DefinitionError(
+            "no notification policy found: the end-to-end run needs policies/notifications.yaml",
+            hint="run from the project folder or pass the policies folder",
+        )
+    templates = {
+        name.removeprefix("alertmanager/"): data
+        for name, data in files.items()
+        if name.startswith("alertmanager/templates/")
+    }
     return yaml.safe_load(files[config_file]), templates

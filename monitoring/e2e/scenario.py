@@ -2,28 +2,29 @@
 
 For a fault, the simulator's signal model says which alerts fire (``simulator.expected_alerts``); the
 catalog's label inference gives their label sets; the rendered Alertmanager config's route tree and
-inhibit rules (evaluated by ``monitoring.routing`` / ``monitoring.inhibition``, which the routing tests
+inhibit rules (evaluated by ``alertmanager.routing`` / ``alertmanager.inhibition``, which the routing tests
 hold to amtool) say which receivers get each one, or that another alert of the same fault mutes it.
 
 Faults run in waves to keep the run short. Two faults share a wave only when neither can hide a
 mistake of the other: they fire disjoint alert names (a stray alert cannot be mistaken for an expected
 one) and together they mute exactly what each mutes alone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitoring.inhibition import InhibitRule, inhibited_by
-from monitoring.labels import alert_instances
+from monitoring.alertmanager.inhibition import InhibitRule, inhibited_by
+from monitoring.alertmanager.instances import alert_instances
+from monitoring.alertmanager.routing import Route, receivers_for
 from monitoring.model import Stack
-from monitoring.routing import Route, receivers_for
 
 
 @dataclass(frozen=True)
 class ExpectedAlert:
     labels: tuple[tuple[str, str], ...]
-    receivers: tuple[str, ...]         # empty when inhibited
-    inhibited_by: tuple[str, ...]      # alert names that mute it while the fault is on
+    receivers: tuple[str, ...]  # empty when inhibited
+    inhibited_by: tuple[str, ...]  # alert names that mute it while the fault is on
     runbook_url: str
     dashboard_url: str
 
@@ -47,25 +48,37 @@ class ExpectedAlert:
 class FaultPlan:
     fault: str
     model: str
-    alerts: tuple[ExpectedAlert, ...]   # everything Prometheus should fire while the fault is on
+    alerts: tuple[ExpectedAlert, ...]  # everything Prometheus should fire while the fault is on
 
     @property
     def delivered(self) -> tuple[ExpectedAlert, ...]:
         return tuple(a for a in self.alerts if not a.inhibited_by)
 
 
-def fault_plan(fault: str, model: str, stack: Stack, route: Route, inhibit_rules: list[InhibitRule],
-               annotations: dict[str, dict[str, str]]) -> FaultPlan:
-    from monitoring.simulator import expected_alerts
+def fault_plan(
+    fault: str,
+    model: str,
+    stack: Stack,
+    route: Route,
+    inhibit_rules: list[InhibitRule],
+    annotations: dict[str, dict[str, str]],
+) -> FaultPlan:
+    from monitoring.runtime.simulator import expected_alerts
 
     firing = _label_sets(expected_alerts({fault: model}), stack)
     alerts = []
     for labels in firing:
         muted = sorted({source["alertname"] for _, source in inhibited_by(labels, firing, inhibit_rules)})
         notes = annotations.get(labels["alertname"], {})
-        alerts.append(ExpectedAlert(tuple(sorted(labels.items())),
-                                    () if muted else tuple(receivers_for(route, labels)), tuple(muted),
-                                    notes.get("runbook_url", ""), notes.get("dashboard_url", "")))
+        alerts.append(
+            ExpectedAlert(
+                tuple(sorted(labels.items())),
+                () if muted else tuple(receivers_for(route, labels)),
+                tuple(muted),
+                notes.get("runbook_url", ""),
+                notes.get("dashboard_url", ""),
+            )
+        )
     return FaultPlan(fault, model, tuple(sorted(alerts, key=lambda a: (a.alertname, a.model or ""))))
 
 

@@ -1,4 +1,5 @@
 """A local stand-in for Slack and PagerDuty: records every JSON payload Alertmanager posts to it."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass(frozen=True)
 class Delivery:
-    at: float          # time.monotonic() when it arrived
-    path: str          # e.g. /slack/<receiver> or /pagerduty/<receiver>
+    at: float  # time.monotonic() when it arrived
+    path: str  # e.g. /slack/<receiver> or /pagerduty/<receiver>
     payload: dict
 
 
@@ -27,7 +28,7 @@ class Sink:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "Sink":
+    def start(self) -> Sink:
         self._thread.start()
         return self
 

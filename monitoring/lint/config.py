@@ -1,4 +1,5 @@
 """policies/lint.yaml: which checks run at which severity, the allowed alert severities, intervals."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "policies" / "schemas" / "li
 @dataclass(frozen=True)
 class LintConfig:
     severities: tuple[str, ...] = ("critical", "warning", "info")
-    scrape_interval: float = 15.0     # seconds; for rule files
+    scrape_interval: float = 15.0  # seconds; for rule files
     evaluation_interval: float = 60.0  # seconds; for rule groups without an interval
     checks: dict[str, str] = field(default_factory=dict)  # name -> severity or "off"
 
@@ -33,8 +34,9 @@ def load_config(path: Path | None = None) -> LintConfig:
     try:
         documents = load_documents(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"cannot read the lint policy: {exc}", str(path),
-                              "pass --config FILE or create policies/lint.yaml") from None
+        raise DefinitionError(
+            f"cannot read the lint policy: {exc}", str(path), "pass --config FILE or create policies/lint.yaml"
+        ) from None
     except YamlProblem as exc:
         raise DefinitionError(exc.message, f"{path}:{exc.line}" if exc.line else str(path)) from None
     if len(documents) != 1:
@@ -45,16 +47,20 @@ def load_config(path: Path | None = None) -> LintConfig:
 
 
 def _validator():
-    from monitoring.verify.schema import schema_validator
+    from monitoring.pipeline.schema import schema_validator
 
     return schema_validator(str(SCHEMA_PATH))
 
 
 def _validate(document, display: str) -> None:
-    errors = [DefinitionError(f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}",
-                              f"{display}:{document.line(tuple(e.absolute_path))}",
-                              "see policies/schemas/lint.schema.json")
-              for e in _validator().iter_errors(document.data)]
+    errors = [
+        DefinitionError(
+            f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}",
+            f"{display}:{document.line(tuple(e.absolute_path))}",
+            "see policies/schemas/lint.schema.json",
+        )
+        for e in _validator().iter_errors(document.data)
+    ]
     if errors:
         raise errors[0] if len(errors) == 1 else DefinitionErrors(errors)
 
@@ -66,13 +72,17 @@ def _config(document, display: str) -> LintConfig:
     known = {module.NAME for module in check_modules()}
     for name in data["checks"]:
         if name not in known:
-            raise DefinitionError(f"checks: unknown check {name!r}", f"{display}:{document.line(('checks', name))}",
-                                  f"known checks: {', '.join(sorted(known))}")
+            raise DefinitionError(
+                f"checks: unknown check {name!r}",
+                f"{display}:{document.line(('checks', name))}",
+                f"known checks: {', '.join(sorted(known))}",
+            )
     defaults = LintConfig()
     return LintConfig(
         severities=tuple(data["severities"]),
         scrape_interval=parse_duration(data.get("scrape_interval", "15s"), display),
         evaluation_interval=parse_duration(data.get("evaluation_interval", "1m"), display)
-        if "evaluation_interval" in data else defaults.evaluation_interval,
+        if "evaluation_interval" in data
+        else defaults.evaluation_interval,
         checks=dict(data["checks"]),
     )

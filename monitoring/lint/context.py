@@ -3,6 +3,7 @@
 Both sources give the same shapes, so a "catalog-free" check runs unchanged on a team's existing
 Prometheus rule files, while catalog checks also see the Stack (metric types, labels, ranges).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class Rule:
     labels: dict = field(default_factory=dict)
     annotations: dict = field(default_factory=dict)
     source: object = None  # the model object (definitions only)
-    query: "Query | None" = None
+    query: Query | None = None
 
 
 @dataclass
@@ -99,7 +100,7 @@ class Context:
 
     def possible(self, node) -> frozenset[str] | None:
         """Labels the result may carry; None when unknown."""
-        from monitoring.labels import possible_labels
+        from monitoring.promql.labels import possible_labels
 
         try:
             return possible_labels(node, self.stack, self.records)
@@ -108,7 +109,7 @@ class Context:
 
     def guaranteed(self, node) -> frozenset[str]:
         """Labels the result always carries."""
-        from monitoring.labels import result_labels
+        from monitoring.promql.labels import result_labels
 
         try:
             return result_labels(node, self.stack or self._empty_stack)
@@ -125,7 +126,7 @@ class Context:
 
 def _query(text: str, where: str, what: str, role: str, grafana: bool = False, rule: Rule | None = None) -> Query:
     from monitoring.errors import DefinitionError
-    from monitoring.promql import parse
+    from monitoring.promql.parse import parse
 
     query = Query(text, where, what, role, rule=rule, grafana=grafana)
     try:
@@ -138,23 +139,43 @@ def _query(text: str, where: str, what: str, role: str, grafana: bool = False, r
 # --- definitions ---------------------------------------------------------------------------------
 
 
-def from_stack(stack: Stack, config: LintConfig) -> Context:
-    """Rules as rendered (labels and annotations exactly as deployed), panel queries, and the catalog."""
-    from monitoring.render.prometheus import render_rules
+def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
+    """Rules as rendered (labels and annotations exactly as deployed), panel queries, and the catalog.
 
+    ``render_rules`` is the Prometheus renderer (Stack -> rule file dict), passed in by the caller because
+    lint sits below the renderers (see tests/test_layering.py).
+    """
     ctx = Context(config, stack, parse_duration(stack.scrape_interval, stack.origin))
     rendered = render_rules(stack)["groups"]
     for group, group_out in zip(stack.groups, rendered):
         interval = parse_duration(group.interval, group.origin)
         for model, out in zip(group.rules, group_out["rules"]):
             if isinstance(model, RecordingRule):
-                rule = Rule("record", model.record, out["expr"], model.origin, group.name, interval,
-                            labels=dict(out.get("labels", {})), source=model)
+                rule = Rule(
+                    "record",
+                    model.record,
+                    out["expr"],
+                    model.origin,
+                    group.name,
+                    interval,
+                    labels=dict(out.get("labels", {})),
+                    source=model,
+                )
                 what = f"recording rule {model.record!r}"
             else:
                 assert isinstance(model, Alert)
-                rule = Rule("alert", model.name, out["expr"], model.origin, group.name, interval, out.get("for", ""),
-                            dict(out.get("labels", {})), dict(out.get("annotations", {})), model)
+                rule = Rule(
+                    "alert",
+                    model.name,
+                    out["expr"],
+                    model.origin,
+                    group.name,
+                    interval,
+                    out.get("for", ""),
+                    dict(out.get("labels", {})),
+                    dict(out.get("annotations", {})),
+                    model,
+                )
                 what = f"alert {model.name}"
             rule.query = _query(rule.expr, rule.where, what, "rule", rule=rule)
             ctx.rules.append(rule)
@@ -239,9 +260,17 @@ def _collect_rules(ctx: Context, document: RuleDocument) -> None:
                 continue
             path = base + (g, "rules", r)
             name = _text(item.get(kind)) or ""
-            rule = Rule(kind, name, expr, document.where(path), str(group.get("name", "")), interval,
-                        _text(item.get("for")) or "",
-                        _string_map(item.get("labels")), _string_map(item.get("annotations")))
+            rule = Rule(
+                kind,
+                name,
+                expr,
+                document.where(path),
+                str(group.get("name", "")),
+                interval,
+                _text(item.get("for")) or "",
+                _string_map(item.get("labels")),
+                _string_map(item.get("annotations")),
+            )
             what = f"alert {name}" if kind == "alert" else f"recording rule {name!r}"
             rule.query = _query(expr, document.where(path + ("expr",)), what, "rule", rule=rule)
             ctx.rules.append(rule)

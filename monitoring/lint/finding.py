@@ -1,4 +1,5 @@
 """What a check reports, and how findings are printed and counted."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,8 +31,9 @@ class Finding:
 
     def sort_key(self):
         file, _, line = self.where.rpartition(":")
-        return (file, int(line), self.check, self.message) if line.isdigit() else (self.where, 0, self.check,
-                                                                                   self.message)
+        return (
+            (file, int(line), self.check, self.message) if line.isdigit() else (self.where, 0, self.check, self.message)
+        )
 
 
 def counts_by_check(findings: list[Finding]) -> dict[tuple[str, str], int]:
@@ -46,8 +48,9 @@ def summary(findings: list[Finding]) -> str:
     totals = Counter(f.severity for f in findings)
     head = f"{_plural(len(findings), 'finding')}: " + ", ".join(_plural(totals[s], s) for s in SEVERITIES if totals[s])
     width = max(len(check) for check, _ in counts_by_check(findings))
-    lines = [f"  {check:<{width}}  {count:>5}  {severity}"
-             for (check, severity), count in counts_by_check(findings).items()]
+    lines = [
+        f"  {check:<{width}}  {count:>5}  {severity}" for (check, severity), count in counts_by_check(findings).items()
+    ]
     return "\n".join([head, *lines])
 
 

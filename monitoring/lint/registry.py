@@ -4,22 +4,35 @@ A check module defines NAME, SEVERITY (its default; policies/lint.yaml overrides
 (True: definitions only) and ``check(ctx) -> Iterable[Problem]``. Its docstring says what it finds,
 why it matters, and shows a bad and a good example (printed by ``monitoring lint --explain NAME``).
 """
+
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
+from functools import cache
 
 from monitoring.lint.context import Context
 from monitoring.lint.finding import Finding
 
 CHECKS = (
-    "rule_file", "promql_syntax", "unknown_metric", "counter_function", "histogram_quantile",
-    "impossible_label", "template_syntax", "template_labels", "vector_matching", "alert_metadata",
-    "alert_for", "threshold_range", "panel_threshold", "range_interval", "recording_rule_name",
+    "rule_file",
+    "promql_syntax",
+    "unknown_metric",
+    "counter_function",
+    "histogram_quantile",
+    "impossible_label",
+    "template_syntax",
+    "template_labels",
+    "vector_matching",
+    "alert_metadata",
+    "alert_for",
+    "threshold_range",
+    "panel_threshold",
+    "range_interval",
+    "recording_rule_name",
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def check_modules() -> tuple:
     return tuple(importlib.import_module(f"monitoring.lint.checks.{name}") for name in CHECKS)
 

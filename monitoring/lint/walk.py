@@ -1,11 +1,12 @@
 """Small helpers over promql-parser ASTs shared by the checks."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import promql_parser as pp
 
-from monitoring.promql import selector_name
+from monitoring.promql.parse import selector_name
 
 COUNTER_FUNCTIONS = ("rate", "irate", "increase")
 
@@ -57,7 +58,7 @@ def name_of(selector) -> str | None:
 
 
 def matcher_op(matcher) -> str:
-    """"=", "!=", "=~" or "!~"."""
+    """ "=", "!=", "=~" or "!~"."""
     return {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}[str(matcher.op).rsplit(".", 1)[-1]]
 
 

@@ -4,6 +4,7 @@ Rule files come from anywhere (Helm output, Kubernetes manifests, hand-written),
 several documents, and a finding must say ``file:line``. The safe constructor builds the data (it
 refuses ``!!python/...`` tags, so no YAML here can run code); the composed node tree gives lines.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

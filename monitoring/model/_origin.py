@@ -1,4 +1,5 @@
 """Where a definition was written, so errors can point at file:line."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Dashboards: rows of panels, variables and links, laid out automatically."""
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,9 @@ class Dashboard:
             raise DefinitionError("a dashboard needs a title", self.origin)
         uid = self.uid or uid_from_title(self.title)
         if not _UID_RE.match(uid):
-            raise DefinitionError(f"dashboard uid {uid!r} is invalid", self.origin,
-                                  "use 1-40 characters from a-z, A-Z, 0-9, '-' and '_'")
+            raise DefinitionError(
+                f"dashboard uid {uid!r} is invalid", self.origin, "use 1-40 characters from a-z, A-Z, 0-9, '-' and '_'"
+            )
         object.__setattr__(self, "uid", uid)
 
     def panels(self) -> list[Panel]:

@@ -1,4 +1,5 @@
 """Grid layout and panel ids, shared by the Grafana renderer and by alert links to panels."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

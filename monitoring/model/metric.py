@@ -1,4 +1,5 @@
 """Metrics and labels: the catalog every panel, rule, test and simulator refers to."""
+
 from __future__ import annotations
 
 import re
@@ -14,14 +15,31 @@ _LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # Prometheus naming: base units only, spelled out, as the last word of the name.
 BASE_UNITS = ("seconds", "bytes", "meters", "volts", "amperes", "joules", "grams", "celsius", "ratio")
 _NON_BASE_UNITS = {
-    "milliseconds": "seconds", "ms": "seconds", "microseconds": "seconds", "minutes": "seconds",
-    "hours": "seconds", "kilobytes": "bytes", "megabytes": "bytes", "kb": "bytes", "mb": "bytes",
+    "milliseconds": "seconds",
+    "ms": "seconds",
+    "microseconds": "seconds",
+    "minutes": "seconds",
+    "hours": "seconds",
+    "kilobytes": "bytes",
+    "megabytes": "bytes",
+    "kb": "bytes",
+    "mb": "bytes",
 }
 # Grafana unit ids for the units a metric may declare.
 GRAFANA_UNITS = {
-    "seconds": "s", "bytes": "bytes", "ratio": "percentunit", "percent": "percent",
-    "celsius": "celsius", "volts": "volt", "amperes": "amp", "joules": "joule", "meters": "lengthm",
-    "grams": "massg", "requests_per_second": "reqps", "usd": "currencyUSD", "": "short",
+    "seconds": "s",
+    "bytes": "bytes",
+    "ratio": "percentunit",
+    "percent": "percent",
+    "celsius": "celsius",
+    "volts": "volt",
+    "amperes": "amp",
+    "joules": "joule",
+    "meters": "lengthm",
+    "grams": "massg",
+    "requests_per_second": "reqps",
+    "usd": "currencyUSD",
+    "": "short",
 }
 
 
@@ -44,8 +62,11 @@ class Label:
         object.__setattr__(self, "origin", self.origin or caller_origin())
         object.__setattr__(self, "values", tuple(self.values))
         if not _LABEL_RE.match(self.name) or self.name.startswith("__"):
-            raise DefinitionError(f"label name {self.name!r} is not a valid Prometheus label name",
-                                  self.origin, "use letters, digits and underscores, not starting with '__'")
+            raise DefinitionError(
+                f"label name {self.name!r} is not a valid Prometheus label name",
+                self.origin,
+                "use letters, digits and underscores, not starting with '__'",
+            )
 
     def __str__(self) -> str:
         return self.name
@@ -85,8 +106,11 @@ class Metric:
         for label in self.labels:
             if label.name == name:
                 return label
-        raise DefinitionError(f"metric {self.name!r} has no label {name!r}", caller_origin(),
-                              f"its labels are: {', '.join(self.label_names) or '(none)'}")
+        raise DefinitionError(
+            f"metric {self.name!r} has no label {name!r}",
+            caller_origin(),
+            f"its labels are: {', '.join(self.label_names) or '(none)'}",
+        )
 
     def select(self, suffix: str = "", **matchers: str) -> str:
         """PromQL selector for this metric (or its ``_bucket``/``_count``/``_sum`` series)."""
@@ -113,8 +137,9 @@ class Metric:
     def _require(self, types, suffix):
         types = types if isinstance(types, tuple) else (types,)
         if self.type not in types:
-            raise DefinitionError(f"metric {self.name!r} is a {self.type.value}; it has no {suffix} series",
-                                  caller_origin())
+            raise DefinitionError(
+                f"metric {self.name!r} is a {self.type.value}; it has no {suffix} series", caller_origin()
+            )
 
     def series_names(self) -> tuple[str, ...]:
         """Every series name this metric exposes on /metrics."""
@@ -131,8 +156,7 @@ class Metric:
 
 def _naming_problems(m: Metric):
     if not _NAME_RE.match(m.name) or ":" in m.name:
-        yield ("is not a valid metric name",
-               "use [a-zA-Z_][a-zA-Z0-9_]*; colons are reserved for recording rules")
+        yield ("is not a valid metric name", "use [a-zA-Z_][a-zA-Z0-9_]*; colons are reserved for recording rules")
     if not m.help.strip():
         yield "has no help text", "every metric needs a one-line HELP describing what it measures"
     base = m.name[: -len("_total")] if m.name.endswith("_total") else m.name
@@ -142,11 +166,15 @@ def _naming_problems(m: Metric):
         yield "ends in '_total' but is not a counter", "only counters end in '_total'"
     for word in base.split("_"):
         if word in _NON_BASE_UNITS:
-            yield (f"uses the non-base unit {word!r}",
-                   f"Prometheus uses base units: measure in {_NON_BASE_UNITS[word]} and name it so")
+            yield (
+                f"uses the non-base unit {word!r}",
+                f"Prometheus uses base units: measure in {_NON_BASE_UNITS[word]} and name it so",
+            )
     if m.unit in BASE_UNITS and not base.endswith("_" + m.unit):
-        yield (f"declares unit {m.unit!r} but its name does not end in '_{m.unit}'",
-               f"name it {base}_{m.unit}{'_total' if m.type is MetricType.COUNTER else ''}")
+        yield (
+            f"declares unit {m.unit!r} but its name does not end in '_{m.unit}'",
+            f"name it {base}_{m.unit}{'_total' if m.type is MetricType.COUNTER else ''}",
+        )
     if m.type is MetricType.HISTOGRAM:
         if not m.buckets:
             yield "is a histogram without buckets", "give buckets=(...) in increasing order"

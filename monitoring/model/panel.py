@@ -1,8 +1,8 @@
 """Dashboard panels. Queries hold PromQL built from Metric and RecordingRule objects."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from monitoring.errors import DefinitionError
 from monitoring.model._origin import caller_origin
@@ -30,7 +30,7 @@ class Query:
         return str(self.expr)
 
 
-QueryLike = Union[Query, str, object]
+QueryLike = Query | str | object
 
 
 @dataclass(frozen=True)
@@ -54,16 +54,17 @@ class Panel:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
-        object.__setattr__(self, "queries", tuple(
-            q if isinstance(q, Query) else Query(q, origin=self.origin) for q in self.queries))
+        object.__setattr__(
+            self, "queries", tuple(q if isinstance(q, Query) else Query(q, origin=self.origin) for q in self.queries)
+        )
         if not self.title.strip():
             raise DefinitionError("a panel needs a title", self.origin)
         if self.legend not in LEGEND_MODES:
-            raise DefinitionError(f"panel {self.title!r}: legend {self.legend!r} is not one of {LEGEND_MODES}",
-                                  self.origin)
+            raise DefinitionError(
+                f"panel {self.title!r}: legend {self.legend!r} is not one of {LEGEND_MODES}", self.origin
+            )
         if not 1 <= self.width <= 24 or self.height < 1:
-            raise DefinitionError(f"panel {self.title!r}: width must be 1-24 and height at least 1",
-                                  self.origin)
+            raise DefinitionError(f"panel {self.title!r}: width must be 1-24 and height at least 1", self.origin)
         if self.thresholds is not None and not isinstance(self.thresholds, Threshold):
             raise DefinitionError(f"panel {self.title!r}: thresholds must be a Threshold object", self.origin)
 

@@ -1,9 +1,10 @@
 """Recording rules, alerts and the groups that evaluate them."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from monitoring.errors import DefinitionError
 from monitoring.model._origin import caller_origin
@@ -45,8 +46,11 @@ class RecordingRule:
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
         if not _RECORD_RE.match(self.record):
-            raise DefinitionError(f"recording rule name {self.record!r} does not follow level:metric:operations",
-                                  self.origin, "e.g. model_name:ab_test_requests:rate5m")
+            raise DefinitionError(
+                f"recording rule name {self.record!r} does not follow level:metric:operations",
+                self.origin,
+                "e.g. model_name:ab_test_requests:rate5m",
+            )
 
     def __str__(self) -> str:
         return self.record
@@ -68,8 +72,9 @@ class Condition:
         if self.op not in COMPARATORS:
             raise DefinitionError(f"comparator {self.op!r} is not one of {COMPARATORS}", caller_origin())
         if not isinstance(self.level, Level):
-            raise DefinitionError("an alert condition compares against a threshold step, "
-                                  "e.g. ACCURACY['failing']", caller_origin())
+            raise DefinitionError(
+                "an alert condition compares against a threshold step, e.g. ACCURACY['failing']", caller_origin()
+            )
 
     @property
     def expr(self) -> str:
@@ -124,12 +129,14 @@ class Alert:
         object.__setattr__(self, "origin", self.origin or caller_origin())
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         if self.driver is not None and not callable(self.driver):
-            raise DefinitionError(f"alert {self.name}: driver must be a function value -> input series",
-                                  self.origin)
+            raise DefinitionError(f"alert {self.name}: driver must be a function value -> input series", self.origin)
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
         if not _ALERT_RE.match(self.name):
-            raise DefinitionError(f"alert name {self.name!r} is not UpperCamelCase", self.origin,
-                                  "alert names are UpperCamelCase, e.g. HighErrorRate")
+            raise DefinitionError(
+                f"alert name {self.name!r} is not UpperCamelCase",
+                self.origin,
+                "alert names are UpperCamelCase, e.g. HighErrorRate",
+            )
         parse_duration(self.for_, self.origin)
         if not self.summary.strip() or not self.description.strip():
             raise DefinitionError(f"alert {self.name}: summary and description are required", self.origin)

@@ -1,4 +1,5 @@
 """A Stack bundles one service's catalog, dashboards and rules: one definitions file, one Stack."""
+
 from __future__ import annotations
 
 import functools
@@ -32,8 +33,11 @@ class Stack:
         for name in ("metrics", "dashboards", "groups"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not _STACK_RE.match(self.name):
-            raise DefinitionError(f"stack name {self.name!r} is invalid", self.origin,
-                                  "use lower-case letters, digits, '-' and '_' (it names output files)")
+            raise DefinitionError(
+                f"stack name {self.name!r} is invalid",
+                self.origin,
+                "use lower-case letters, digits, '-' and '_' (it names output files)",
+            )
 
     def recording_rules(self) -> list[RecordingRule]:
         return list(self._rules[0])
@@ -50,8 +54,10 @@ class Stack:
     @functools.cached_property
     def _rules(self) -> tuple[tuple[RecordingRule, ...], tuple[Alert, ...]]:
         rules = [r for g in self.groups for r in g.rules]
-        return (tuple(r for r in rules if isinstance(r, RecordingRule)),
-                tuple(r for r in rules if isinstance(r, Alert)))
+        return (
+            tuple(r for r in rules if isinstance(r, RecordingRule)),
+            tuple(r for r in rules if isinstance(r, Alert)),
+        )
 
     @functools.cached_property
     def _catalog(self) -> dict[str, object]:

@@ -4,6 +4,7 @@ A driver is ``driver(value) -> {series selector: CounterRate | GaugeValue}``: th
 put an alert's signal at ``value``. The test generator calls it with a value past the threshold, one
 just on the safe side and a healthy one, and computes the expected outcome itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

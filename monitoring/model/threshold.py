@@ -1,4 +1,5 @@
 """Thresholds: one object that colours panels, sets alert conditions and drives generated tests."""
+
 from __future__ import annotations
 
 import re
@@ -39,35 +40,49 @@ class Threshold:
             raise DefinitionError(f"threshold {self.name!r} has no steps", self.origin)
         if self.steps[0].value is not None:
             raise DefinitionError(
-                f"threshold {self.name!r}: the first step must start at None (minus infinity)", self.origin,
-                "Grafana colours values below the first step with the first step's colour")
+                f"threshold {self.name!r}: the first step must start at None (minus infinity)",
+                self.origin,
+                "Grafana colours values below the first step with the first step's colour",
+            )
         values = [s.value for s in self.steps[1:]]
         if any(v is None for v in values):
-            raise DefinitionError(f"threshold {self.name!r}: only the first step may have value None",
-                                  self.origin)
+            raise DefinitionError(f"threshold {self.name!r}: only the first step may have value None", self.origin)
         for lower, upper in zip(values, values[1:]):
             if not lower < upper:
                 raise DefinitionError(
-                    f"threshold {self.name!r}: steps out of order ({lower} then {upper})", self.origin,
-                    "list steps from the lowest value to the highest, each strictly greater")
+                    f"threshold {self.name!r}: steps out of order ({lower} then {upper})",
+                    self.origin,
+                    "list steps from the lowest value to the highest, each strictly greater",
+                )
         meanings = [s.meaning for s in self.steps]
         if len(set(meanings)) != len(meanings):
-            raise DefinitionError(f"threshold {self.name!r}: two steps share a meaning", self.origin,
-                                  "step meanings name the bands and must be unique")
+            raise DefinitionError(
+                f"threshold {self.name!r}: two steps share a meaning",
+                self.origin,
+                "step meanings name the bands and must be unique",
+            )
         for s in self.steps:
             if not _COLOUR_RE.match(s.color):
-                raise DefinitionError(f"threshold {self.name!r}: colour {s.color!r} is not a Grafana colour",
-                                      self.origin, "use a named colour such as 'green' or '#RRGGBB'")
+                raise DefinitionError(
+                    f"threshold {self.name!r}: colour {s.color!r} is not a Grafana colour",
+                    self.origin,
+                    "use a named colour such as 'green' or '#RRGGBB'",
+                )
 
-    def __getitem__(self, meaning: str) -> "Level":
+    def __getitem__(self, meaning: str) -> Level:
         for s in self.steps:
             if s.meaning == meaning:
                 if s.value is None:
-                    raise DefinitionError(f"threshold {self.name!r}: band {meaning!r} has no lower bound "
-                                          "to compare against", caller_origin())
+                    raise DefinitionError(
+                        f"threshold {self.name!r}: band {meaning!r} has no lower bound to compare against",
+                        caller_origin(),
+                    )
                 return Level(self, s)
-        raise DefinitionError(f"threshold {self.name!r} has no step {meaning!r}", caller_origin(),
-                              f"its steps are: {', '.join(s.meaning for s in self.steps)}")
+        raise DefinitionError(
+            f"threshold {self.name!r} has no step {meaning!r}",
+            caller_origin(),
+            f"its steps are: {', '.join(s.meaning for s in self.steps)}",
+        )
 
     def step_for(self, value: float) -> Step:
         """The band a value falls in (Grafana: a value equal to a step's value takes that step)."""

@@ -4,6 +4,7 @@ grafanalib still emits keys from old Grafana versions (``rows``, ``style``, ``sp
 Grafana's own dashboard JSON Schema (schemaVersion 42) rejects. We build with grafanalib for its
 panel defaults and keep only what the current schema defines.
 """
+
 from __future__ import annotations
 
 import grafanalib.core as g
@@ -14,13 +15,32 @@ from monitoring.model.threshold import Threshold
 
 SCHEMA_VERSION = 42
 DATASOURCE_VARIABLE = "datasource"
-DATASOURCE = {"type": "prometheus", "uid": "${%s}" % DATASOURCE_VARIABLE}
+DATASOURCE = {"type": "prometheus", "uid": f"${{{DATASOURCE_VARIABLE}}}"}
 
 # Keys Grafana's current Panel schema defines; everything else grafanalib adds is legacy.
 _PANEL_KEYS = {
-    "type", "id", "pluginVersion", "targets", "title", "description", "transparent", "datasource", "gridPos",
-    "links", "repeat", "repeatDirection", "maxPerRow", "maxDataPoints", "transformations", "interval",
-    "timeFrom", "timeShift", "hideTimeOverride", "libraryPanel", "options", "fieldConfig",
+    "type",
+    "id",
+    "pluginVersion",
+    "targets",
+    "title",
+    "description",
+    "transparent",
+    "datasource",
+    "gridPos",
+    "links",
+    "repeat",
+    "repeatDirection",
+    "maxPerRow",
+    "maxDataPoints",
+    "transformations",
+    "interval",
+    "timeFrom",
+    "timeShift",
+    "hideTimeOverride",
+    "libraryPanel",
+    "options",
+    "fieldConfig",
 }
 _TARGET_KEYS = {"expr", "legendFormat", "refId", "instant", "range", "format", "hide", "interval"}
 
@@ -35,43 +55,65 @@ def render_dashboard(dashboard: Dashboard, stack: Stack) -> dict:
     for placement in layout(dashboard):
         grid = {"h": placement.h, "w": placement.w, "x": placement.x, "y": placement.y}
         if placement.panel is None:
-            panels.append({"type": "row", "id": placement.id, "title": placement.row_title,
-                           "collapsed": False, "gridPos": grid, "panels": []})
+            panels.append(
+                {
+                    "type": "row",
+                    "id": placement.id,
+                    "title": placement.row_title,
+                    "collapsed": False,
+                    "gridPos": grid,
+                    "panels": [],
+                }
+            )
         else:
             panels.append(_panel(placement.panel, placement.id, grid))
     built = g.Dashboard(
-        title=dashboard.title, uid=dashboard.uid, tags=list(dashboard.tags), description=dashboard.description,
-        timezone="browser", refresh=dashboard.refresh, editable=True,
+        title=dashboard.title,
+        uid=dashboard.uid,
+        tags=list(dashboard.tags),
+        description=dashboard.description,
+        timezone="browser",
+        refresh=dashboard.refresh,
+        editable=True,
         time=g.Time(dashboard.time_from, "now"),
-        templating=g.Templating(list=[_datasource_variable()] + [
-            _label_variable(v) for v in dashboard.variables]),
+        templating=g.Templating(list=[_datasource_variable()] + [_label_variable(v) for v in dashboard.variables]),
         links=[_link(link) for link in dashboard.links],
         panels=[],
     )
     built = _plain(built)
     result = {key: built[key] for key in ("title", "uid", "tags", "timezone", "refresh", "editable")}
-    result.update({
-        "description": dashboard.description,
-        "time": {"from": dashboard.time_from, "to": "now"},
-        "schemaVersion": SCHEMA_VERSION,
-        "version": 1,
-        "graphTooltip": 1,  # shared crosshair: comparing models side by side is the point
-        "fiscalYearStartMonth": 0,
-        "liveNow": False,
-        "weekStart": "",
-        "templating": {"list": [_clean(_variable_json(v)) for v in built["templating"]["list"]]},
-        "annotations": {"list": [_alert_annotations()]},
-        "links": [_clean(link) for link in built["links"]],
-        "panels": panels,
-    })
+    result.update(
+        {
+            "description": dashboard.description,
+            "time": {"from": dashboard.time_from, "to": "now"},
+            "schemaVersion": SCHEMA_VERSION,
+            "version": 1,
+            "graphTooltip": 1,  # shared crosshair: comparing models side by side is the point
+            "fiscalYearStartMonth": 0,
+            "liveNow": False,
+            "weekStart": "",
+            "templating": {"list": [_clean(_variable_json(v)) for v in built["templating"]["list"]]},
+            "annotations": {"list": [_alert_annotations()]},
+            "links": [_clean(link) for link in built["links"]],
+            "panels": panels,
+        }
+    )
     return result
 
 
 def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
-    targets = [g.Target(expr=q.text, legendFormat=q.legend, refId=chr(ord("A") + i), instant=q.instant)
-               for i, q in enumerate(panel.queries)]
-    common = dict(title=panel.title, description=panel.description or None, dataSource=DATASOURCE,
-                  targets=targets, gridPos=g.GridPos(**grid), id=panel_id)
+    targets = [
+        g.Target(expr=q.text, legendFormat=q.legend, refId=chr(ord("A") + i), instant=q.instant)
+        for i, q in enumerate(panel.queries)
+    ]
+    common = dict(
+        title=panel.title,
+        description=panel.description or None,
+        dataSource=DATASOURCE,
+        targets=targets,
+        gridPos=g.GridPos(**grid),
+        id=panel_id,
+    )
     builder = _BUILDERS[type(panel)]
     data = _plain(builder(panel, common))
     data = {key: value for key, value in data.items() if key in _PANEL_KEYS}
@@ -89,15 +131,26 @@ def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
 
 
 def _timeseries(panel: TimeSeries, common: dict):
-    return g.TimeSeries(**common, unit=panel.unit or "short", legendDisplayMode=_legend_mode(panel),
-                        legendPlacement="bottom", tooltipMode="multi", stacking={"mode": "normal"} if panel.stack
-                        else {"mode": "none"}, thresholdsStyleMode="line" if panel.thresholds and
-                        panel.show_thresholds else "off")
+    return g.TimeSeries(
+        **common,
+        unit=panel.unit or "short",
+        legendDisplayMode=_legend_mode(panel),
+        legendPlacement="bottom",
+        tooltipMode="multi",
+        stacking={"mode": "normal"} if panel.stack else {"mode": "none"},
+        thresholdsStyleMode="line" if panel.thresholds and panel.show_thresholds else "off",
+    )
 
 
 def _stat(panel: Stat, common: dict):
-    return g.Stat(**common, format=panel.unit or "short", reduceCalc=panel.reduce, graphMode="area",
-                  colorMode="value", textMode="value_and_name")
+    return g.Stat(
+        **common,
+        format=panel.unit or "short",
+        reduceCalc=panel.reduce,
+        graphMode="area",
+        colorMode="value",
+        textMode="value_and_name",
+    )
 
 
 def _gauge(panel: Gauge, common: dict):
@@ -105,9 +158,15 @@ def _gauge(panel: Gauge, common: dict):
 
 
 def _piechart(panel: PieChart, common: dict):
-    return g.PieChartv2(**common, unit=panel.unit or "short", pieType="donut" if panel.donut else "pie",
-                        reduceOptionsCalcs=[panel.reduce], legendDisplayMode=_legend_mode(panel),
-                        legendPlacement="right", legendValues=["percent"])
+    return g.PieChartv2(
+        **common,
+        unit=panel.unit or "short",
+        pieType="donut" if panel.donut else "pie",
+        reduceOptionsCalcs=[panel.reduce],
+        legendDisplayMode=_legend_mode(panel),
+        legendPlacement="right",
+        legendValues=["percent"],
+    )
 
 
 def _table(panel: Table, common: dict):
@@ -128,8 +187,11 @@ def _legend_mode(panel: Panel) -> str:
 
 def _field_config(panel: Panel, built: dict) -> dict:
     defaults = dict(built.get("defaults") or {})
-    defaults = {key: value for key, value in defaults.items()
-                if key in ("color", "custom", "mappings", "unit", "min", "max", "decimals")}
+    defaults = {
+        key: value
+        for key, value in defaults.items()
+        if key in ("color", "custom", "mappings", "unit", "min", "max", "decimals")
+    }
     defaults["unit"] = panel.unit or "short"
     defaults["decimals"] = panel.decimals
     defaults["min"], defaults["max"] = panel.min, panel.max
@@ -159,20 +221,48 @@ def _target(data: dict, instant: bool) -> dict:
 
 
 def _datasource_variable():
-    return g.Template(name=DATASOURCE_VARIABLE, label="Data source", type="datasource", query="prometheus",
-                      includeAll=False, multi=False)
+    return g.Template(
+        name=DATASOURCE_VARIABLE,
+        label="Data source",
+        type="datasource",
+        query="prometheus",
+        includeAll=False,
+        multi=False,
+    )
 
 
 def _label_variable(variable):
-    return g.Template(name=variable.name, label=variable.name.replace("_", " "),
-                      query=f"label_values({variable.metric.name}, {variable.name})", dataSource=DATASOURCE,
-                      includeAll=variable.include_all, multi=variable.multi, refresh=2, sort=1,
-                      allValue=".*" if variable.include_all else None)
+    return g.Template(
+        name=variable.name,
+        label=variable.name.replace("_", " "),
+        query=f"label_values({variable.metric.name}, {variable.name})",
+        dataSource=DATASOURCE,
+        includeAll=variable.include_all,
+        multi=variable.multi,
+        refresh=2,
+        sort=1,
+        allValue=".*" if variable.include_all else None,
+    )
 
 
 def _variable_json(data: dict) -> dict:
-    keep = ("type", "name", "label", "hide", "query", "datasource", "current", "multi", "includeAll",
-            "allValue", "refresh", "sort", "regex", "options", "definition")
+    keep = (
+        "type",
+        "name",
+        "label",
+        "hide",
+        "query",
+        "datasource",
+        "current",
+        "multi",
+        "includeAll",
+        "allValue",
+        "refresh",
+        "sort",
+        "regex",
+        "options",
+        "definition",
+    )
     variable = {key: data.get(key) for key in keep}
     if variable["type"] == "datasource":
         variable["datasource"] = None
@@ -192,15 +282,40 @@ def _variable_json(data: dict) -> dict:
 
 def _link(link) -> g.DashboardLink:
     if link.url:
-        return g.DashboardLink(title=link.title, uri=link.url, type="link", asDropdown=False, tags=[],
-                               keepTime=False, includeVars=False, targetBlank=True, icon="doc")
-    return g.DashboardLink(title=link.title, uri="", type="dashboards", asDropdown=True, tags=list(link.tags),
-                           keepTime=True, includeVars=True, targetBlank=False, icon="external link")
+        return g.DashboardLink(
+            title=link.title,
+            uri=link.url,
+            type="link",
+            asDropdown=False,
+            tags=[],
+            keepTime=False,
+            includeVars=False,
+            targetBlank=True,
+            icon="doc",
+        )
+    return g.DashboardLink(
+        title=link.title,
+        uri="",
+        type="dashboards",
+        asDropdown=True,
+        tags=list(link.tags),
+        keepTime=True,
+        includeVars=True,
+        targetBlank=False,
+        icon="external link",
+    )
 
 
 def _alert_annotations() -> dict:
-    return {"builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True,
-            "hide": True, "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard"}
+    return {
+        "builtIn": 1,
+        "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+        "enable": True,
+        "hide": True,
+        "iconColor": "rgba(0, 211, 255, 1)",
+        "name": "Annotations & Alerts",
+        "type": "dashboard",
+    }
 
 
 def _clean(value):

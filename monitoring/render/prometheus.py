@@ -1,15 +1,17 @@
 """Prometheus rule files: recording and alerting rules, one file per stack."""
+
 from __future__ import annotations
 
 from monitoring.model import RecordingRule, Stack
 
 
 def render_rules(stack: Stack) -> dict:
-    return {"groups": [
-        {"name": group.name, "interval": group.interval,
-         "rules": [_rule(rule, stack) for rule in group.rules]}
-        for group in stack.groups
-    ]}
+    return {
+        "groups": [
+            {"name": group.name, "interval": group.interval, "rules": [_rule(rule, stack) for rule in group.rules]}
+            for group in stack.groups
+        ]
+    }
 
 
 def _rule(rule, stack: Stack) -> dict:
@@ -18,5 +20,10 @@ def _rule(rule, stack: Stack) -> dict:
         if rule.labels:
             out["labels"] = dict(rule.labels)
         return out
-    return {"alert": rule.name, "expr": rule.expr, "for": rule.for_,
-            "labels": stack.alert_labels(rule), "annotations": stack.alert_annotations(rule)}
+    return {
+        "alert": rule.name,
+        "expr": rule.expr,
+        "for": rule.for_,
+        "labels": stack.alert_labels(rule),
+        "annotations": stack.alert_annotations(rule),
+    }

@@ -1,4 +1,5 @@
 """promtool rule unit tests, generated for every recording and alerting rule of a stack."""
+
 from __future__ import annotations
 
 from monitoring.model import Stack
@@ -22,5 +23,9 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     # first; pin that order so its exact expectations hold.
     order = [g.name for g in stack.groups if all(hasattr(r, "record") for r in g.rules)]
     order += [g.name for g in stack.groups if g.name not in order]
-    return {"rule_files": [rule_file], "evaluation_interval": fmt_duration(interval), "group_eval_order": order,
-            "tests": tests}
+    return {
+        "rule_files": [rule_file],
+        "evaluation_interval": fmt_duration(interval),
+        "group_eval_order": order,
+        "tests": tests,
+    }

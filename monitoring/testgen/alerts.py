@@ -8,6 +8,7 @@
 Expectations come from our own evaluator and a model of Prometheus' alert state machine, not from
 Prometheus; promtool then checks that both agree.
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,9 +18,9 @@ from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
 from monitoring.model.metric import MetricType
 from monitoring.model.rules import parse_duration
+from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import synth, templates
 from monitoring.testgen.drivers import driver_for, healthy_value
-from monitoring.testgen.evaluator import Evaluator, Unsupported
 from monitoring.testgen.stepping import StepSimulator, evaluation_times
 
 
@@ -84,9 +85,11 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     def case(title, value, minutes_crossed, expect_firing_driven):
         if (value, minutes_crossed) not in simulated:
             timeline = synth.Timeline().add(warmup, drive(healthy)).add(minutes_crossed, drive(value))
-            simulated[value, minutes_crossed] = (timeline, timeline.promtool_inputs(),
-                                                 simulator.states(timeline.series(), timeline.minutes * 60,
-                                                                  since=warmup * 60))
+            simulated[value, minutes_crossed] = (
+                timeline,
+                timeline.promtool_inputs(),
+                simulator.states(timeline.series(), timeline.minutes * 60, since=warmup * 60),
+            )
         timeline, inputs, states = simulated[value, minutes_crossed]
         # Search from the switch on: while a range window is still filling at the start of the series,
         # rates read low, so a `below` condition can hold briefly before the healthy phase settles.
@@ -104,19 +107,28 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
             raise DefinitionError(
                 f"alert {alert.name}: generated case '{title}' with the signal at {value:g} "
                 f"{'does not fire' if expect_firing_driven else 'fires'} at {fmt_duration(eval_time)}",
-                alert.origin, "check the driver, the threshold step and the comparator agree")
+                alert.origin,
+                "check the driver, the threshold step and the comparator agree",
+            )
         return {
             "name": f"{alert.name}: {title} ({alert.condition.signal} at {value:g}, "
-                    f"threshold {alert.condition.op} {level:g}, for {alert.for_})",
+            f"threshold {alert.condition.op} {level:g}, for {alert.for_})",
             "interval": fmt_duration(synth.INTERVAL),
             "input_series": [dict(series) for series in inputs],  # copies: a shared list would dump as an alias
-            "alert_rule_test": [{"eval_time": fmt_duration(eval_time), "alertname": alert.name,
-                                 "exp_alerts": [_expected(alert, stack, labels, value_at)
-                                                for labels, value_at in firing]}],
+            "alert_rule_test": [
+                {
+                    "eval_time": fmt_duration(eval_time),
+                    "alertname": alert.name,
+                    "exp_alerts": [_expected(alert, stack, labels, value_at) for labels, value_at in firing],
+                }
+            ],
         }
 
-    cases = [case("fires", crossed, length, True), case("safe side", safe, length, False),
-             case("too short", crossed, length, False)]
+    cases = [
+        case("fires", crossed, length, True),
+        case("safe side", safe, length, False),
+        case("too short", crossed, length, False),
+    ]
     return [c for c in cases if c is not None]
 
 
@@ -124,8 +136,9 @@ def _simulator(alert, stack, interval) -> StepSimulator:
     """Condition result per evaluation time, {t: {labels: value}}, for the alert's generated timelines."""
     rules = rules_by_record(stack)
     expr = alert.expr  # a property that formats the condition: once, not at every step
-    return StepSimulator(expr, rules, interval,
-                         lambda series: functools.partial(_state_at, alert, Evaluator(series, rules), expr=expr))
+    return StepSimulator(
+        expr, rules, interval, lambda series: functools.partial(_state_at, alert, Evaluator(series, rules), expr=expr)
+    )
 
 
 def _first_true(states, since=0.0):
@@ -148,12 +161,13 @@ def _expected(alert, stack, labels, value):
     series_labels = dict(labels)
     all_labels = {**series_labels, **stack.alert_labels(alert)}
     try:
-        annotations = {k: templates.expand(v, all_labels, value)
-                       for k, v in stack.alert_annotations(alert).items()}
+        annotations = {k: templates.expand(v, all_labels, value) for k, v in stack.alert_annotations(alert).items()}
     except templates.UnsupportedTemplate as exc:
-        raise DefinitionError(f"alert {alert.name}: annotation template uses {exc}, which generated tests "
-                              "cannot expand", alert.origin,
-                              "use $labels.x, $value, humanize*, or printf") from None
+        raise DefinitionError(
+            f"alert {alert.name}: annotation template uses {exc}, which generated tests cannot expand",
+            alert.origin,
+            "use $labels.x, $value, humanize*, or printf",
+        ) from None
     return {"exp_labels": all_labels, "exp_annotations": annotations}
 
 
@@ -167,17 +181,36 @@ def _scenario_cases(alert, stack, interval):
         states = _simulate_series(alert, stack, series, interval, at)
         firing = _firing_at(states, at, parse_duration(alert.for_))
         stated = sorted(tuple(sorted(dict(extra).items())) for extra in scenario.fires)
-        found = sorted(tuple((k, v) for k, v in labels if k in dict(extra)) for labels, _ in firing
-                       for extra in scenario.fires[:1]) if scenario.fires else [l for l, _ in firing]
+        found = (
+            sorted(
+                tuple((k, v) for k, v in labels if k in dict(extra))
+                for labels, _ in firing
+                for extra in scenario.fires[:1]
+            )
+            if scenario.fires
+            else [l for l, _ in firing]
+        )
         if stated != found:
-            raise DefinitionError(f"alert {alert.name}: scenario {scenario.name!r} says it fires with {stated} at "
-                                  f"{scenario.at}, but the rules give {found}", alert.origin,
-                                  "fix the scenario's series or its expectation")
-        cases.append({"name": f"{alert.name}: {scenario.name}", "interval": scenario.interval,
-                      "input_series": [{"series": k, "values": v} for k, v in scenario.series],
-                      "alert_rule_test": [{"eval_time": fmt_duration(at), "alertname": alert.name,
-                                           "exp_alerts": [_expected(alert, stack, labels, value)
-                                                          for labels, value in firing]}]})
+            raise DefinitionError(
+                f"alert {alert.name}: scenario {scenario.name!r} says it fires with {stated} at "
+                f"{scenario.at}, but the rules give {found}",
+                alert.origin,
+                "fix the scenario's series or its expectation",
+            )
+        cases.append(
+            {
+                "name": f"{alert.name}: {scenario.name}",
+                "interval": scenario.interval,
+                "input_series": [{"series": k, "values": v} for k, v in scenario.series],
+                "alert_rule_test": [
+                    {
+                        "eval_time": fmt_duration(at),
+                        "alertname": alert.name,
+                        "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
+                    }
+                ],
+            }
+        )
     return cases
 
 

@@ -4,6 +4,7 @@ Simple comparisons are driven from the catalog: a signal over one gauge sets tha
 histogram_quantile over one histogram shapes its buckets. Anything else needs a driver (or
 scenarios) written next to the alert in the definitions.
 """
+
 from __future__ import annotations
 
 import promql_parser as pp
@@ -11,7 +12,7 @@ import promql_parser as pp
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, MetricType, Stack
 from monitoring.model.synthetic import GaugeValue
-from monitoring.promql import parse, selector_name
+from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import synth
 
 
@@ -49,13 +50,18 @@ def driver_for(alert: Alert, stack: Stack):
         metric = by_name[next(iter(metrics))]
         if metric.type is MetricType.GAUGE:
             return _gauge_driver(metric, stack, alert)
-        if metric.type is MetricType.HISTOGRAM and len(quantiles) == 1 and \
-                isinstance(quantiles[0].args[0], pp.NumberLiteral):
+        if (
+            metric.type is MetricType.HISTOGRAM
+            and len(quantiles) == 1
+            and isinstance(quantiles[0].args[0], pp.NumberLiteral)
+        ):
             return _histogram_driver(metric, stack, float(quantiles[0].args[0].val), alert)
     raise DefinitionError(
-        f"alert {alert.name}: cannot synthesise test inputs for `{alert.condition.signal}`", alert.origin,
+        f"alert {alert.name}: cannot synthesise test inputs for `{alert.condition.signal}`",
+        alert.origin,
         "tests are generated for signals over one gauge or one histogram's quantile; for anything else give "
-        "the alert driver=lambda value: {series: CounterRate(...)|GaugeValue(...)} or scenarios=(...)")
+        "the alert driver=lambda value: {series: CounterRate(...)|GaugeValue(...)} or scenarios=(...)",
+    )
 
 
 def healthy_value(alert: Alert, metric=None) -> float:
@@ -75,8 +81,11 @@ def _gauge_driver(metric, stack, alert):
     healthy = healthy_value(alert, metric)
 
     def drive(value):
-        return {synth.series_key(metric.name, labels): GaugeValue(value if i == 0 else healthy)
-                for i, labels in enumerate(combos)}
+        return {
+            synth.series_key(metric.name, labels): GaugeValue(value if i == 0 else healthy)
+            for i, labels in enumerate(combos)
+        }
+
     drive.metric = metric
     return drive
 
@@ -95,10 +104,14 @@ def _histogram_driver(metric, stack, q, alert):
             try:
                 rates = synth.quantile_rates(metric.buckets, q, value if i == 0 else healthy)
             except ValueError as exc:
-                raise DefinitionError(f"alert {alert.name}: {exc}", alert.origin,
-                                      "give the histogram a bucket below the threshold, or raise the threshold")
+                raise DefinitionError(
+                    f"alert {alert.name}: {exc}",
+                    alert.origin,
+                    "give the histogram a bucket below the threshold, or raise the threshold",
+                ) from None
             out.update(synth.histogram_inputs(metric, labels, rates))
         return out
+
     drive.metric = metric
     drive.lowest = lowest
     return drive

@@ -1,13 +1,14 @@
 """A promql_expr_test for every recording rule, on a multi-series dataset synthesised from the catalog."""
+
 from __future__ import annotations
 
 import math
 
 from monitoring.errors import DefinitionError
 from monitoring.model import RecordingRule, Stack
+from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import synth
 from monitoring.testgen.alerts import fmt_duration, longest_range, rules_by_record
-from monitoring.testgen.evaluator import Evaluator, Unsupported
 
 
 def recording_case(stack: Stack, rules: list[RecordingRule]) -> dict | None:
@@ -23,22 +24,38 @@ def recording_case(stack: Stack, rules: list[RecordingRule]) -> dict | None:
         try:
             result = evaluator.instant(rule.record, eval_time)
         except Unsupported as exc:
-            raise DefinitionError(f"recording rule {rule.record}: the test generator cannot compute its expected "
-                                  f"value ({exc})", rule.origin,
-                                  "keep to selectors, rate/increase/*_over_time, sum/avg/min/max/count, "
-                                  "histogram_quantile and arithmetic") from None
+            raise DefinitionError(
+                f"recording rule {rule.record}: the test generator cannot compute its expected value ({exc})",
+                rule.origin,
+                "keep to selectors, rate/increase/*_over_time, sum/avg/min/max/count, "
+                "histogram_quantile and arithmetic",
+            ) from None
         if not result:
-            raise DefinitionError(f"recording rule {rule.record} returns nothing on the synthetic dataset",
-                                  rule.origin, "check its selectors and matchers against the catalog's labels")
+            raise DefinitionError(
+                f"recording rule {rule.record} returns nothing on the synthetic dataset",
+                rule.origin,
+                "check its selectors and matchers against the catalog's labels",
+            )
         for _, value in result:
             if math.isnan(value) or math.isinf(value):
-                raise DefinitionError(f"recording rule {rule.record} gives {value} on the synthetic dataset",
-                                      rule.origin, "guard divisions against zero denominators")
-        tests.append({"expr": rule.record, "eval_time": fmt_duration(eval_time),
-                      "exp_samples": [{"labels": _labels_text(labels), "value": value} for labels, value in result]})
-    return {"name": "recording rules on a multi-series dataset synthesised from the catalog",
-            "interval": fmt_duration(synth.INTERVAL), "input_series": timeline.promtool_inputs(),
-            "promql_expr_test": tests}
+                raise DefinitionError(
+                    f"recording rule {rule.record} gives {value} on the synthetic dataset",
+                    rule.origin,
+                    "guard divisions against zero denominators",
+                )
+        tests.append(
+            {
+                "expr": rule.record,
+                "eval_time": fmt_duration(eval_time),
+                "exp_samples": [{"labels": _labels_text(labels), "value": value} for labels, value in result],
+            }
+        )
+    return {
+        "name": "recording rules on a multi-series dataset synthesised from the catalog",
+        "interval": fmt_duration(synth.INTERVAL),
+        "input_series": timeline.promtool_inputs(),
+        "promql_expr_test": tests,
+    }
 
 
 def _labels_text(labels) -> str:

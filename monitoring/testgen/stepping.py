@@ -7,10 +7,11 @@ constant, counters grow by a fixed step. Evaluating every step is exact but slow
 - **Periodic steps are copied.** Once what an evaluation reads (range windows; for an instant selector
   the latest sample, one sample spacing back) lies inside one phase, and so does what it read one
   period earlier, the state at t equals the state at t - P, where P is the period after which
-  evaluation times and sample times line up again (lcm of interval and sample spacing). This holds bit for bit because the evaluator is a function of the samples relative to t
-  (nothing reads absolute time): a constant series gives the same window shifted in time; a growing
-  series gives the same window plus a constant, which only rate/increase/irate/delta may read (they
-  use differences, exact here because values are multiples of 2^-10 far below 2^43). If anything else
+  evaluation times and sample times line up again (lcm of interval and sample spacing). This holds bit
+  for bit because the evaluator is a function of the samples relative to t (nothing reads absolute
+  time): a constant series gives the same window shifted in time; a growing series gives the same
+  window plus a constant, which only rate/increase/irate/delta may read (they use differences, exact
+  here because values are multiples of 2^-10 far below 2^43). If anything else
   reads a growing series, no step is copied.
 - **Shared prefixes are evaluated once.** Steps before two timelines' inputs first differ only read
   identical samples, so a later timeline reuses the earlier one's states up to there (the "fires" and
@@ -21,22 +22,23 @@ constant, counters grow by a fixed step. Evaluating every step is exact but slow
 - **Copies are verified.** The last step of every copied run is also evaluated; any mismatch falls
   back to evaluating every step.
 """
+
 from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Callable
 from itertools import repeat
 from operator import mul, ne, sub
-from typing import Callable
 
 import promql_parser as pp
 
-from monitoring.promql import parse, selector_name
-from monitoring.testgen.evaluator import LOOKBACK, Series
+from monitoring.promql.evaluator import LOOKBACK, Series
+from monitoring.promql.parse import parse, selector_name
 
 State = dict  # {labels without __name__: value}
 _DIFFERENCE_FUNCS = frozenset({"rate", "increase", "irate", "delta"})
-_EXACT_SCALE, _EXACT_LIMIT = 1024.0, 2.0 ** 43
+_EXACT_SCALE, _EXACT_LIMIT = 1024.0, 2.0**43
 
 
 class _Mismatch(Exception):
@@ -49,8 +51,13 @@ class StepSimulator:
     ``evaluator_for(series)`` returns ``evaluate(t) -> State`` for one timeline's input series.
     """
 
-    def __init__(self, expr: str, rules: dict[str, tuple[str, dict]], interval: float,
-                 evaluator_for: Callable[[list[Series]], Callable[[float], State]]):
+    def __init__(
+        self,
+        expr: str,
+        rules: dict[str, tuple[str, dict]],
+        interval: float,
+        evaluator_for: Callable[[list[Series]], Callable[[float], State]],
+    ):
         self.interval = interval
         self.evaluator_for = evaluator_for
         # None: copying is not known to be exact for this expression; every step is evaluated.
@@ -90,7 +97,7 @@ class StepSimulator:
     def _run(self, series, times, evaluate, known, period, first) -> list[State | None]:
         """States from ``first`` on (None before it), evaluated, copied from known, or copied a period back."""
         states: list[State | None] = [None] * len(times)
-        states[:len(known)] = known
+        states[: len(known)] = known
         if first and states[first] is None:
             states[first] = evaluate(times[first])
         if first and states[first]:
@@ -178,11 +185,17 @@ def _breaks(series: list[Series], raw_names: frozenset[str]):
             continue  # constant: any window is the same window shifted in time
         yield from ((a, b) for a, b, change in zip(times, times[2:], map(ne, steps, steps[1:])) if change)
         read_raw = dict(s.labels).get("__name__") in raw_names
-        exact = not read_raw and max(map(abs, values)) < _EXACT_LIMIT and \
-            all(map(float.is_integer, map(mul, values, repeat(_EXACT_SCALE))))
+        exact = (
+            not read_raw
+            and max(map(abs, values)) < _EXACT_LIMIT
+            and all(map(float.is_integer, map(mul, values, repeat(_EXACT_SCALE))))
+        )
         if exact:  # the usual case: only steps too small against the value (or negative) break
-            yield from ((a, b) for a, b, value, step in zip(times, times[1:], values, steps)
-                        if step and (step < 0 or value < 2 * step))
+            yield from (
+                (a, b)
+                for a, b, value, step in zip(times, times[1:], values, steps)
+                if step and (step < 0 or value < 2 * step)
+            )
             continue
         fine = [not read_raw and abs(v) < _EXACT_LIMIT and (v * _EXACT_SCALE).is_integer() for v in values]
         for i, step in enumerate(steps):

@@ -1,4 +1,5 @@
 """Input series for generated tests: built from the catalog, encoded in promtool's expanding notation."""
+
 from __future__ import annotations
 
 import itertools
@@ -7,7 +8,7 @@ from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
 from monitoring.model.synthetic import CounterRate, GaugeValue, on_grid
-from monitoring.testgen.evaluator import Series, labels_of
+from monitoring.promql.evaluator import Series, labels_of
 
 INTERVAL = 60.0  # seconds between input samples
 TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
@@ -19,7 +20,7 @@ def series_key(name: str, labels: dict[str, str]) -> str:
 
 
 def parse_key(key: str) -> tuple[str, dict[str, str]]:
-    from monitoring.promql import parse
+    from monitoring.promql.parse import parse
 
     selector = parse(key)
     return selector.name, {m.name: m.value for m in selector.matchers.matchers}
@@ -62,8 +63,10 @@ def metric_inputs(metric: Metric, labels: dict, index: int, count: int) -> dict[
         finite = len(metric.buckets)
         return histogram_inputs(metric, labels, [per_bucket * (finite - j) for j in range(finite)] + [0.0])
     # summary: count and sum as counters (quantile series are gauges the service computes)
-    return {series_key(f"{metric.name}_count", labels): CounterRate(index + 1),
-            series_key(f"{metric.name}_sum", labels): CounterRate(0.5 * (index + 1))}
+    return {
+        series_key(f"{metric.name}_count", labels): CounterRate(index + 1),
+        series_key(f"{metric.name}_sum", labels): CounterRate(0.5 * (index + 1)),
+    }
 
 
 def gauge_value(metric: Metric, index: int, count: int) -> float:
@@ -108,8 +111,10 @@ def quantile_rates(bounds: tuple[float, ...], q: float, value: float, total: flo
         above = total - inside
         if above < 0:
             # Interpolating up from 0 inside the lowest bucket cannot report less than q x its bound.
-            raise ValueError(f"histogram_quantile({q:g}) cannot report {value:g} with buckets {bounds}: "
-                             f"the lowest it reports is {q * all_bounds[j]:g}")
+            raise ValueError(
+                f"histogram_quantile({q:g}) cannot report {value:g} with buckets {bounds}: "
+                f"the lowest it reports is {q * all_bounds[j]:g}"
+            )
     rates = [0.0] * len(all_bounds)
     if j > 0:
         rates[0] += below
@@ -125,7 +130,7 @@ class Timeline:
         self.phases: list[tuple[int, dict[str, object]]] = []
         self._expanded: tuple[int, dict[str, list[float]]] | None = None  # (phases, expand()) for reading
 
-    def add(self, minutes: int, inputs: dict[str, object]) -> "Timeline":
+    def add(self, minutes: int, inputs: dict[str, object]) -> Timeline:
         self.phases.append((minutes, inputs))
         return self
 
@@ -169,8 +174,10 @@ class Timeline:
         return self._expanded[1]
 
     def series(self) -> list[Series]:
-        return [Series(_series_labels(key), tuple(zip(_sample_times(len(values)), values)))
-                for key, values in self._values().items()]
+        return [
+            Series(_series_labels(key), tuple(zip(_sample_times(len(values)), values)))
+            for key, values in self._values().items()
+        ]
 
     def promtool_inputs(self) -> list[dict[str, str]]:
         return [{"series": key, "values": _encoded(tuple(values))} for key, values in self._values().items()]
@@ -199,8 +206,11 @@ def encode(values: list[float]) -> str:
         start = values[i]
         step = values[i + 1] - start if i + 1 < len(values) else 0.0
         n = 0
-        while i + n + 1 < len(values) and values[i + n + 1] - values[i + n] == step and \
-                values[i + n] + step == values[i + n + 1]:
+        while (
+            i + n + 1 < len(values)
+            and values[i + n + 1] - values[i + n] == step
+            and values[i + n] + step == values[i + n + 1]
+        ):
             n += 1
         parts.append(f"{_num(start)}{'+' if step >= 0 else '-'}{_num(abs(step))}x{n}")
         i += n + 1
@@ -224,7 +234,7 @@ def parse_series(key: str, values: str, step: float) -> Series:
                 t += step * int(n) + step
                 continue
             current, delta = float(start), float(inc or 0) * (-1 if sign == "-" else 1)
-            for i in range(int(n) + 1):
+            for _ in range(int(n) + 1):
                 samples.append((t, current))
                 current += delta
                 t += step

@@ -4,6 +4,7 @@ Generated promtool tests assert exact annotation text, so `$value` formatting mu
 ``{{ $value }}`` (Go's %v), ``humanize``, ``humanizePercentage``, ``humanizeDuration`` and
 ``printf "<fmt>"``, plus ``{{ $labels.name }}``. Anything else raises UnsupportedTemplate.
 """
+
 from __future__ import annotations
 
 import math

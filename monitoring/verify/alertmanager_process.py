@@ -5,6 +5,7 @@ default.tmpl and refuses to load any config without it. When that file is not in
 binary is unpacked into .tools/, not installed), Alertmanager runs in a private mount namespace
 where the unpacked package's share/ folder is overlaid on /usr/share: nothing on the machine changes.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,10 @@ def alertmanager_argv(args: list[str]) -> list[str]:
         return [binary, *args]  # installed package, or a build with embedded templates
     unshare = shutil.which("unshare")
     if unshare is None:
-        raise DefinitionError(f"{binary} needs {SYSTEM_TEMPLATES}, which is not installed, and `unshare` "
-                              "(util-linux) is missing to provide it privately",
-                              hint="apt-get install util-linux, or install Debian's prometheus-alertmanager")
+        raise DefinitionError(
+            f"{binary} needs {SYSTEM_TEMPLATES}, which is not installed, and `unshare` "
+            "(util-linux) is missing to provide it privately",
+            hint="apt-get install util-linux, or install Debian's prometheus-alertmanager",
+        )
     namespaces = ["-m"] if os.geteuid() == 0 else ["-r", "-m"]  # unprivileged: a user namespace first
     return [unshare, *namespaces, "sh", "-c", _OVERLAY, str(share), binary, *args]

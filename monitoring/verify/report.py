@@ -1,4 +1,5 @@
 """Results of a verification suite run by `monitoring test`, printed as a table."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

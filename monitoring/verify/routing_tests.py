@@ -2,11 +2,12 @@
 
 For each alert instance listed in alertmanager/routing-tests.yml three answers must agree:
 the receivers the policy's intent names, ``amtool config routes test`` on the generated config, and
-our own evaluation of the same config (monitoring/routing.py). An alert that lands only on the root
+our own evaluation of the same config (monitoring/alertmanager/routing.py). An alert that lands only on the root
 (catch-all) receiver fails, and so does one that no intent covers. Inhibition pairs are checked with
 our own evaluation of the generated inhibit_rules (amtool has no inhibition tester; the pytest suite
 checks the same pairs against a real Alertmanager).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,10 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from monitoring.inhibition import rules_from_config
-from monitoring.labels import alert_instances
-from monitoring.matchers import Matcher
-from monitoring.routing import only_root, receivers_for, route_from_config
+from monitoring.alertmanager.inhibition import rules_from_config
+from monitoring.alertmanager.instances import alert_instances
+from monitoring.alertmanager.matchers import Matcher
+from monitoring.alertmanager.routing import only_root, receivers_for, route_from_config
 from monitoring.verify.report import SuiteResult
 from monitoring.verify.tools import find_tool
 
@@ -76,26 +77,39 @@ def run(stacks, out_dir: Path) -> SuiteResult:
         inhibition_ok += good
         verdict = "inhibited" if muted else "not inhibited"
         equal = pair.get("equal") or sorted(pair["target"])
-        result.rows.append((f"{pair['source']['alertname']} -> {pair['target']['alertname']}",
-                            f"{_labels_text(pair['source'], equal)} -> {_labels_text(pair['target'], equal)}",
-                            f"({verdict})", "pass" if good else "FAIL"))
+        result.rows.append(
+            (
+                f"{pair['source']['alertname']} -> {pair['target']['alertname']}",
+                f"{_labels_text(pair['source'], equal)} -> {_labels_text(pair['target'], equal)}",
+                f"({verdict})",
+                "pass" if good else "FAIL",
+            )
+        )
         if not good:
-            result.problems.append(f"inhibition {pair['rule']!r}: {_labels_text(pair['target'])} of "
-                                   f"{pair['target']['alertname']} is {verdict} while "
-                                   f"{pair['source']['alertname']} fires; the policy expects the opposite")
+            result.problems.append(
+                f"inhibition {pair['rule']!r}: {_labels_text(pair['target'])} of "
+                f"{pair['target']['alertname']} is {verdict} while "
+                f"{pair['source']['alertname']} fires; the policy expects the opposite"
+            )
     result.ok = not result.problems
-    result.summary = (f"{passed}/{len(cases)} alert instances reach their intended receivers (amtool and own "
-                      f"evaluation agree); {inhibition_ok}/{len(pairs)} inhibition pairs as intended; "
-                      f"amtool check-config {check_seconds:.2f}s, {len(cases)} route tests {amtool_seconds:.2f}s "
-                      f"({workers} threads)")
+    result.summary = (
+        f"{passed}/{len(cases)} alert instances reach their intended receivers (amtool and own "
+        f"evaluation agree); {inhibition_ok}/{len(pairs)} inhibition pairs as intended; "
+        f"amtool check-config {check_seconds:.2f}s, {len(cases)} route tests {amtool_seconds:.2f}s "
+        f"({workers} threads)"
+    )
     return result
 
 
 def amtool_receivers(amtool: str, config_file: Path, labels: dict[str, str]) -> list[str] | str:
     """Receivers amtool resolves for a label set, in tree order; an error message string if it failed."""
     args = [str(Matcher(name, "=", value)) for name, value in sorted(labels.items())]
-    proc = subprocess.run([amtool, "config", "routes", "test", f"--config.file={config_file}", *args],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [amtool, "config", "routes", "test", f"--config.file={config_file}", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
         return f"amtool failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()}"
@@ -112,13 +126,14 @@ def _route_row(case: dict, answer, tree) -> tuple[tuple[str, ...], str]:
     elif answer != own:
         problem = f"{name}: amtool routes to {','.join(answer)} but our evaluation to {','.join(own)}"
     elif only_root(tree, labels):
-        problem = (f"{name}: no route matches, so it lands only on the catch-all receiver {own[0]!r}; "
-                   "add a route for it in policies/notifications.yaml")
+        problem = (
+            f"{name}: no route matches, so it lands only on the catch-all receiver {own[0]!r}; "
+            "add a route for it in policies/notifications.yaml"
+        )
     elif not case.get("intent"):
         problem = f"{name}: no intent in policies/notifications.yaml covers it; add one naming its receivers"
     elif sorted(own) != sorted(expected):
-        problem = (f"{name}: routed to {','.join(own)} but intent {case['intent']!r} says "
-                   f"{','.join(expected)}")
+        problem = f"{name}: routed to {','.join(own)} but intent {case['intent']!r} says {','.join(expected)}"
     else:
         problem = ""
     receivers = ",".join(own) if not isinstance(answer, str) else "?"
@@ -138,6 +153,8 @@ def _coverage_problems(stacks, cases: list[dict]) -> list[str]:
         for alert in stack.alerts():
             for labels in alert_instances(alert, stack):
                 if (alert.name, tuple(sorted(labels.items()))) not in listed:
-                    problems.append(f"{alert.name} {_labels_text(labels)}: not in routing-tests.yml "
-                                    "(stale: run `monitoring generate`)")
+                    problems.append(
+                        f"{alert.name} {_labels_text(labels)}: not in routing-tests.yml "
+                        "(stale: run `monitoring generate`)"
+                    )
     return problems

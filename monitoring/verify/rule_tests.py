@@ -1,4 +1,5 @@
 """`monitoring test` suite: promtool check rules + test rules over the generated files, and the coverage gate."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,9 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def run(stacks: list[Stack], out_dir: Path) -> SuiteResult:
     promtool = find_tool("promtool")
     out_dir = Path(out_dir)
-    result = SuiteResult("Prometheus rules (promtool 'check rules' and 'test rules')",
-                         ("rule", "kind", "tests", "result"))
+    result = SuiteResult(
+        "Prometheus rules (promtool 'check rules' and 'test rules')", ("rule", "kind", "tests", "result")
+    )
     jobs = []
     for stack in stacks:
         rule_file = out_dir / "prometheus" / "rules" / f"{stack.name}.rules.yml"
@@ -34,7 +36,7 @@ def run(stacks: list[Stack], out_dir: Path) -> SuiteResult:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         outcomes = list(pool.map(lambda job: _run_stack(promtool, *job), jobs))
     covered = total = 0
-    for (stack, _, _), (rows, problems) in zip(jobs, outcomes):
+    for rows, problems in outcomes:
         result.rows.extend(rows)
         result.problems.extend(problems)
         for row in rows:
@@ -42,7 +44,7 @@ def run(stacks: list[Stack], out_dir: Path) -> SuiteResult:
             covered += row[2] != "0"
             if row[3] != "pass":
                 result.ok = False
-    if problems_seen := [p for _, p in outcomes if p]:
+    if any(problems for _, problems in outcomes):
         result.ok = False
     result.summary = f"{covered}/{total} rules covered by generated tests ({_percent(covered, total)})"
     if covered < total:

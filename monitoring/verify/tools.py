@@ -1,4 +1,5 @@
 """Locate promtool and amtool: $PROMTOOL/$AMTOOL, then the project's .tools/bin, then the PATH."""
+
 from __future__ import annotations
 
 import os
@@ -22,5 +23,7 @@ def find_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    raise DefinitionError(f"{name} not found", hint=f"run `make tools` (Debian's package, unpacked into .tools/) "
-                                                    f"or set {name.upper()}=/path/to/{name}")
+    raise DefinitionError(
+        f"{name} not found",
+        hint=f"run `make tools` (Debian's package, unpacked into .tools/) or set {name.upper()}=/path/to/{name}",
+    )

@@ -1,18 +1,31 @@
 """Helpers for the lint tests: lint a rule file's text, or a small Stack, with one check only."""
+
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
 
-from monitoring import (COUNTER, GAUGE, HISTOGRAM, SUMMARY, Alert, Dashboard, Label, Metric, RecordingRule, Row,
-                        RuleGroup, Stack)
+from monitoring import (
+    COUNTER,
+    GAUGE,
+    HISTOGRAM,
+    SUMMARY,
+    Alert,
+    Dashboard,
+    Label,
+    Metric,
+    RecordingRule,
+    Row,
+    RuleGroup,
+    Stack,
+)
 from monitoring.lint import LintConfig, lint_files, lint_stacks
+from monitoring.render.prometheus import render_rules
 
 MODEL = Label("model_name", ("a", "b"))
 STATUS = Label("status", ("ok", "error"))
 REQUESTS = Metric("svc_requests_total", COUNTER, "Requests.", labels=(MODEL, STATUS))
-LATENCY = Metric("svc_latency_seconds", HISTOGRAM, "Latency.", unit="seconds", labels=(MODEL,),
-                 buckets=(0.1, 0.2, 0.5))
+LATENCY = Metric("svc_latency_seconds", HISTOGRAM, "Latency.", unit="seconds", labels=(MODEL,), buckets=(0.1, 0.2, 0.5))
 SIZES = Metric("svc_size_bytes", SUMMARY, "Sizes.", unit="bytes", labels=(MODEL,))
 ACCURACY = Metric("svc_accuracy", GAUGE, "Accuracy, percent.", unit="percent", labels=(MODEL,), min=0, max=100)
 METRICS = (REQUESTS, LATENCY, SIZES, ACCURACY)
@@ -30,8 +43,13 @@ def rule_file(expr: str, alert: bool = False, **fields) -> str:
     import yaml
 
     if alert:
-        rule = {"alert": "Test", "expr": expr, "for": "5m", "labels": {"severity": "warning"},
-                "annotations": {"summary": "s", "runbook_url": "https://r.example.com"}}
+        rule = {
+            "alert": "Test",
+            "expr": expr,
+            "for": "5m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "s", "runbook_url": "https://r.example.com"},
+        }
     else:
         rule = {"record": "job:test:rate5m", "expr": expr}
     rule.update(fields)
@@ -41,17 +59,32 @@ def rule_file(expr: str, alert: bool = False, **fields) -> str:
 def stack(*rules, panels=(), metrics=METRICS, interval="30s", **options) -> Stack:
     dashboards = (Dashboard("Test", rows=(Row("r", tuple(panels)),)),) if panels else ()
     options.setdefault("runbook_base_url", "https://runbooks.example.com")
-    return Stack("test", metrics=metrics, dashboards=dashboards, groups=(RuleGroup("g", interval, tuple(rules)),),
-                 **options)
+    return Stack(
+        "test", metrics=metrics, dashboards=dashboards, groups=(RuleGroup("g", interval, tuple(rules)),), **options
+    )
 
 
 def lint_stack(check: str, *rules, config: LintConfig | None = None, **options):
-    return lint_stacks([stack(*rules, **options)], config, only=(check,))
+    return lint_stacks([stack(*rules, **options)], render_rules, config, only=(check,))
 
 
 def messages(findings) -> list[str]:
     return [f.message for f in findings]
 
 
-__all__ = ["ACCURACY", "Alert", "LATENCY", "METRICS", "MODEL", "REQUESTS", "RecordingRule", "SIZES", "STATUS",
-           "lint_stack", "lint_text", "messages", "rule_file", "stack"]
+__all__ = [
+    "ACCURACY",
+    "Alert",
+    "LATENCY",
+    "METRICS",
+    "MODEL",
+    "REQUESTS",
+    "RecordingRule",
+    "SIZES",
+    "STATUS",
+    "lint_stack",
+    "lint_text",
+    "messages",
+    "rule_file",
+    "stack",
+]

@@ -1,4 +1,5 @@
 """alert-for: for at least two evaluation intervals."""
+
 from lintkit import Alert, lint_stack, lint_text, rule_file
 
 from monitoring import Step, Threshold, above

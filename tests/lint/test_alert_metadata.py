@@ -1,4 +1,5 @@
 """alert-metadata: severity (allowed by the policies), summary and runbook_url on every alert."""
+
 from lintkit import Alert, lint_stack, lint_text, rule_file
 
 from monitoring import Step, Threshold, above
@@ -28,5 +29,8 @@ def test_allowed_severities_come_from_the_config():
 def test_rule_files(tmp_path):
     bare = rule_file("up == 0", alert=True, labels={}, annotations={})
     assert sorted(f.message.split(" has no ")[1] for f in lint_text(tmp_path, bare, "alert-metadata")) == [
-        "runbook_url annotation", "severity label", "summary annotation"]
+        "runbook_url annotation",
+        "severity label",
+        "summary annotation",
+    ]
     assert lint_text(tmp_path, rule_file("up == 0", alert=True), "alert-metadata") == []

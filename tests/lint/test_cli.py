@@ -1,6 +1,6 @@
 """`monitoring lint`: output format, counts, exit codes; `monitoring check` fails on lint errors."""
-import textwrap
 
+import textwrap
 
 
 def test_definitions_lint_clean(cli):
@@ -12,7 +12,8 @@ def test_definitions_lint_clean(cli):
 def test_rule_files_and_folders_exit_1_on_errors_with_counts(cli, tmp_path):
     folder = tmp_path / "rules"
     folder.mkdir()
-    (folder / "a.yml").write_text(textwrap.dedent("""\
+    (folder / "a.yml").write_text(
+        textwrap.dedent("""\
         groups:
           - name: g
             rules:
@@ -20,7 +21,8 @@ def test_rule_files_and_folders_exit_1_on_errors_with_counts(cli, tmp_path):
                 expr: up == 0
                 labels: {severity: page}
                 annotations: {summary: "{{ $label.instance }}"}
-        """))
+        """)
+    )
     (folder / "notes.txt").write_text("not a rule file, not picked up from a folder")
     result = cli(["lint", folder])
     assert result.exit_code == 1, result.output

@@ -1,4 +1,5 @@
 """policies/lint.yaml: validated by its JSON Schema; unknown checks and unsafe YAML are clean errors."""
+
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,17 @@ def test_every_check_module_documents_itself():
         assert doc.startswith(module.NAME + ":") and "Why:" in doc and "Bad::" in doc and "Good::" in doc, module
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("severities: [critical]\nchecks:\n  nope: error\n", ":3: checks: unknown check 'nope'"),
-    ("severities: []\nchecks: {}\n", ":1: severities: [] should be non-empty"),
-    ("severities: [critical]\nchecks:\n  alert-for: loud\n", ":3: checks.alert-for: 'loud' is not one of"),
-    ("severities: [critical]\nchecks: {}\nscrape_interval: fast\n", ":3: scrape_interval: 'fast' does not match"),
-    ('severities: !!python/object/apply:os.system ["touch pwned"]\nchecks: {}\n', ":1: not valid YAML"),
-    ("severities: !!python/name:os.system\nchecks: {}\n", ":1: not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("severities: [critical]\nchecks:\n  nope: error\n", ":3: checks: unknown check 'nope'"),
+        ("severities: []\nchecks: {}\n", ":1: severities: [] should be non-empty"),
+        ("severities: [critical]\nchecks:\n  alert-for: loud\n", ":3: checks.alert-for: 'loud' is not one of"),
+        ("severities: [critical]\nchecks: {}\nscrape_interval: fast\n", ":3: scrape_interval: 'fast' does not match"),
+        ('severities: !!python/object/apply:os.system ["touch pwned"]\nchecks: {}\n', ":1: not valid YAML"),
+        ("severities: !!python/name:os.system\nchecks: {}\n", ":1: not valid YAML"),
+    ],
+)
 def test_bad_policies_are_clean_errors(tmp_path, monkeypatch, text, expected):
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "lint.yaml"

@@ -1,13 +1,19 @@
 """counter-function: rate/irate/increase only over counters."""
+
 import pytest
 from lintkit import RecordingRule, lint_stack, lint_text
 
 RULE = "model_name:svc_x:rate5m"
 
 
-@pytest.mark.parametrize("series, kind", [
-    ("svc_accuracy", "gauge"), ("svc_size_bytes", "summary"), ("model_name:svc_requests:rate5m", "recorded"),
-])
+@pytest.mark.parametrize(
+    "series, kind",
+    [
+        ("svc_accuracy", "gauge"),
+        ("svc_size_bytes", "summary"),
+        ("model_name:svc_requests:rate5m", "recorded"),
+    ],
+)
 def test_rate_over_non_counters(series, kind):
     recorded = RecordingRule("model_name:svc_requests:rate5m", "sum by (model_name) (rate(svc_requests_total[5m]))")
     rule = RecordingRule(RULE, f"sum by (model_name) (irate({series}[5m]))")
@@ -15,8 +21,9 @@ def test_rate_over_non_counters(series, kind):
     assert kind in finding.message and "irate()" in finding.message and "counter" in finding.hint
 
 
-@pytest.mark.parametrize("series", ["svc_requests_total", "svc_latency_seconds_bucket", "svc_latency_seconds_count",
-                                    "svc_size_bytes_sum"])
+@pytest.mark.parametrize(
+    "series", ["svc_requests_total", "svc_latency_seconds_bucket", "svc_latency_seconds_count", "svc_size_bytes_sum"]
+)
 def test_counters_and_histogram_series_are_fine(series):
     assert lint_stack("counter-function", RecordingRule(RULE, f"sum by (model_name) (increase({series}[5m]))")) == []
 

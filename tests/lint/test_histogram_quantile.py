@@ -1,4 +1,5 @@
 """histogram-quantile: over a histogram's _bucket series, with le kept."""
+
 from lintkit import RecordingRule, lint_stack, lint_text, rule_file
 
 RULE = "model_name:svc_latency_seconds:p95_5m"
@@ -13,13 +14,16 @@ def test_le_aggregated_away_in_a_rule_file(tmp_path):
 def test_le_kept_is_fine(tmp_path):
     expr = "histogram_quantile(0.9, sum by (job, le) (rate(x_seconds_bucket[5m])))"
     assert lint_text(tmp_path, rule_file(expr), "histogram-quantile") == []
-    assert lint_text(tmp_path, rule_file("histogram_quantile(0.9, rate(x_seconds_bucket[5m]))"),
-                     "histogram-quantile") == []
+    assert (
+        lint_text(tmp_path, rule_file("histogram_quantile(0.9, rate(x_seconds_bucket[5m]))"), "histogram-quantile")
+        == []
+    )
 
 
 def test_not_a_bucket_series_with_the_catalog():
-    rule = RecordingRule(RULE, "histogram_quantile(0.95, sum by (model_name, le) "
-                               "(rate(svc_latency_seconds_count[5m])))")
+    rule = RecordingRule(
+        RULE, "histogram_quantile(0.95, sum by (model_name, le) (rate(svc_latency_seconds_count[5m])))"
+    )
     findings = lint_stack("histogram-quantile", rule)  # also: no le (a _count series has none)
     assert any("svc_latency_seconds_count" in f.message and "_bucket" in f.hint for f in findings)
     gauge = RecordingRule(RULE, "histogram_quantile(0.95, svc_accuracy)")
@@ -28,6 +32,7 @@ def test_not_a_bucket_series_with_the_catalog():
 
 
 def test_bucket_series_with_the_catalog_is_fine():
-    rule = RecordingRule(RULE, "histogram_quantile(0.95, sum by (model_name, le) "
-                               "(rate(svc_latency_seconds_bucket[5m])))")
+    rule = RecordingRule(
+        RULE, "histogram_quantile(0.95, sum by (model_name, le) (rate(svc_latency_seconds_bucket[5m])))"
+    )
     assert lint_stack("histogram-quantile", rule) == []

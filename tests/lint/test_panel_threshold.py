@@ -1,4 +1,5 @@
 """panel-threshold: panels colouring an alert's series must have a step at the alert's value."""
+
 from lintkit import Alert, RecordingRule, lint_stack
 
 from monitoring import Query, Stat, Step, Table, Threshold, TimeSeries, below

@@ -1,4 +1,5 @@
 """promql-syntax: every expression parses; the finding names the column of the mistake."""
+
 from lintkit import RecordingRule, lint_stack, lint_text, rule_file
 
 from monitoring import Query, TimeSeries
@@ -18,11 +19,15 @@ def test_unclosed_bracket_points_at_the_end(tmp_path):
 
 def test_definitions_rules_and_panel_queries(tmp_path):
     bad_panel = TimeSeries("Broken", [Query('rate(svc_requests_total{model_name=~"$model_name"}[$__rate_interval]')])
-    findings = lint_stack("promql-syntax", RecordingRule("model_name:svc_requests:rate5m",
-                                                         "sum by (model_name) (rate(svc_requests_total[5m])"),
-                          panels=(bad_panel,))
-    assert {f.message.split(": PromQL")[0] for f in findings} == {"recording rule 'model_name:svc_requests:rate5m'",
-                                                           "panel 'Broken'"}
+    findings = lint_stack(
+        "promql-syntax",
+        RecordingRule("model_name:svc_requests:rate5m", "sum by (model_name) (rate(svc_requests_total[5m])"),
+        panels=(bad_panel,),
+    )
+    assert {f.message.split(": PromQL")[0] for f in findings} == {
+        "recording rule 'model_name:svc_requests:rate5m'",
+        "panel 'Broken'",
+    }
     assert all("test_promql_syntax.py:" in f.where for f in findings)
 
 

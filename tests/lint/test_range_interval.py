@@ -1,4 +1,5 @@
 """range-interval: at least four samples in every range."""
+
 from lintkit import RecordingRule, lint_stack, lint_text, rule_file
 
 from monitoring.lint import LintConfig

@@ -1,16 +1,21 @@
 """rule-file: files Prometheus would refuse are errors, with the line of the offending key."""
+
 from lintkit import lint_text, rule_file
 
 
 def test_unknown_group_field_is_reported_at_its_line(tmp_path):
-    findings = lint_text(tmp_path, """\
+    findings = lint_text(
+        tmp_path,
+        """\
         groups:
           - name: alerts
             namespace: team-a
             rules:
               - record: job:x:rate5m
                 expr: sum by (job) (rate(x_total[5m]))
-        """, "rule-file")
+        """,
+        "rule-file",
+    )
     assert [(f.where.rsplit(":", 1)[1], f.severity) for f in findings] == [("3", "error")]
     assert "unknown field 'namespace'" in findings[0].message and findings[0].hint
 
@@ -34,8 +39,14 @@ def test_invalid_names_missing_expr_and_alert_fields_on_records(tmp_path):
             rules: []
         """
     found = " | ".join(f.message for f in lint_text(tmp_path, text, "rule-file"))
-    for expected in ("not a valid metric name", "no 'expr'", "'for' is only for alerts",
-                     "exactly one of 'record' and 'alert'", "group name 'g' is repeated", "not a duration"):
+    for expected in (
+        "not a valid metric name",
+        "no 'expr'",
+        "'for' is only for alerts",
+        "exactly one of 'record' and 'alert'",
+        "group name 'g' is repeated",
+        "not a duration",
+    ):
         assert expected in found
 
 

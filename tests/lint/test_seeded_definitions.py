@@ -1,4 +1,5 @@
 """A seeded mistake of each kind in a copy of the A/B definitions is reported with file:line and a hint."""
+
 import re
 from pathlib import Path
 
@@ -8,32 +9,92 @@ AB_TEST = Path(__file__).resolve().parents[2] / "monitoring" / "definitions" / "
 
 # check, severity, text in ab_test.py, the mistake replacing it, text on the line the finding must point at
 SEEDS = [
-    ("promql-syntax", "error", 'f"sum by (model_name, status) (rate({REQUESTS}[5m]))")',
-     'f"sum by (model_name, status) (rate({REQUESTS}[5m])")', 'STATUS_RATE = RecordingRule('),
-    ("unknown-metric", "error", 'f"sum by (model_name) (rate({REQUESTS}[5m]))")',
-     'f"sum by (model_name) (rate(ab_test_request_total[5m]))")', "REQUEST_RATE = RecordingRule("),
-    ("counter-function", "error", "avg_over_time({ACCURACY}[15m])", "rate({ACCURACY}[15m])",
-     "ACCURACY_15M = RecordingRule("),
-    ("histogram-quantile", "error", 'sum by (model_name, le) "', 'sum by (model_name) "',
-     "LATENCY = {q: RecordingRule("),
-    ("impossible-label", "error", "{REQUESTS.select(status='error')}", "{REQUESTS}{{outcome='error'}}",
-     "ERROR_RATE = RecordingRule("),
-    ("template-syntax", "error", '"{{ $value | humanizePercentage }} of requests',
-     '"{{ $value | humanisePercentage }} of requests', 'Alert("HighErrorRate"'),
-    ("template-labels", "error", "'Kolmogorov-Smirnov drift score is", "'Drift for {{ $labels.model_name }} is",
-     'Alert("PredictionDriftHigh"'),
-    ("vector-matching", "error", 'f"{ERROR_RATE} / {REQUEST_RATE}"', 'f"{ERROR_RATE} / {STATUS_RATE}"',
-     "ERROR_RATIO = RecordingRule("),
+    (
+        "promql-syntax",
+        "error",
+        'f"sum by (model_name, status) (rate({REQUESTS}[5m]))")',
+        'f"sum by (model_name, status) (rate({REQUESTS}[5m])")',
+        "STATUS_RATE = RecordingRule(",
+    ),
+    (
+        "unknown-metric",
+        "error",
+        'f"sum by (model_name) (rate({REQUESTS}[5m]))")',
+        'f"sum by (model_name) (rate(ab_test_request_total[5m]))")',
+        "REQUEST_RATE = RecordingRule(",
+    ),
+    (
+        "counter-function",
+        "error",
+        "avg_over_time({ACCURACY}[15m])",
+        "rate({ACCURACY}[15m])",
+        "ACCURACY_15M = RecordingRule(",
+    ),
+    (
+        "histogram-quantile",
+        "error",
+        'sum by (model_name, le) "',
+        'sum by (model_name) "',
+        "LATENCY = {q: RecordingRule(",
+    ),
+    (
+        "impossible-label",
+        "error",
+        "{REQUESTS.select(status='error')}",
+        "{REQUESTS}{{outcome='error'}}",
+        "ERROR_RATE = RecordingRule(",
+    ),
+    (
+        "template-syntax",
+        "error",
+        '"{{ $value | humanizePercentage }} of requests',
+        '"{{ $value | humanisePercentage }} of requests',
+        'Alert("HighErrorRate"',
+    ),
+    (
+        "template-labels",
+        "error",
+        "'Kolmogorov-Smirnov drift score is",
+        "'Drift for {{ $labels.model_name }} is",
+        'Alert("PredictionDriftHigh"',
+    ),
+    (
+        "vector-matching",
+        "error",
+        'f"{ERROR_RATE} / {REQUEST_RATE}"',
+        'f"{ERROR_RATE} / {STATUS_RATE}"',
+        "ERROR_RATIO = RecordingRule(",
+    ),
     ("alert-metadata", "error", '"1m", "critical",', '"1m", "page",', 'Alert("HighErrorRate"'),
     ("alert-for", "warning", '"2m", "critical",', '"30s", "critical",', 'Alert("ModelCompleteFailure"'),
-    ("threshold-range", "error", 'Step(0.7, "green", "confident")', 'Step(70, "green", "confident")',
-     'Alert("ModelConfidenceLow"'),
-    ("panel-threshold", "warning", 'unit="percentunit", decimals=2, thresholds=ERROR_RATIO_T)',
-     'unit="percentunit", decimals=2, thresholds=LATENCY_T)', "ERROR_RATIO_PANEL = TimeSeries("),
-    ("range-interval", "warning", "avg_over_time({CONFIDENCE}[5m])", "avg_over_time({CONFIDENCE}[30s])",
-     "CONFIDENCE_5M = RecordingRule("),
-    ("recording-rule-name", "warning", '"model_name_status:ab_test_requests:rate5m"', '"job:ab_test_requests:rate5m"',
-     "STATUS_RATE = RecordingRule("),
+    (
+        "threshold-range",
+        "error",
+        'Step(0.7, "green", "confident")',
+        'Step(70, "green", "confident")',
+        'Alert("ModelConfidenceLow"',
+    ),
+    (
+        "panel-threshold",
+        "warning",
+        'unit="percentunit", decimals=2, thresholds=ERROR_RATIO_T)',
+        'unit="percentunit", decimals=2, thresholds=LATENCY_T)',
+        "ERROR_RATIO_PANEL = TimeSeries(",
+    ),
+    (
+        "range-interval",
+        "warning",
+        "avg_over_time({CONFIDENCE}[5m])",
+        "avg_over_time({CONFIDENCE}[30s])",
+        "CONFIDENCE_5M = RecordingRule(",
+    ),
+    (
+        "recording-rule-name",
+        "warning",
+        '"model_name_status:ab_test_requests:rate5m"',
+        '"job:ab_test_requests:rate5m"',
+        "STATUS_RATE = RecordingRule(",
+    ),
 ]
 
 

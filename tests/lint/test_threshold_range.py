@@ -1,11 +1,13 @@
 """threshold-range: thresholds outside the metric's declared min/max."""
+
 from lintkit import Alert, RecordingRule, lint_stack
 
 from monitoring import Query, Stat, Step, Threshold, above, below
 
 AVG = RecordingRule("model_name:svc_accuracy:avg15m", "avg by (model_name) (avg_over_time(svc_accuracy[15m]))")
-RATIO_T = Threshold("accuracy as a ratio", steps=(Step(None, "red", "bad"), Step(0.8, "green", "ok"),
-                                                  Step(120, "blue", "impossible")))
+RATIO_T = Threshold(
+    "accuracy as a ratio", steps=(Step(None, "red", "bad"), Step(0.8, "green", "ok"), Step(120, "blue", "impossible"))
+)
 PERCENT_T = Threshold("accuracy", steps=(Step(None, "red", "bad"), Step(80, "green", "ok")))
 
 
@@ -34,8 +36,10 @@ def test_panel_steps_outside_the_range():
 
 
 def test_histogram_quantile_beyond_the_largest_bucket():
-    p95 = RecordingRule("model_name:svc_latency_seconds:p95_5m",
-                        "histogram_quantile(0.95, sum by (model_name, le) (rate(svc_latency_seconds_bucket[5m])))")
+    p95 = RecordingRule(
+        "model_name:svc_latency_seconds:p95_5m",
+        "histogram_quantile(0.95, sum by (model_name, le) (rate(svc_latency_seconds_bucket[5m])))",
+    )
     millis = Threshold("latency in ms", steps=(Step(None, "green", "fast"), Step(250, "red", "slow")))
     [finding] = lint_stack("threshold-range", p95, _alert(above(p95, millis["slow"])))
     assert "can never fire" in finding.message and "largest finite bucket (0.5)" in finding.hint

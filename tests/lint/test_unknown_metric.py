@@ -1,4 +1,5 @@
 """unknown-metric: a selector outside the catalog and our recording rules (definitions only)."""
+
 from lintkit import RecordingRule, lint_stack, lint_text, rule_file
 
 from monitoring import Query, Stat

@@ -1,4 +1,5 @@
 """vector-matching: sides that can never match, and a ratio of a series to itself."""
+
 import pytest
 from lintkit import RecordingRule, lint_stack, lint_text, rule_file
 
@@ -14,8 +15,10 @@ def test_error_ratio_that_is_always_one(tmp_path):
 def test_aggregated_error_ratio_is_fine(tmp_path):
     expr = 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (job) (rate(http_requests_total[5m]))'
     assert lint_text(tmp_path, rule_file(expr), "vector-matching") == []
-    ignoring = ('sum by (job, code) (rate(http_requests_total{code=~"5.."}[5m])) / ignoring (code) group_left '
-                'sum by (job) (rate(http_requests_total[5m]))')
+    ignoring = (
+        'sum by (job, code) (rate(http_requests_total{code=~"5.."}[5m])) / ignoring (code) group_left '
+        "sum by (job) (rate(http_requests_total[5m]))"
+    )
     assert lint_text(tmp_path, rule_file(ignoring), "vector-matching") == []
 
 
@@ -25,16 +28,21 @@ def test_conflicting_pinned_values_never_match(tmp_path):
     assert "never match" in finding.message and "status" in finding.message
 
 
-@pytest.mark.parametrize("expr", [
-    "sum by (model_name) (rate(svc_requests_total[5m])) / sum by (model_name, status) (rate(svc_requests_total[5m]))",
-    "sum by (model_name) (rate(svc_requests_total[5m])) / on (status) sum by (status) (rate(svc_requests_total[5m]))",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "sum by (model_name) (rate(svc_requests_total[5m])) / sum by (model_name, status) (rate(svc_requests_total[5m]))",  # noqa: E501
+        "sum by (model_name) (rate(svc_requests_total[5m])) / on (status) sum by (status) (rate(svc_requests_total[5m]))",  # noqa: E501
+    ],
+)
 def test_label_sets_that_cannot_match_with_the_catalog(expr):
     [finding] = lint_stack("vector-matching", RecordingRule(RULE, expr))
     assert "never match" in finding.message and "always empty" in finding.message
 
 
 def test_matching_label_sets_with_the_catalog_are_fine():
-    expr = ("sum by (model_name) (rate(svc_requests_total[5m])) / ignoring (status) group_left "
-            "sum by (model_name, status) (rate(svc_requests_total[5m]))")
+    expr = (
+        "sum by (model_name) (rate(svc_requests_total[5m])) / ignoring (status) group_left "
+        "sum by (model_name, status) (rate(svc_requests_total[5m]))"
+    )
     assert lint_stack("vector-matching", RecordingRule(RULE, expr)) == []

@@ -18,6 +18,7 @@ Good::
 
           for: 5m
 """
+
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
@@ -38,9 +39,13 @@ def check(ctx):
             continue
         needed = 2 * rule.interval
         if held < needed:
-            yield Problem(rule.where, f"alert {rule.name}: for {rule.for_ or '(none)'} is shorter than two evaluation "
-                                      f"intervals of group {rule.group!r} ({_duration(needed)}): it fires on a "
-                                      "single evaluation", f"use for: {_duration(needed)} or longer")
+            yield Problem(
+                rule.where,
+                f"alert {rule.name}: for {rule.for_ or '(none)'} is shorter than two evaluation "
+                f"intervals of group {rule.group!r} ({_duration(needed)}): it fires on a "
+                "single evaluation",
+                f"use for: {_duration(needed)} or longer",
+            )
 
 
 def _duration(seconds: float) -> str:

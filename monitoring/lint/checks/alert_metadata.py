@@ -19,6 +19,7 @@ Good::
         summary: "Job {{ $labels.job }} fails over 5% of requests."
         runbook_url: https://runbooks.example.com/high-error-rate
 """
+
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
@@ -35,16 +36,29 @@ def check(ctx):
             continue
         severity = rule.labels.get("severity", "").strip()
         if not severity:
-            yield Problem(rule.where, f"alert {rule.name} has no severity label",
-                          f"set labels.severity to one of: {', '.join(allowed)}"
-                          + (" (Alert(..., severity=...))" if ctx.stack is not None else ""))
+            yield Problem(
+                rule.where,
+                f"alert {rule.name} has no severity label",
+                f"set labels.severity to one of: {', '.join(allowed)}"
+                + (" (Alert(..., severity=...))" if ctx.stack is not None else ""),
+            )
         elif "{{" not in severity and severity not in allowed:
-            yield Problem(rule.where, f"alert {rule.name}: severity {severity!r} is not allowed by the policies",
-                          f"use one of: {', '.join(allowed)} (severities in policies/lint.yaml)")
+            yield Problem(
+                rule.where,
+                f"alert {rule.name}: severity {severity!r} is not allowed by the policies",
+                f"use one of: {', '.join(allowed)} (severities in policies/lint.yaml)",
+            )
         if not rule.annotations.get("summary", "").strip():
-            yield Problem(rule.where, f"alert {rule.name} has no summary annotation",
-                          "add annotations.summary: one line saying what is wrong")
+            yield Problem(
+                rule.where,
+                f"alert {rule.name} has no summary annotation",
+                "add annotations.summary: one line saying what is wrong",
+            )
         if not rule.annotations.get("runbook_url", "").strip():
-            yield Problem(rule.where, f"alert {rule.name} has no runbook_url annotation",
-                          "set Stack(runbook_base_url=...)" if ctx.stack is not None
-                          else "add annotations.runbook_url: a link saying what to do")
+            yield Problem(
+                rule.where,
+                f"alert {rule.name} has no runbook_url annotation",
+                "set Stack(runbook_base_url=...)"
+                if ctx.stack is not None
+                else "add annotations.runbook_url: a link saying what to do",
+            )

@@ -15,6 +15,7 @@ Good::
     rate(ab_test_requests_total[5m])                  # a counter
     avg_over_time(ab_test_model_accuracy[5m])         # gauges: *_over_time, deriv, delta
 """
+
 from __future__ import annotations
 
 import promql_parser as pp
@@ -38,8 +39,9 @@ def check(ctx):
             name = name_of(arg.vector_selector)
             problem = _not_a_counter(name, catalog, ctx) if name else None
             if problem:
-                yield Problem(query.where, f"{query.what}: {call.func.name}() over {name!r}, {problem}",
-                              _hint(call.func.name))
+                yield Problem(
+                    query.where, f"{query.what}: {call.func.name}() over {name!r}, {problem}", _hint(call.func.name)
+                )
 
 
 def _not_a_counter(name: str, catalog: dict, ctx) -> str | None:
@@ -49,8 +51,7 @@ def _not_a_counter(name: str, catalog: dict, ctx) -> str | None:
             return None
         if entry.type in (MetricType.HISTOGRAM, MetricType.SUMMARY) and name != entry.name:
             return None  # _bucket, _count and _sum are counters
-        return f"which is a {entry.type.value}" + (" (its quantile series)" if entry.type is MetricType.SUMMARY
-                                                   else "")
+        return f"which is a {entry.type.value}" + (" (its quantile series)" if entry.type is MetricType.SUMMARY else "")
     if entry is not None:
         return "which is recorded by a rule, not a counter"
     for text, _ in ctx.records.get(name, ()):
@@ -60,7 +61,7 @@ def _not_a_counter(name: str, catalog: dict, ctx) -> str | None:
 
 
 def _parse(text: str):
-    from monitoring.promql import parse
+    from monitoring.promql.parse import parse
 
     try:
         return parse(text)
@@ -69,5 +70,7 @@ def _parse(text: str):
 
 
 def _hint(function: str) -> str:
-    return (f"{function}() needs a counter (a _total series, or a histogram's _bucket/_count/_sum); "
-            "for a gauge use avg_over_time, max_over_time, deriv or delta")
+    return (
+        f"{function}() needs a counter (a _total series, or a histogram's _bucket/_count/_sum); "
+        "for a gauge use avg_over_time, max_over_time, deriv or delta"
+    )

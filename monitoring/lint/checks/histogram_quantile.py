@@ -14,6 +14,7 @@ Good::
 
     histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_bucket[5m])))
 """
+
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
@@ -34,14 +35,20 @@ def check(ctx):
             buckets = call.args[1]
             possible = ctx.possible(buckets)
             if possible is not None and "le" not in possible:
-                yield Problem(query.where, f"{query.what}: histogram_quantile() over a vector without the 'le' "
-                                           "label: it was aggregated away, so every quantile is NaN",
-                              "keep le when aggregating: sum by (..., le) (rate(x_bucket[5m]))")
+                yield Problem(
+                    query.where,
+                    f"{query.what}: histogram_quantile() over a vector without the 'le' "
+                    "label: it was aggregated away, so every quantile is NaN",
+                    "keep le when aggregating: sum by (..., le) (rate(x_bucket[5m]))",
+                )
             for selector in selectors(buckets):
                 name = name_of(selector)
                 entry = catalog.get(name) if name else None
                 if isinstance(entry, Metric) and not (entry.type is MetricType.HISTOGRAM and name.endswith("_bucket")):
-                    kind = entry.type.value if name == entry.name else f"{entry.type.value}'s {name[len(entry.name):]}"
-                    yield Problem(query.where, f"{query.what}: histogram_quantile() over {name!r}, which is a {kind} "
-                                               "series, not a histogram's _bucket series",
-                                  "use the histogram's _bucket series (Metric.bucket) with rate() and le kept")
+                    kind = entry.type.value if name == entry.name else f"{entry.type.value}'s {name[len(entry.name) :]}"
+                    yield Problem(
+                        query.where,
+                        f"{query.what}: histogram_quantile() over {name!r}, which is a {kind} "
+                        "series, not a histogram's _bucket series",
+                        "use the histogram's _bucket series (Metric.bucket) with rate() and le kept",
+                    )

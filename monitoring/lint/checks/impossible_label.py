@@ -14,13 +14,14 @@ Good::
 
     sum by (model_name) (rate(ab_test_requests_total{status="error"}[5m]))
 """
+
 from __future__ import annotations
 
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
 from monitoring.lint.walk import fmt, matcher_op, name_of, walk
-from monitoring.promql import is_scalar
+from monitoring.promql.parse import is_scalar
 
 NAME = "impossible-label"
 SEVERITY = "error"
@@ -48,9 +49,12 @@ def _matchers(ctx, query, selector):
         op = matcher_op(matcher)
         if op == "=" and matcher.value == "" or op in ("!=", "!~") and matcher.value != "":
             continue  # satisfied by an absent label: pointless but harmless
-        yield Problem(query.where, f"{query.what}: {name_of(selector)} has no label {matcher.name!r}, so "
-                                   f'{{{matcher.name}{op}"{matcher.value}"}} selects nothing',
-                      f"its labels are: {fmt(possible)}")
+        yield Problem(
+            query.where,
+            f"{query.what}: {name_of(selector)} has no label {matcher.name!r}, so "
+            f'{{{matcher.name}{op}"{matcher.value}"}} selects nothing',
+            f"its labels are: {fmt(possible)}",
+        )
 
 
 def _grouping(ctx, query, node):
@@ -60,8 +64,11 @@ def _grouping(ctx, query, node):
     keyword = "by" if str(node.modifier.type).endswith("By") else "without"
     for label in node.modifier.labels:
         if label not in possible:
-            yield Problem(query.where, f"{query.what}: {node.op} {keyword} ({label}) names a label its input "
-                                       "never has", f"labels that reach this {node.op}: {fmt(possible)}")
+            yield Problem(
+                query.where,
+                f"{query.what}: {node.op} {keyword} ({label}) names a label its input never has",
+                f"labels that reach this {node.op}: {fmt(possible)}",
+            )
 
 
 def _matching(ctx, query, node):
@@ -73,13 +80,19 @@ def _matching(ctx, query, node):
         keyword = "on" if str(matching.type).endswith("Include") else "ignoring"
         for label in matching.labels:
             if label not in lhs and label not in rhs:
-                yield Problem(query.where, f"{query.what}: {keyword} ({label}) names a label neither side has",
-                              f"left side: {fmt(lhs)}; right side: {fmt(rhs)}")
+                yield Problem(
+                    query.where,
+                    f"{query.what}: {keyword} ({label}) names a label neither side has",
+                    f"left side: {fmt(lhs)}; right side: {fmt(rhs)}",
+                )
     card = str(node.modifier.card)
     one_side = rhs if card.endswith("ManyToOne") else lhs if card.endswith("OneToMany") else None
     if one_side is not None:
         keyword = "group_left" if card.endswith("ManyToOne") else "group_right"
         for label in node.modifier.group_labels or ():
             if label not in one_side:
-                yield Problem(query.where, f"{query.what}: {keyword} ({label}) copies a label the other side "
-                                           "never has", f"labels on that side: {fmt(one_side)}")
+                yield Problem(
+                    query.where,
+                    f"{query.what}: {keyword} ({label}) copies a label the other side never has",
+                    f"labels on that side: {fmt(one_side)}",
+                )

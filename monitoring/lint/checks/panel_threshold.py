@@ -16,6 +16,7 @@ Good::
 
     PANEL = TimeSeries("Error ratio", [Query(ERROR_RATIO)], thresholds=ERRORS_T)
 """
+
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
@@ -36,21 +37,27 @@ def check(ctx):
             continue
         series = _single_series(str(condition.signal), grafana=False)
         value = condition.level.value
-        shown = [p for p in panels if p is alert.panel or (series and any(
-            _single_series(q.text, grafana=True) == series for q in p.queries))]
+        shown = [
+            p
+            for p in panels
+            if p is alert.panel or (series and any(_single_series(q.text, grafana=True) == series for q in p.queries))
+        ]
         for panel in shown:
             if panel.thresholds is None or value in panel.thresholds.boundaries():
                 continue
             steps = ", ".join(format_number(v) for v in panel.thresholds.boundaries())
-            yield Problem(panel.origin, f"panel {panel.title!r} colours with threshold {panel.thresholds.name!r} "
-                                        f"(steps at {steps}), but alert {alert.name} fires at "
-                                        f"{condition.op} {format_number(value)} on the same series",
-                          f"give the panel the alert's threshold: thresholds={condition.level.threshold.name!r}'s "
-                          "Threshold object")
+            yield Problem(
+                panel.origin,
+                f"panel {panel.title!r} colours with threshold {panel.thresholds.name!r} "
+                f"(steps at {steps}), but alert {alert.name} fires at "
+                f"{condition.op} {format_number(value)} on the same series",
+                f"give the panel the alert's threshold: thresholds={condition.level.threshold.name!r}'s "
+                "Threshold object",
+            )
 
 
 def _single_series(text: str, grafana: bool) -> str | None:
-    from monitoring.promql import parse
+    from monitoring.promql.parse import parse
 
     try:
         names = {name_of(s) for s in selectors(parse(text, grafana=grafana))}

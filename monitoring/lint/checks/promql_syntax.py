@@ -12,6 +12,7 @@ Good::
 
     expr: sum by (job) (rate(http_requests_total[5m]))
 """
+
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
@@ -24,5 +25,6 @@ NEEDS_CATALOG = False
 def check(ctx):
     for query in ctx.queries:
         if query.error:
-            yield Problem(query.where, f"{query.what}: {query.error}",
-                          "check brackets, quotes, function names and argument types")
+            yield Problem(
+                query.where, f"{query.what}: {query.error}", "check brackets, quotes, function names and argument types"
+            )

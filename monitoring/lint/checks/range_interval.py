@@ -15,6 +15,7 @@ Good::
 
     rate(http_requests_total[1m])           # 4 samples; or [5m]
 """
+
 from __future__ import annotations
 
 import promql_parser as pp
@@ -36,14 +37,20 @@ def check(ctx):
                 interval = ctx.sample_interval(name)
                 span = seconds(node.range)
                 if span < 4 * interval:
-                    yield Problem(query.where, f"{query.what}: range [{_d(span)}] over {name or 'a series'} holds "
-                                               f"fewer than four samples (one every {_d(interval)})",
-                                  f"use a range of at least {_d(4 * interval)}")
+                    yield Problem(
+                        query.where,
+                        f"{query.what}: range [{_d(span)}] over {name or 'a series'} holds "
+                        f"fewer than four samples (one every {_d(interval)})",
+                        f"use a range of at least {_d(4 * interval)}",
+                    )
             elif isinstance(node, pp.SubqueryExpr) and node.step is not None:
                 span, step = seconds(node.range), seconds(node.step)
                 if step and span < 4 * step:
-                    yield Problem(query.where, f"{query.what}: subquery [{_d(span)}:{_d(step)}] evaluates fewer "
-                                               "than four steps", f"use a range of at least {_d(4 * step)}")
+                    yield Problem(
+                        query.where,
+                        f"{query.what}: subquery [{_d(span)}:{_d(step)}] evaluates fewer than four steps",
+                        f"use a range of at least {_d(4 * step)}",
+                    )
 
 
 def _d(value: float) -> str:

@@ -15,6 +15,7 @@ Good::
     record: instance:http_errors:rate5m
     expr: sum by (instance) (rate(http_errors_total[5m]))
 """
+
 from __future__ import annotations
 
 import promql_parser as pp
@@ -33,19 +34,29 @@ def check(ctx):
         if rule.kind != "record":
             continue
         if not _RECORD_RE.match(rule.name):
-            yield Problem(rule.where, f"recording rule {rule.name!r} does not follow level:metric:operations",
-                          "e.g. job:http_requests:rate5m (level = labels kept, then the metric, then what was done)")
+            yield Problem(
+                rule.where,
+                f"recording rule {rule.name!r} does not follow level:metric:operations",
+                "e.g. job:http_requests:rate5m (level = labels kept, then the metric, then what was done)",
+            )
             continue
         level = rule.name.split(":", 1)[0]
         node = unwrap(rule.query.ast) if rule.query is not None and rule.query.ast is not None else None
-        if not level or not isinstance(node, pp.AggregateExpr) or node.modifier is None \
-                or not str(node.modifier.type).endswith("By"):
+        if (
+            not level
+            or not isinstance(node, pp.AggregateExpr)
+            or node.modifier is None
+            or not str(node.modifier.type).endswith("By")
+        ):
             continue
         kept = (ctx.possible(node) or frozenset()) | frozenset(rule.labels)
         if not _spells(level, kept):
-            yield Problem(rule.where, f"recording rule {rule.name!r}: level {level!r} names labels the rule does not "
-                                      f"keep (it keeps {fmt(kept)})",
-                          f"name it {'_'.join(node.modifier.labels)}:{rule.name.split(':', 1)[1]}")
+            yield Problem(
+                rule.where,
+                f"recording rule {rule.name!r}: level {level!r} names labels the rule does not "
+                f"keep (it keeps {fmt(kept)})",
+                f"name it {'_'.join(node.modifier.labels)}:{rule.name.split(':', 1)[1]}",
+            )
 
 
 def _spells(level: str, labels: frozenset[str]) -> bool:

@@ -22,6 +22,7 @@ Good::
           - record: job:errors:rate5m
             expr: sum by (job) (rate(errors_total[5m]))
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,11 @@ _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 def check(ctx):
     for document in ctx.documents:
         if document.kind == "invalid":
-            yield Problem(document.where(), document.problem,
-                          "a rule file is a mapping with a 'groups' list (or a PrometheusRule manifest)")
+            yield Problem(
+                document.where(),
+                document.problem,
+                "a rule file is a mapping with a 'groups' list (or a PrometheusRule manifest)",
+            )
         elif document.kind in ("rules", "crd"):
             yield from _groups(document)
 
@@ -65,17 +69,26 @@ def _groups(document):
         if not isinstance(name, str) or not name:
             yield Problem(document.where(path), "a group has no name", "give every group a unique name")
         elif name in seen:
-            yield Problem(document.where(path + ("name",)), f"group name {name!r} is repeated in this file",
-                          "group names must be unique within a file")
+            yield Problem(
+                document.where(path + ("name",)),
+                f"group name {name!r} is repeated in this file",
+                "group names must be unique within a file",
+            )
         seen.add(name)
         for key in sorted(set(group) - GROUP_FIELDS, key=str):
-            yield Problem(document.where(path + (key,)), f"group {name!r}: unknown field {key!r}",
-                          f"Prometheus refuses the file; allowed: {', '.join(sorted(GROUP_FIELDS))}")
+            yield Problem(
+                document.where(path + (key,)),
+                f"group {name!r}: unknown field {key!r}",
+                f"Prometheus refuses the file; allowed: {', '.join(sorted(GROUP_FIELDS))}",
+            )
         yield from _duration(document, path, group, "interval", f"group {name!r}")
         rules = group.get("rules")
         if not isinstance(rules, list):
-            yield Problem(document.where(path), f"group {name!r}: 'rules' is not a list, so the group has no rules "
-                                                "(promtool: '0 rules found')", "rules: [{alert: ..., expr: ...}, ...]")
+            yield Problem(
+                document.where(path),
+                f"group {name!r}: 'rules' is not a list, so the group has no rules (promtool: '0 rules found')",
+                "rules: [{alert: ..., expr: ...}, ...]",
+            )
             continue
         for r, rule in enumerate(rules):
             yield from _rule(document, path + ("rules", r), rule)
@@ -94,8 +107,11 @@ def _rule(document, path, rule):
     name = rule[kind]
     what = f"{'alert' if kind == 'alert' else 'recording rule'} {name!r}"
     for key in sorted(set(rule) - RULE_FIELDS, key=str):
-        yield Problem(document.where(path + (key,)), f"{what}: unknown field {key!r}",
-                      f"Prometheus refuses the file; allowed: {', '.join(sorted(RULE_FIELDS))}")
+        yield Problem(
+            document.where(path + (key,)),
+            f"{what}: unknown field {key!r}",
+            f"Prometheus refuses the file; allowed: {', '.join(sorted(RULE_FIELDS))}",
+        )
     if kind == "record" and not (isinstance(name, str) and _METRIC_NAME.match(name)):
         yield Problem(where, f"{what}: not a valid metric name", "use [a-zA-Z_:][a-zA-Z0-9_:]*")
     if kind == "alert" and not (isinstance(name, str) and name.strip()):
@@ -106,8 +122,11 @@ def _rule(document, path, rule):
     if kind == "record":
         for key in ("for", "keep_firing_for", "annotations"):
             if key in rule:
-                yield Problem(document.where(path + (key,)), f"{what}: {key!r} is only for alerts",
-                              "remove it, or make the rule an alert")
+                yield Problem(
+                    document.where(path + (key,)),
+                    f"{what}: {key!r} is only for alerts",
+                    "remove it, or make the rule an alert",
+                )
     for key in ("for", "keep_firing_for"):
         yield from _duration(document, path, rule, key, what)
     for key in ("labels", "annotations"):
@@ -119,8 +138,11 @@ def _rule(document, path, rule):
             continue
         for label in value:
             if not (isinstance(label, str) and _LABEL_NAME.match(label)):
-                yield Problem(document.where(path + (key, label)), f"{what}: {label!r} is not a valid {key[:-1]} name",
-                              "use [a-zA-Z_][a-zA-Z0-9_]*")
+                yield Problem(
+                    document.where(path + (key, label)),
+                    f"{what}: {label!r} is not a valid {key[:-1]} name",
+                    "use [a-zA-Z_][a-zA-Z0-9_]*",
+                )
 
 
 def _duration(document, path, mapping, key, what):
@@ -129,5 +151,8 @@ def _duration(document, path, mapping, key, what):
     try:
         parse_duration(mapping[key])
     except Exception:  # noqa: BLE001 - DefinitionError, or not even a string
-        yield Problem(document.where(path + (key,)), f"{what}: {key} {mapping[key]!r} is not a duration",
-                      "write e.g. 30s, 5m, 1h30m")
+        yield Problem(
+            document.where(path + (key,)),
+            f"{what}: {key} {mapping[key]!r} is not a duration",
+            "write e.g. 30s, 5m, 1h30m",
+        )

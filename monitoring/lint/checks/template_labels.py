@@ -15,6 +15,7 @@ Good::
     expr: sum by (model_name, instance) (rate(errors_total[5m])) > 1
     summary: "Errors on {{ $labels.instance }} for model {{ $labels.model_name }}"
 """
+
 from __future__ import annotations
 
 import re
@@ -33,15 +34,21 @@ def check(ctx):
     for rule in ctx.rules:
         if rule.kind != "alert" or rule.query is None or rule.query.ast is None:
             continue
-        used = [(key, name, match.group(1) or match.group(2))
-                for key, fields in (("label", rule.labels), ("annotation", rule.annotations))
-                for name, text in fields.items() for match in _REFERENCES.finditer(text)]
+        used = [
+            (key, name, match.group(1) or match.group(2))
+            for key, fields in (("label", rule.labels), ("annotation", rule.annotations))
+            for name, text in fields.items()
+            for match in _REFERENCES.finditer(text)
+        ]
         possible = ctx.possible(rule.query.ast) if used else None
         if possible is None:
             continue  # nothing used, or a series whose labels we do not know
         for key, name, label in used:
             if label not in possible:
-                yield Problem(rule.where, f"alert {rule.name}: {key} {name!r} uses $labels.{label}, but the "
-                                          f"expression's result never has label {label!r}: it renders empty",
-                              f"labels the result can have: {fmt(possible)}; keep {label} in the "
-                              "aggregation (by (...)) or drop it from the template")
+                yield Problem(
+                    rule.where,
+                    f"alert {rule.name}: {key} {name!r} uses $labels.{label}, but the "
+                    f"expression's result never has label {label!r}: it renders empty",
+                    f"labels the result can have: {fmt(possible)}; keep {label} in the "
+                    "aggregation (by (...)) or drop it from the template",
+                )

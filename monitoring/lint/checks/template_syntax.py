@@ -14,6 +14,7 @@ Good::
     summary: "Instance {{ $labels.instance }} down"
     description: "{{ $value | humanize }}"
 """
+
 from __future__ import annotations
 
 import re
@@ -27,13 +28,67 @@ NEEDS_CATALOG = False
 VARIABLES = {"labels", "value", "externalLabels", "externalURL"}
 # Go's text/template keywords and builtins, and Prometheus' template functions (2.x and 3.x).
 FUNCTIONS = {
-    "if", "else", "end", "range", "with", "define", "template", "block", "break", "continue", "nil", "true",
-    "false", "and", "or", "not", "len", "index", "slice", "print", "printf", "println", "html", "js",
-    "urlquery", "eq", "ne", "lt", "le", "gt", "ge", "call",
-    "query", "first", "label", "value", "strvalue", "args", "reReplaceAll", "safeHtml", "match", "title",
-    "toUpper", "toLower", "graphLink", "tableLink", "sortByLabel", "stripPort", "stripDomain", "humanize",
-    "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "toTime", "toDuration",
-    "now", "pathPrefix", "externalURL", "parseDuration", "urlQueryEscape",
+    "if",
+    "else",
+    "end",
+    "range",
+    "with",
+    "define",
+    "template",
+    "block",
+    "break",
+    "continue",
+    "nil",
+    "true",
+    "false",
+    "and",
+    "or",
+    "not",
+    "len",
+    "index",
+    "slice",
+    "print",
+    "printf",
+    "println",
+    "html",
+    "js",
+    "urlquery",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "call",
+    "query",
+    "first",
+    "label",
+    "value",
+    "strvalue",
+    "args",
+    "reReplaceAll",
+    "safeHtml",
+    "match",
+    "title",
+    "toUpper",
+    "toLower",
+    "graphLink",
+    "tableLink",
+    "sortByLabel",
+    "stripPort",
+    "stripDomain",
+    "humanize",
+    "humanize1024",
+    "humanizeDuration",
+    "humanizePercentage",
+    "humanizeTimestamp",
+    "toTime",
+    "toDuration",
+    "now",
+    "pathPrefix",
+    "externalURL",
+    "parseDuration",
+    "urlQueryEscape",
 }
 _ACTION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`|\'(?:\\.|[^\'\\])*\'')
@@ -68,12 +123,21 @@ def template_problem(text: str) -> tuple[str, str] | None:
         for match in _VARIABLE.finditer(body):
             variable = match.group(1)
             if variable not in VARIABLES and variable not in declared:
-                close = "labels" if variable.lower().startswith("label") else "value" if variable.startswith("val") \
+                close = (
+                    "labels"
+                    if variable.lower().startswith("label")
+                    else "value"
+                    if variable.startswith("val")
                     else None
-                return (f"undefined variable ${variable}",
-                        f"did you mean ${close}?" if close else f"known variables: ${', $'.join(sorted(VARIABLES))}")
+                )
+                return (
+                    f"undefined variable ${variable}",
+                    f"did you mean ${close}?" if close else f"known variables: ${', $'.join(sorted(VARIABLES))}",
+                )
         for match in _FUNCTION.finditer(body):
             if match.group(1) not in FUNCTIONS:
-                return (f"function {match.group(1)!r} is not defined",
-                        "see https://prometheus.io/docs/prometheus/latest/configuration/template_reference/")
+                return (
+                    f"function {match.group(1)!r} is not defined",
+                    "see https://prometheus.io/docs/prometheus/latest/configuration/template_reference/",
+                )
     return None

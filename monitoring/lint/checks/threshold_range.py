@@ -17,6 +17,7 @@ Good::
 
     ... Step(80, "green", "ok") ...
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,17 @@ SEVERITY = "error"
 NEEDS_CATALOG = True
 
 _SAME_RANGE_AGGREGATIONS = {"avg", "min", "max", "quantile", "topk", "bottomk", "limitk"}
-_SAME_RANGE_FUNCTIONS = {"avg_over_time", "min_over_time", "max_over_time", "quantile_over_time", "last_over_time",
-                         "sort", "sort_desc", "label_replace", "label_join"}
+_SAME_RANGE_FUNCTIONS = {
+    "avg_over_time",
+    "min_over_time",
+    "max_over_time",
+    "quantile_over_time",
+    "last_over_time",
+    "sort",
+    "sort_desc",
+    "label_replace",
+    "label_join",
+}
 
 
 @dataclass(frozen=True)
@@ -56,9 +66,12 @@ def check(ctx):
             continue
         verdict = _verdict(condition.op, condition.level.value, bounds)
         if verdict:
-            yield Problem(rule.where, f"alert {rule.name}: {condition.op} {format_number(condition.level.value)} on "
-                                      f"{bounds.what}, whose values lie in {_range(bounds)}: {verdict}",
-                          f"threshold {condition.level.threshold.name!r}: {bounds.hint}")
+            yield Problem(
+                rule.where,
+                f"alert {rule.name}: {condition.op} {format_number(condition.level.value)} on "
+                f"{bounds.what}, whose values lie in {_range(bounds)}: {verdict}",
+                f"threshold {condition.level.threshold.name!r}: {bounds.hint}",
+            )
     for dashboard in ctx.stack.dashboards:
         for panel in dashboard.panels():
             if panel.thresholds is None:
@@ -69,9 +82,13 @@ def check(ctx):
                     continue
                 for step in panel.thresholds.steps[1:]:
                     if _outside(step.value, bounds):
-                        yield Problem(panel.origin, f"panel {panel.title!r}: threshold {panel.thresholds.name!r} step "
-                                                    f"{step.meaning!r} at {format_number(step.value)} is outside the "
-                                                    f"values of {bounds.what} ({_range(bounds)})", bounds.hint)
+                        yield Problem(
+                            panel.origin,
+                            f"panel {panel.title!r}: threshold {panel.thresholds.name!r} step "
+                            f"{step.meaning!r} at {format_number(step.value)} is outside the "
+                            f"values of {bounds.what} ({_range(bounds)})",
+                            bounds.hint,
+                        )
 
 
 def value_range(node, catalog, depth: int = 0) -> Bounds | None:
@@ -85,8 +102,12 @@ def value_range(node, catalog, depth: int = 0) -> Bounds | None:
         entry = catalog.get(name_of(node))
         declared = isinstance(entry, Metric) and (entry.min is not None or entry.max is not None)
         if declared and entry.name == name_of(node):
-            return Bounds(entry.min, entry.max, entry.name, "it is in the wrong unit or scale (the metric's unit is "
-                                                            f"{entry.unit or 'unspecified'})")
+            return Bounds(
+                entry.min,
+                entry.max,
+                entry.name,
+                f"it is in the wrong unit or scale (the metric's unit is {entry.unit or 'unspecified'})",
+            )
         if isinstance(entry, RecordingRule):
             return value_range(_parse(entry.text), catalog, depth + 1)
         return None
@@ -106,9 +127,13 @@ def _quantile_range(buckets, catalog) -> Bounds | None:
     if not isinstance(metric, Metric) or metric.type is not MetricType.HISTOGRAM or not metric.buckets:
         return None
     top = max(metric.buckets)
-    return Bounds(min(0.0, min(metric.buckets)), top, f"quantiles of {metric.name}",
-                  f"histogram_quantile never exceeds the largest finite bucket ({format_number(top)}): add buckets "
-                  "above the threshold, or check its unit")
+    return Bounds(
+        min(0.0, min(metric.buckets)),
+        top,
+        f"quantiles of {metric.name}",
+        f"histogram_quantile never exceeds the largest finite bucket ({format_number(top)}): add buckets "
+        "above the threshold, or check its unit",
+    )
 
 
 def _verdict(op: str, value: float, bounds: Bounds) -> str:
@@ -130,7 +155,7 @@ def _range(bounds: Bounds) -> str:
 
 
 def _parse(text: str, grafana: bool = False):
-    from monitoring.promql import parse
+    from monitoring.promql.parse import parse
 
     try:
         return parse(text, grafana=grafana)

@@ -12,6 +12,7 @@ Good::
 
     RecordingRule("job:http_errors:rate5m", f"sum by (job) (rate({REQUESTS}[5m]))")  # the Metric object
 """
+
 from __future__ import annotations
 
 import difflib
@@ -33,5 +34,8 @@ def check(ctx):
                 continue
             close = difflib.get_close_matches(name, catalog, n=1, cutoff=0.75)
             hint = f"did you mean {close[0]!r}?" if close else "add the metric to the stack's catalog or fix the name"
-            yield Problem(query.where, f"{query.what} selects {name!r}, which is neither a metric in the catalog "
-                                       "nor a recording rule", hint + " (reference the Metric object, not a string)")
+            yield Problem(
+                query.where,
+                f"{query.what} selects {name!r}, which is neither a metric in the catalog nor a recording rule",
+                hint + " (reference the Metric object, not a string)",
+            )

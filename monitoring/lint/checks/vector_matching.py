@@ -17,13 +17,14 @@ Good::
     sum by (model_name) (rate(requests_total{status="error"}[5m]))
       / sum by (model_name) (rate(requests_total[5m]))
 """
+
 from __future__ import annotations
 
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
 from monitoring.lint.walk import fmt, matcher_op, name_of, selectors, walk
-from monitoring.promql import is_scalar
+from monitoring.promql.parse import is_scalar
 
 NAME = "vector-matching"
 SEVERITY = "error"
@@ -66,8 +67,11 @@ def _cannot_match(ctx, node):
     if only_left or only_right:
         side, missing = ("left", only_left) if only_left else ("right", only_right)
         other = "right" if side == "left" else "left"
-        return (f"the two sides of '{node.op}' can never match: the {side} side always has {fmt(missing)}, "
-                f"the {other} side never does, so the result is always empty", _HINT)
+        return (
+            f"the two sides of '{node.op}' can never match: the {side} side always has {fmt(missing)}, "
+            f"the {other} side never does, so the result is always empty",
+            _HINT,
+        )
     conflict = _conflicting_values(ctx, node, kind, labels)
     if conflict:
         return conflict, _HINT
@@ -76,8 +80,9 @@ def _cannot_match(ctx, node):
 
 def _pinned(selector) -> dict[str, str]:
     """Labels a selector fixes to one value with '='."""
-    return {m.name: m.value for m in selector.matchers.matchers
-            if m.name != "__name__" and matcher_op(m) == "=" and m.value}
+    return {
+        m.name: m.value for m in selector.matchers.matchers if m.name != "__name__" and matcher_op(m) == "=" and m.value
+    }
 
 
 def _kept(ctx, node, label, kind, labels) -> bool:
@@ -99,11 +104,16 @@ def _conflicting_values(ctx, node, kind, labels):
         return None
     pinned_l, pinned_r = _pinned(left), _pinned(right)
     for label in sorted(set(pinned_l) & set(pinned_r)):
-        if pinned_l[label] != pinned_r[label] and _kept(ctx, node.lhs, label, kind, labels) \
-                and _kept(ctx, node.rhs, label, kind, labels):
-            return (f"the two sides of '{node.op}' can never match: the left side keeps {label}="
-                    f"{pinned_l[label]!r} and the right side {label}={pinned_r[label]!r}, "
-                    "so the result is always empty")
+        if (
+            pinned_l[label] != pinned_r[label]
+            and _kept(ctx, node.lhs, label, kind, labels)
+            and _kept(ctx, node.rhs, label, kind, labels)
+        ):
+            return (
+                f"the two sides of '{node.op}' can never match: the left side keeps {label}="
+                f"{pinned_l[label]!r} and the right side {label}={pinned_r[label]!r}, "
+                "so the result is always empty"
+            )
     return None
 
 
@@ -118,8 +128,10 @@ def _self_ratio(ctx, node):
         if matcher.name == "__name__" or op not in ("=", "=~") or (matcher.name, op, matcher.value) in filters_r:
             continue
         if _kept(ctx, node.lhs, matcher.name, kind, labels) and _kept(ctx, node.rhs, matcher.name, kind, labels):
-            return (f"this ratio is always 1: the numerator keeps {matcher.name}{op}{matcher.value!r}, and one-to-one "
-                    f"matching pairs each of its series with the same series of {name_of(right)!r} in the denominator",
-                    f"aggregate {matcher.name} away on both sides, e.g. sum by (...) (rate(x{{{matcher.name}"
-                    f'{op}"{matcher.value}"}}[5m])) / sum by (...) (rate(x[5m]))')
+            return (
+                f"this ratio is always 1: the numerator keeps {matcher.name}{op}{matcher.value!r}, and one-to-one "
+                f"matching pairs each of its series with the same series of {name_of(right)!r} in the denominator",
+                f"aggregate {matcher.name} away on both sides, e.g. sum by (...) (rate(x{{{matcher.name}"
+                f'{op}"{matcher.value}"}}[5m])) / sum by (...) (rate(x[5m]))',
+            )
     return None

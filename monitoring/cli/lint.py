@@ -1,4 +1,5 @@
 """``monitoring lint``: static checks on the definitions, or on existing Prometheus rule files."""
+
 from __future__ import annotations
 
 import sys
@@ -6,18 +7,32 @@ from pathlib import Path
 
 import click
 
+from monitoring.cli.common import EXIT_FAILED as EXIT_FINDINGS
+from monitoring.cli.common import EXIT_USER_ERROR
 from monitoring.errors import DefinitionError
 
-EXIT_FINDINGS, EXIT_USER_ERROR = 1, 2
 RULE_FILE_SUFFIXES = (".yml", ".yaml", ".rules", ".json")
 
 
 @click.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--definitions", "-d", type=click.Path(path_type=Path), default=None, envvar="MONITORING_DEFINITIONS",
-              help="Folder (or file) of definitions. Default: the package's monitoring/definitions/.")
-@click.option("--config", "-c", "config_path", type=click.Path(path_type=Path), default=None,
-              envvar="MONITORING_LINT_CONFIG", help="Lint policy. Default: policies/lint.yaml if present.")
+@click.option(
+    "--definitions",
+    "-d",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar="MONITORING_DEFINITIONS",
+    help="Folder (or file) of definitions. Default: the package's monitoring/definitions/.",
+)
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar="MONITORING_LINT_CONFIG",
+    help="Lint policy. Default: policies/lint.yaml if present.",
+)
 @click.option("--check", "only", multiple=True, metavar="NAME", help="Run only this check (repeatable).")
 @click.option("--explain", metavar="NAME", help="Print what a check finds, why, and examples; then exit.")
 def lint(files, definitions, config_path, only, explain):
@@ -30,15 +45,16 @@ def lint(files, definitions, config_path, only, explain):
             _explain(explain)
             return
         from monitoring.lint import lint_files, lint_stacks, load_config
+        from monitoring.render.prometheus import render_rules
 
         config = load_config(config_path)
         _check_names(only)
         if files:
             findings = lint_files(expand(files), config, tuple(only))
         else:
-            from monitoring.discovery import load_stacks
+            from monitoring.pipeline.discovery import load_stacks
 
-            findings = lint_stacks(load_stacks(definitions), config, tuple(only))
+            findings = lint_stacks(load_stacks(definitions), render_rules, config, tuple(only))
     except DefinitionError as exc:
         click.echo(f"error: {exc.format()}", err=True)
         sys.exit(EXIT_USER_ERROR)
@@ -57,12 +73,13 @@ def report(findings, err: bool = False) -> bool:
 
 def lint_definitions(stacks) -> bool:
     """The hook `monitoring check` calls: print findings (if any) to stderr; True when none is an error."""
-    from monitoring.lint import lint_stacks, load_config
-
     import os
 
+    from monitoring.lint import lint_stacks, load_config
+    from monitoring.render.prometheus import render_rules
+
     config = os.environ.get("MONITORING_LINT_CONFIG")
-    findings = lint_stacks(stacks, load_config(Path(config) if config else None))
+    findings = lint_stacks(stacks, render_rules, load_config(Path(config) if config else None))
     if not findings:
         return True
     return not report(findings, err=True)
@@ -95,6 +112,7 @@ def _explain(name: str) -> None:
 
     _check_names((name,))
     module = module_named(name)
-    click.echo(f"{module.NAME} (default severity: {module.SEVERITY}"
-               f"{', needs the catalog' if module.NEEDS_CATALOG else ''})\n")
+    click.echo(
+        f"{module.NAME} (default severity: {module.SEVERITY}{', needs the catalog' if module.NEEDS_CATALOG else ''})\n"
+    )
     click.echo(module.__doc__.strip().split(":", 1)[1].strip())

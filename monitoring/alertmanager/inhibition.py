@@ -5,11 +5,12 @@ matches R's source matchers with the same value for every ``equal`` label (a lab
 sides counts as equal). When T also matches the source matchers, sources that also match the target
 matchers are skipped, so an alert never silences itself or its twins.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitoring.matchers import Matcher, matchers_from_config, matches_all
+from monitoring.alertmanager.matchers import Matcher, matchers_from_config, matches_all
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,19 @@ class InhibitRule:
 
 def rules_from_config(items: list[dict]) -> list[InhibitRule]:
     """Inhibit rules from an Alertmanager ``inhibit_rules:`` list (as rendered, or read back from a file)."""
-    return [InhibitRule(matchers_from_config(item, "source_"), matchers_from_config(item, "target_"),
-                        tuple(item.get("equal", ())), item.get("name", ""))
-            for item in items]
+    return [
+        InhibitRule(
+            matchers_from_config(item, "source_"),
+            matchers_from_config(item, "target_"),
+            tuple(item.get("equal", ())),
+            item.get("name", ""),
+        )
+        for item in items
+    ]
 
 
-def inhibited_by(target: dict[str, str], firing: list[dict[str, str]],
-                 rules: list[InhibitRule]) -> list[tuple[InhibitRule, dict[str, str]]]:
+def inhibited_by(
+    target: dict[str, str], firing: list[dict[str, str]], rules: list[InhibitRule]
+) -> list[tuple[InhibitRule, dict[str, str]]]:
     """Every (rule, source alert) that mutes ``target`` while all of ``firing`` fire."""
     return [(rule, source) for rule in rules for source in firing if rule.silences(source, target)]

@@ -3,21 +3,34 @@
 Used wherever we must know an alert's label set without running Prometheus: routing tests
 (which receiver gets each alert), generated promtool expectations and lint checks.
 """
+
 from __future__ import annotations
 
-import itertools
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import promql_parser as pp
 
-from monitoring.model import Alert, Stack
-from monitoring.promql import is_scalar, parse, selector_name
+from monitoring.model import Stack
+from monitoring.promql.parse import is_scalar, parse, selector_name
 
 # Labels Prometheus attaches to every scraped series.
 TARGET_LABELS = frozenset({"job", "instance"})
 # Functions whose result does not keep the argument's labels.
-_LABELLESS_FUNCS = {"vector", "scalar", "time", "pi", "absent", "absent_over_time", "day_of_month", "day_of_week",
-                    "days_in_month", "hour", "minute", "month", "year"}
+_LABELLESS_FUNCS = {
+    "vector",
+    "scalar",
+    "time",
+    "pi",
+    "absent",
+    "absent_over_time",
+    "day_of_month",
+    "day_of_week",
+    "days_in_month",
+    "hour",
+    "minute",
+    "month",
+    "year",
+}
 
 
 def result_labels(expr, stack: Stack, _depth: int = 0) -> frozenset[str]:
@@ -40,8 +53,11 @@ def _labels(node, stack: Stack, depth: int) -> frozenset[str]:
         if name in _LABELLESS_FUNCS:
             return frozenset()
         vectors = [a for a in node.args if not isinstance(a, (pp.NumberLiteral, pp.StringLiteral))]
-        inner = _labels(vectors[-1] if name == "histogram_quantile" else vectors[0], stack, depth) \
-            if vectors else frozenset()
+        inner = (
+            _labels(vectors[-1] if name == "histogram_quantile" else vectors[0], stack, depth)
+            if vectors
+            else frozenset()
+        )
         if name == "histogram_quantile":
             return inner - {"le"}
         if name in ("label_replace", "label_join"):
@@ -134,8 +150,9 @@ def present_by_matchers(selector) -> frozenset[str]:
 Records = Mapping[str, Sequence[tuple[str, frozenset[str]]]]
 
 
-def possible_labels(expr, stack: Stack | None = None, records: Records | None = None,
-                    _depth: int = 0) -> frozenset[str] | None:
+def possible_labels(
+    expr, stack: Stack | None = None, records: Records | None = None, _depth: int = 0
+) -> frozenset[str] | None:
     """Labels result series of ``expr`` may carry; None when that is unknown (a series we do not know).
 
     The counterpart of ``result_labels`` (labels always there): a label outside this set can never be
@@ -164,8 +181,13 @@ def _possible(node, stack, records, depth):  # noqa: C901 - one branch per node 
         if name in ("absent", "absent_over_time"):  # the equality matchers' labels, nothing else
             arg = node.args[0] if node.args else None
             arg = arg.vector_selector if isinstance(arg, pp.MatrixSelector) else arg
-            return frozenset(m.name for m in arg.matchers.matchers if str(m.op).endswith(".Equal")
-                             and m.name != "__name__") if isinstance(arg, pp.VectorSelector) else frozenset()
+            return (
+                frozenset(
+                    m.name for m in arg.matchers.matchers if str(m.op).endswith(".Equal") and m.name != "__name__"
+                )
+                if isinstance(arg, pp.VectorSelector)
+                else frozenset()
+            )
         if name in _LABELLESS_FUNCS:
             return frozenset()
         vectors = [a for a in node.args if not isinstance(a, (pp.NumberLiteral, pp.StringLiteral))]
@@ -239,8 +261,9 @@ def _selector_possible(selector, stack, records, depth):
     if entry is not None:  # a recording rule of the stack
         return _union(possible_labels(entry.text, stack, records, depth + 1), {k for k, _ in entry.labels})
     if name in records:
-        return _union(*(_union(possible_labels(text, stack, records, depth + 1), static)
-                        for text, static in records[name]))
+        return _union(
+            *(_union(possible_labels(text, stack, records, depth + 1), static) for text, static in records[name])
+        )
     return None
 
 
@@ -252,18 +275,3 @@ def label_values(stack: Stack) -> dict[str, tuple[str, ...]]:
             if label.values:
                 values[label.name] = tuple(dict.fromkeys(values.get(label.name, ()) + label.values))
     return values
-
-
-def alert_instances(alert: Alert, stack: Stack) -> list[dict[str, str]]:
-    """Every label set the alert can fire with: its own labels x known values of the labels it keeps.
-
-    Labels it keeps without known values (job, instance) are left out: routing cannot depend on them.
-    """
-    static = {"alertname": alert.name, **stack.alert_labels(alert)}
-    kept = sorted(result_labels(alert.condition.signal, stack) - set(static))
-    known = label_values(stack)
-    varying = [label for label in kept if label in known]
-    instances = []
-    for combo in itertools.product(*(known[label] for label in varying)):
-        instances.append({**static, **dict(zip(varying, combo))})
-    return instances

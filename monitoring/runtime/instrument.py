@@ -3,6 +3,7 @@
 A service that instruments itself with ``instrument(STACK)`` exposes exactly the metric names, types,
 label names and histogram buckets its panels, rules and alerts were generated from.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -53,8 +54,9 @@ def instrument(source: Stack | Iterable[Metric], registry=None) -> Instruments:
     built = {}
     for metric in metrics:
         if not isinstance(metric, Metric):
-            raise DefinitionError(f"instrument() takes Metric objects, not {type(metric).__name__}",
-                                  hint="pass a Stack or its .metrics")
+            raise DefinitionError(
+                f"instrument() takes Metric objects, not {type(metric).__name__}", hint="pass a Stack or its .metrics"
+            )
         built[metric.name] = _build(metric, registry)
     return Instruments(built)
 
@@ -67,8 +69,9 @@ def _build(metric: Metric, registry):
     try:
         built = _CLASSES[metric.type](metric.name, metric.help, **kwargs)
     except ValueError as exc:  # e.g. registered twice in the same registry
-        raise DefinitionError(f"cannot register metric {metric.name!r}: {exc}", metric.origin,
-                              "call instrument() once per registry") from None
+        raise DefinitionError(
+            f"cannot register metric {metric.name!r}: {exc}", metric.origin, "call instrument() once per registry"
+        ) from None
     known = [label.values for label in metric.labels]
     if metric.labels and all(known):
         for values in itertools.product(*known):

@@ -5,6 +5,7 @@ positions once it builds Python objects, so we compose the node tree (which keep
 the objects ourselves, recording ``path -> line`` on the way. Duplicate keys, which a plain load
 silently resolves to the last one, are an error here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from monitoring.errors import DefinitionError, DefinitionErrors
-from monitoring.verify.schema import schema_validator
+from monitoring.pipeline.schema import schema_validator
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 _scalars = yaml.constructor.SafeConstructor()  # turns a scalar node into int, bool, str, ... as safe_load would
@@ -73,8 +74,9 @@ def _build(node, path: tuple, document: Document):
     document.lines.setdefault(path, node.start_mark.line + 1)
     if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith("tag:yaml.org,2002:python/"):
         # Only YAML's own types: a !!python/... tag must never reach a constructor (nor be ignored).
-        raise DefinitionError(f"unsupported YAML tag {node.tag!r}", display_of(document, node),
-                              "policies are plain YAML: remove the tag")
+        raise DefinitionError(
+            f"unsupported YAML tag {node.tag!r}", display_of(document, node), "policies are plain YAML: remove the tag"
+        )
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
@@ -82,8 +84,10 @@ def _build(node, path: tuple, document: Document):
             if not isinstance(key, (str, int, float, bool)):
                 raise DefinitionError("a mapping key must be a plain value", display_of(document, key_node))
             if key in result:
-                raise DefinitionError(f"{dotted(path + (key,))}: duplicate key (YAML would silently keep the last one)",
-                                      display_of(document, key_node))
+                raise DefinitionError(
+                    f"{dotted(path + (key,))}: duplicate key (YAML would silently keep the last one)",
+                    display_of(document, key_node),
+                )
             document.lines[path + (key,)] = key_node.start_mark.line + 1
             result[key] = _build(value_node, path + (key,), document)
         return result
@@ -107,8 +111,9 @@ def schema_check(document: Document, schema_path: Path) -> None:
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed), key=str):
-                errors.append(document.error(path + (key,), f"unknown key {key!r}",
-                                             f"allowed here: {', '.join(allowed)}"))
+                errors.append(
+                    document.error(path + (key,), f"unknown key {key!r}", f"allowed here: {', '.join(allowed)}")
+                )
             continue
         message = error.schema.get("x-error") if isinstance(error.schema, dict) else None
         if message and error.validator not in ("required", "type"):

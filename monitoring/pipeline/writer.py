@@ -1,4 +1,5 @@
 """Write the rendered tree atomically and compare it with what is on disk."""
+
 from __future__ import annotations
 
 import difflib
@@ -65,8 +66,9 @@ class Comparison:
 def compare_tree(out_dir: Path, files: dict[str, bytes]) -> Comparison:
     """What differs between the rendered files and out_dir (read only; nothing is written)."""
     out_dir = Path(out_dir)
-    on_disk = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()} \
-        if out_dir.exists() else set()
+    on_disk = (
+        {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()} if out_dir.exists() else set()
+    )
     result = Comparison()
     diffs = []
     for name in sorted(files):
@@ -77,10 +79,14 @@ def compare_tree(out_dir: Path, files: dict[str, bytes]) -> Comparison:
         current = path.read_bytes()
         if current != files[name]:
             result.stale.append(name)
-            diffs.extend(difflib.unified_diff(
-                current.decode(errors="replace").splitlines(keepends=True),
-                files[name].decode(errors="replace").splitlines(keepends=True),
-                fromfile=f"{out_dir.name}/{name} (on disk)", tofile=f"{out_dir.name}/{name} (regenerated)"))
+            diffs.extend(
+                difflib.unified_diff(
+                    current.decode(errors="replace").splitlines(keepends=True),
+                    files[name].decode(errors="replace").splitlines(keepends=True),
+                    fromfile=f"{out_dir.name}/{name} (on disk)",
+                    tofile=f"{out_dir.name}/{name} (regenerated)",
+                )
+            )
     result.unexpected = sorted(on_disk - set(files))
     result.diff = "".join(diffs)
     return result

@@ -11,15 +11,16 @@ come back through a pipe per worker and are used only once everything has loaded
 errors are those of the sequential run. Below two workers (small estates, MONITORING_WORKERS=1, not
 Linux) nothing is forked and ``results`` renders in this process.
 """
+
 from __future__ import annotations
 
 import gc
 import os
 import pickle
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
-from monitoring.batch import _Failure, worker_count
 from monitoring.errors import DefinitionError
+from monitoring.pipeline.batch import _Failure, worker_count
 
 EARLY_FRACTION = 16  # fork the first worker once 1/16 of the files have loaded
 _MISSING = object()

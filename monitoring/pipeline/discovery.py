@@ -1,21 +1,23 @@
 """Find and load definition files: every ``*.py`` in a folder that defines a Stack."""
+
 from __future__ import annotations
 
 import importlib.util
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from monitoring.errors import DefinitionError, DefinitionErrors
 from monitoring.model import Stack
 
-DEFAULT_DEFINITIONS = Path(__file__).parent / "definitions"
+DEFAULT_DEFINITIONS = Path(__file__).resolve().parents[1] / "definitions"
 
 
-def load_stacks(path: str | os.PathLike | None = None,
-                loaded: Callable[[list[Stack], int, int], None] | None = None) -> list[Stack]:
+def load_stacks(
+    path: str | os.PathLike | None = None, loaded: Callable[[list[Stack], int, int], None] | None = None
+) -> list[Stack]:
     """Import each definitions file and collect its Stack objects, sorted by name.
 
     A file may define ``STACK`` or ``STACKS``; any other module-level Stack is picked up too,
@@ -35,8 +37,7 @@ def load_stacks(path: str | os.PathLike | None = None,
             errors.append(exc)
             continue
         if not found:
-            errors.append(DefinitionError("defines no Stack", _rel(file),
-                                          "assign STACK = Stack(...) at module level"))
+            errors.append(DefinitionError("defines no Stack", _rel(file), "assign STACK = Stack(...) at module level"))
         stacks.extend(found)
         if loaded is not None:
             loaded(found, done, len(files))
@@ -60,12 +61,15 @@ def _import(file: Path):
     except DefinitionError:
         raise
     except SyntaxError as exc:
-        raise DefinitionError(f"syntax error: {exc.msg}", f"{_rel(Path(exc.filename or file))}:{exc.lineno}")
+        raise DefinitionError(f"syntax error: {exc.msg}", f"{_rel(Path(exc.filename or file))}:{exc.lineno}") from None
     except Exception as exc:  # a user's Python mistake: point at their line, not ours
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == file.resolve()]
         line = frames[-1].lineno if frames else 0
-        raise DefinitionError(f"{type(exc).__name__}: {exc}", f"{_rel(file)}:{line}",
-                              "fix the definitions file; it must import and run cleanly")
+        raise DefinitionError(
+            f"{type(exc).__name__}: {exc}",
+            f"{_rel(file)}:{line}",
+            "fix the definitions file; it must import and run cleanly",
+        ) from None
     finally:
         sys.modules.pop(module_name, None)
     return module

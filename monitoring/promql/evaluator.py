@@ -6,6 +6,7 @@ aggregations, vector matching, histogram_quantile) and mirrors Prometheus 2.42's
 float64 results are bit-identical to promtool's and can be compared exactly. Anything outside the subset
 raises Unsupported instead of guessing.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,7 @@ from functools import lru_cache
 
 import promql_parser as pp
 
-from monitoring.promql import parse
+from monitoring.promql.parse import parse
 
 LOOKBACK = 300.0  # seconds, Prometheus' default lookback delta
 
@@ -57,7 +58,8 @@ class Evaluator:
         for series in self.series:
             labels = dict(series.labels)
             self._by_name.setdefault(labels.get("__name__"), []).append(
-                (series.labels, labels, [ts for ts, _ in series.samples], series.samples))
+                (series.labels, labels, [ts for ts, _ in series.samples], series.samples)
+            )
 
     # --- public -------------------------------------------------------------------------------
     def instant(self, expr: str, t: float) -> list[tuple[Labels, float]]:
@@ -94,11 +96,15 @@ class Evaluator:
             return self._recorded(name, matchers, t)
         matched = self._matched.get((name, matchers))
         if matched is None:  # which series match does not change from step to step
-            matched = self._matched[name, matchers] = [(labels, times, samples) for labels, mapping, times, samples
-                                                     in self._by_name.get(name, ()) if _matches(mapping, matchers)]
+            matched = self._matched[name, matchers] = [
+                (labels, times, samples)
+                for labels, mapping, times, samples in self._by_name.get(name, ())
+                if _matches(mapping, matchers)
+            ]
         start = t - window
-        return [(labels, samples[bisect_left(times, start):bisect_right(times, t)])
-                for labels, times, samples in matched]
+        return [
+            (labels, samples[bisect_left(times, start) : bisect_right(times, t)]) for labels, times, samples in matched
+        ]
 
     def _recorded(self, name, matchers, t):
         """A recording rule's series at t: its expression evaluated at t (rules run at t, in order)."""
@@ -136,8 +142,11 @@ class Evaluator:
         name, args = _plan(node, lambda n: (n.func.name, tuple(n.args)))
         if name in ("rate", "increase", "delta"):
             window, matrix = self._range(args[0], t)
-            return [(_drop_name(l), v) for l, s in matrix
-                    if (v := _extrapolated(s, t - window, t, window, name != "delta", name == "rate")) is not None]
+            return [
+                (_drop_name(l), v)
+                for l, s in matrix
+                if (v := _extrapolated(s, t - window, t, window, name != "delta", name == "rate")) is not None
+            ]
         if name == "irate":
             _, matrix = self._range(args[0], t)
             return [(_drop_name(l), _irate(s)) for l, s in matrix if len(s) >= 2]
@@ -148,8 +157,16 @@ class Evaluator:
             q = self._scalar(args[0], t)
             return _histogram_quantile(q, self._eval(args[1], t))
         if name in ("abs", "ceil", "floor", "exp", "sqrt", "ln", "log2", "log10"):
-            fn = {"abs": abs, "ceil": math.ceil, "floor": math.floor, "exp": math.exp, "sqrt": math.sqrt,
-                  "ln": math.log, "log2": math.log2, "log10": math.log10}[name]
+            fn = {
+                "abs": abs,
+                "ceil": math.ceil,
+                "floor": math.floor,
+                "exp": math.exp,
+                "sqrt": math.sqrt,
+                "ln": math.log,
+                "log2": math.log2,
+                "log10": math.log10,
+            }[name]
             return [(_drop_name(l), float(fn(v))) for l, v in self._vector(args[0], t)]
         if name in ("clamp_min", "clamp_max"):
             bound = self._scalar(args[1], t)
@@ -200,9 +217,15 @@ class Evaluator:
         return _vector_vector(op, lhs, rhs, modifier, return_bool)
 
 
-_DISPATCH = {pp.ParenExpr: Evaluator._paren, pp.NumberLiteral: Evaluator._number, pp.UnaryExpr: Evaluator._unary,
-             pp.VectorSelector: Evaluator._select, pp.Call: Evaluator._call, pp.AggregateExpr: Evaluator._aggregate,
-             pp.BinaryExpr: Evaluator._binary}
+_DISPATCH = {
+    pp.ParenExpr: Evaluator._paren,
+    pp.NumberLiteral: Evaluator._number,
+    pp.UnaryExpr: Evaluator._unary,
+    pp.VectorSelector: Evaluator._select,
+    pp.Call: Evaluator._call,
+    pp.AggregateExpr: Evaluator._aggregate,
+    pp.BinaryExpr: Evaluator._binary,
+}
 
 # What the evaluator reads from a parsed node, read once per node: promql-parser builds modifiers, matchers
 # and argument lists anew on every attribute access. Parsed nodes live as long as the parse cache (forever),
@@ -230,8 +253,11 @@ def _aggregate_plan(node):
     modifier = node.modifier
     # The grouping key never keeps __name__: `by` keeps the listed labels, `without` all but those.
     by = modifier is None or str(modifier.type).endswith("By")
-    listed = frozenset(modifier.labels if modifier is not None else ()) - {"__name__"} if by \
+    listed = (
+        frozenset(modifier.labels if modifier is not None else ()) - {"__name__"}
+        if by
         else frozenset(modifier.labels) | {"__name__"}
+    )
     return str(node.op), by, listed, node.expr
 
 
@@ -325,8 +351,12 @@ _OVER_TIME = {
     "last_over_time": lambda s: s[-1][1],
 }
 _AGGREGATE = {
-    "sum": _plain_sum, "avg": _incremental_avg, "min": min, "max": max,
-    "count": lambda v: float(len(v)), "group": lambda v: 1.0,
+    "sum": _plain_sum,
+    "avg": _incremental_avg,
+    "min": min,
+    "max": max,
+    "count": lambda v: float(len(v)),
+    "group": lambda v: 1.0,
 }
 
 
@@ -406,12 +436,19 @@ def _scalar_op(op, a, b, return_bool):
     if op == "*":
         return a * b
     if op == "/":
-        return a / b if b != 0 else (math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) *
-                                     (1 if math.copysign(1, b) > 0 else -1))
+        return (
+            a / b
+            if b != 0
+            else (
+                math.nan
+                if a == 0 or math.isnan(a)
+                else math.copysign(math.inf, a) * (1 if math.copysign(1, b) > 0 else -1)
+            )
+        )
     if op == "%":
         return math.fmod(a, b) if b != 0 else math.nan
     if op == "^":
-        return a ** b
+        return a**b
     if op in _COMPARISONS:
         result = {"==": a == b, "!=": a != b, ">": a > b, "<": a < b, ">=": a >= b, "<=": a <= b}[op]
         return 1.0 if result else 0.0

@@ -1,17 +1,18 @@
 """definitions -> validated model -> renderers -> bytes. Everything is rendered in memory first."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from monitoring.batch import collecting_rarely
-from monitoring.discovery import load_stacks
-from monitoring.early import EarlyWorkers
 from monitoring.errors import DefinitionError
 from monitoring.model import Stack
-from monitoring.serialize import GENERATED_HEADER, json_bytes, yaml_bytes
-from monitoring.validate import validate
-from monitoring.writer import safe_relpath
+from monitoring.pipeline.batch import collecting_rarely
+from monitoring.pipeline.discovery import load_stacks
+from monitoring.pipeline.early import EarlyWorkers
+from monitoring.pipeline.serialize import GENERATED_HEADER, json_bytes, yaml_bytes
+from monitoring.pipeline.validate import validate
+from monitoring.pipeline.writer import safe_relpath
 
 README = """# generated/
 
@@ -36,12 +37,15 @@ def load(definitions: str | Path | None = None) -> list[Stack]:
     return stacks
 
 
-def load_and_render(definitions: str | Path | None = None, policies_dir: str | Path | None = None,
-                    alongside: Callable[[list[Stack]], object] = lambda stacks: None):
+def load_and_render(
+    definitions: str | Path | None = None,
+    policies_dir: str | Path | None = None,
+    alongside: Callable[[list[Stack]], object] = lambda stacks: None,
+):
     """``(stacks, render_all(stacks), alongside(stacks))`` for ``stacks = load(definitions)``, same errors.
 
     Loading and validating a large estate takes seconds on one core. Here stacks start rendering in
-    workers forked as soon as their share of the definitions has loaded (monitoring/early.py); this
+    workers forked as soon as their share of the definitions has loaded (monitoring/pipeline/early.py); this
     process validates meanwhile, then runs ``alongside`` (`check` lints there), and the workers'
     results are used only once all of that has passed.
     """
@@ -57,8 +61,9 @@ def load_and_render(definitions: str | Path | None = None, policies_dir: str | P
             early.stop()
 
 
-def render_all(stacks: list[Stack], policies_dir: str | Path | None = None,
-               early: EarlyWorkers | None = None) -> dict[str, bytes]:
+def render_all(
+    stacks: list[Stack], policies_dir: str | Path | None = None, early: EarlyWorkers | None = None
+) -> dict[str, bytes]:
     """Every output file, keyed by its path under the output folder (policies: see render_alerting).
 
     ``early``: workers already rendering these stacks (load_and_render); without it they are forked here.
@@ -97,7 +102,7 @@ def render_all(stacks: list[Stack], policies_dir: str | Path | None = None,
 
 def _render_and_scan(stack: Stack) -> tuple[dict[str, bytes], list]:
     """render_stack, and what the secrets guard finds in its files (scanned where they were rendered)."""
-    from monitoring.verify.secrets import scan_files
+    from monitoring.pipeline.secrets import scan_files
 
     files = render_stack(stack)
     return files, scan_files(files, prefix=RENDERED)
@@ -112,11 +117,11 @@ def render_stack(stack: Stack) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for uid, dashboard in render_dashboards(stack).items():
         files[safe_relpath(f"grafana/dashboards/{uid}.json")] = json_bytes(dashboard)
-    files[safe_relpath(f"prometheus/rules/{stack.name}.rules.yml")] = yaml_bytes(
-        render_rules(stack), GENERATED_HEADER)
+    files[safe_relpath(f"prometheus/rules/{stack.name}.rules.yml")] = yaml_bytes(render_rules(stack), GENERATED_HEADER)
     # One test file per rule file, loading only that file: promtool's cost grows with rules x tests.
     files[safe_relpath(f"prometheus/tests/{stack.name}.test.yml")] = yaml_bytes(
-        render_rule_tests(stack, f"../rules/{stack.name}.rules.yml"), GENERATED_HEADER)
+        render_rule_tests(stack, f"../rules/{stack.name}.rules.yml"), GENERATED_HEADER
+    )
     return files
 
 
@@ -126,7 +131,7 @@ def render_alerting(stacks: list[Stack], policies_dir: str | Path | None) -> dic
     A folder given explicitly must hold notifications.yaml. Without one, ./policies is used when it has
     it; otherwise nothing is rendered here, and `monitoring test` fails on the missing routing.
     """
-    from monitoring.notifications import POLICY_FILE, check_against_stacks, load_notification_policy
+    from monitoring.alertmanager.policy import POLICY_FILE, check_against_stacks, load_notification_policy
     from monitoring.render.alertmanager import render_config, render_templates
     from monitoring.render.routing_tests import render_routing_tests
 
@@ -136,8 +141,10 @@ def render_alerting(stacks: list[Stack], policies_dir: str | Path | None) -> dic
         policies_dir = Path("policies")
     policy = load_notification_policy(Path(policies_dir))
     check_against_stacks(policy, stacks)
-    files = {"alertmanager/alertmanager.yml": yaml_bytes(render_config(policy.data), GENERATED_HEADER),
-             "alertmanager/routing-tests.yml": yaml_bytes(render_routing_tests(stacks, policy), GENERATED_HEADER)}
+    files = {
+        "alertmanager/alertmanager.yml": yaml_bytes(render_config(policy.data), GENERATED_HEADER),
+        "alertmanager/routing-tests.yml": yaml_bytes(render_routing_tests(stacks, policy), GENERATED_HEADER),
+    }
     for name, text in render_templates().items():
         files[safe_relpath(f"alertmanager/templates/{name}")] = text.encode()
     return files
@@ -152,6 +159,6 @@ def guard_secrets(files: dict[str, bytes], found: list = ()) -> None:
     ``found``: findings in other files, already scanned; all are reported in file order, as one scan of
     every file would report them.
     """
-    from monitoring.verify.secrets import raise_if_any, scan_files
+    from monitoring.pipeline.secrets import raise_if_any, scan_files
 
     raise_if_any(sorted([*found, *scan_files(files, prefix=RENDERED)], key=lambda finding: finding.file))

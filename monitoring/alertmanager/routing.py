@@ -8,11 +8,12 @@ inherited from the parent unless set; mute/active time intervals are not inherit
 The routing tests compare this with ``amtool config routes test`` on the generated config, so a
 disagreement points at either our renderer or our understanding, never silently at production.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from monitoring.matchers import Matcher, matchers_from_config, matches_all
+from monitoring.alertmanager.matchers import Matcher, matchers_from_config, matches_all
 
 # Alertmanager's defaults for the root route.
 DEFAULT_TIMINGS = {"group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
@@ -29,11 +30,11 @@ class Route:
     repeat_interval: str = DEFAULT_TIMINGS["repeat_interval"]
     mute_time_intervals: tuple[str, ...] = ()
     active_time_intervals: tuple[str, ...] = ()
-    routes: tuple["Route", ...] = ()
+    routes: tuple[Route, ...] = ()
     name: str = ""  # the policy's name for the route ("" for the root and for routes read back from a config)
     is_root: bool = field(default=False, compare=False)
 
-    def match(self, labels: dict[str, str]) -> list["Route"]:
+    def match(self, labels: dict[str, str]) -> list[Route]:
         """The routes an alert with these labels is delivered through, in tree order."""
         if not matches_all(self.matchers, labels):
             return []

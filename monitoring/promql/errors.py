@@ -5,14 +5,18 @@ we try each token boundary from the right, closing open brackets and quotes and 
 fillers ("1", 'x="y"', "5m", ...). A prefix that parses is proof that the error lies later, so
 the column found is never past the real one; at worst it is a token early. Only runs on errors.
 """
+
 from __future__ import annotations
 
 import re
 
 import promql_parser
 
-_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"?|\'(?:\\.|[^\'\\])*\'?|`[^`]*`?|[A-Za-z_:][A-Za-z0-9_:.]*'
-                    r'|[0-9][0-9a-zA-Z.]*|\s+|.', re.S)
+_TOKEN = re.compile(
+    r'"(?:\\.|[^"\\])*"?|\'(?:\\.|[^\'\\])*\'?|`[^`]*`?|[A-Za-z_:][A-Za-z0-9_:.]*'
+    r"|[0-9][0-9a-zA-Z.]*|\s+|.",
+    re.S,
+)
 # What may follow a viable prefix: nothing, an operand, a duration, a matcher, a string, a body.
 _FILLERS = ("", "1", "x", " 1", " x", "5m", 'x="y"', '"y"', '="y"', "(x)", "(x) (x)", " (x) (x)", "x)")
 _TRAILERS = ("", " (x)")

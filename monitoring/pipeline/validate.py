@@ -1,9 +1,10 @@
 """Cross-reference checks that one definition alone cannot make (run before any rendering)."""
+
 from __future__ import annotations
 
 from monitoring.errors import DefinitionError, DefinitionErrors
 from monitoring.model import Alert, Stack
-from monitoring.promql import parse, selector_name, selectors
+from monitoring.promql.parse import parse, selector_name, selectors
 
 
 def validate(stacks: list[Stack]) -> None:
@@ -31,7 +32,9 @@ def _stack_problems(stack: Stack):
             if name and name not in catalog:
                 yield DefinitionError(
                     f"{what} selects {name!r}, which is neither a metric in the catalog nor a recording rule",
-                    where, f"add it to the stack's metrics or fix the name (metrics: {known})")
+                    where,
+                    f"add it to the stack's metrics or fix the name (metrics: {known})",
+                )
 
     records = [r.record for r in stack.recording_rules()]
     for rule in stack.recording_rules():
@@ -41,8 +44,11 @@ def _stack_problems(stack: Stack):
     names = [a.name for a in stack.alerts()]
     for alert in stack.alerts():
         if names.count(alert.name) > 1 and alert is next(a for a in stack.alerts() if a.name == alert.name):
-            yield DefinitionError(f"alert {alert.name!r} is defined twice in stack {stack.name!r}", alert.origin,
-                                  "give each alert a unique name")
+            yield DefinitionError(
+                f"alert {alert.name!r} is defined twice in stack {stack.name!r}",
+                alert.origin,
+                "give each alert a unique name",
+            )
         yield from unknown_series(alert.expr, alert.origin, f"alert {alert.name}", False)
         yield from _alert_panel(stack, alert)
     metric_names = [m.name for m in stack.metrics]
@@ -55,27 +61,40 @@ def _stack_problems(stack: Stack):
         for panel in dashboard.panels():
             if titles.count(panel.title) > 1 and panel.title not in seen:
                 seen.add(panel.title)
-                yield DefinitionError(f"dashboard {dashboard.title!r} has two panels titled {panel.title!r}",
-                                      panel.origin, "panel titles must be unique within a dashboard")
+                yield DefinitionError(
+                    f"dashboard {dashboard.title!r} has two panels titled {panel.title!r}",
+                    panel.origin,
+                    "panel titles must be unique within a dashboard",
+                )
             for query in panel.queries:
                 yield from unknown_series(query.text, query.origin, f"panel {panel.title!r}", True)
         for variable in dashboard.variables:
             owners = [m for m in stack.metrics if variable.name in m.label_names]
             if not owners:
-                yield DefinitionError(f"dashboard {dashboard.title!r}: variable {variable.name!r} is a label "
-                                      "that no metric in the catalog has", variable.origin,
-                                      "use a label declared by one of the stack's metrics")
+                yield DefinitionError(
+                    f"dashboard {dashboard.title!r}: variable {variable.name!r} is a label "
+                    "that no metric in the catalog has",
+                    variable.origin,
+                    "use a label declared by one of the stack's metrics",
+                )
             elif variable.metric.name not in metric_names or variable.name not in variable.metric.label_names:
-                yield DefinitionError(f"dashboard {dashboard.title!r}: variable {variable.name!r} reads values "
-                                      f"from {variable.metric.name!r}, which lacks that label or is not in the "
-                                      "catalog", variable.origin, f"use one of: {', '.join(m.name for m in owners)}")
+                yield DefinitionError(
+                    f"dashboard {dashboard.title!r}: variable {variable.name!r} reads values "
+                    f"from {variable.metric.name!r}, which lacks that label or is not in the "
+                    "catalog",
+                    variable.origin,
+                    f"use one of: {', '.join(m.name for m in owners)}",
+                )
 
 
 def _alert_panel(stack: Stack, alert: Alert):
     if alert.panel is not None and stack.dashboard_of(alert.panel) is None:
-        yield DefinitionError(f"alert {alert.name} links to panel {alert.panel.title!r}, which is on none of "
-                              f"stack {stack.name!r}'s dashboards", alert.origin,
-                              "add the panel to a dashboard of this stack")
+        yield DefinitionError(
+            f"alert {alert.name} links to panel {alert.panel.title!r}, which is on none of "
+            f"stack {stack.name!r}'s dashboards",
+            alert.origin,
+            "add the panel to a dashboard of this stack",
+        )
 
 
 def _duplicate_uids(stacks: list[Stack]):
@@ -83,8 +102,10 @@ def _duplicate_uids(stacks: list[Stack]):
     for stack in stacks:
         for dashboard in stack.dashboards:
             if dashboard.uid in seen:
-                yield DefinitionError(f"dashboard uid {dashboard.uid!r} is used twice (also at "
-                                      f"{seen[dashboard.uid]})", dashboard.origin,
-                                      "dashboard uids must be unique across all stacks: set uid= or retitle")
+                yield DefinitionError(
+                    f"dashboard uid {dashboard.uid!r} is used twice (also at {seen[dashboard.uid]})",
+                    dashboard.origin,
+                    "dashboard uids must be unique across all stacks: set uid= or retitle",
+                )
             else:
                 seen[dashboard.uid] = dashboard.origin

@@ -1,14 +1,15 @@
 """JSON Schema validation of generated dashboards (the project's own schema, shipped in the package)."""
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_validator(path: str):
     import jsonschema
 
@@ -21,5 +22,7 @@ def schema_validator(path: str):
 def schema_errors(document, schema_path: str | Path = SCHEMA_DIR / "grafana-dashboard.schema.json") -> list[str]:
     """Every violation as "path: message" (empty list = valid)."""
     validator = schema_validator(str(schema_path))
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
-            for e in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+        for e in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    ]

@@ -1,8 +1,9 @@
 """PromQL parsing with promql-parser, tolerant of Grafana's template variables."""
+
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import promql_parser
 
@@ -18,7 +19,7 @@ def grafana_to_promql(expr: str) -> str:
     return _VARS.sub(lambda m: f"__var_{m.group(1)}", expr)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parse(text: str):
     return promql_parser.parse(text)
 
@@ -29,13 +30,14 @@ def parse(expr: str, where: str = "", grafana: bool = False):
     try:
         return _parse(text)
     except ValueError as exc:
-        raise DefinitionError(syntax_message(expr, str(exc), grafana), where,
-                              "check brackets, quotes and function names") from None
+        raise DefinitionError(
+            syntax_message(expr, str(exc), grafana), where, "check brackets, quotes and function names"
+        ) from None
 
 
 def syntax_message(expr: str, reason: str, grafana: bool = False) -> str:
     """'PromQL syntax error at column N: reason' and the expression with a caret under column N."""
-    from monitoring.promql_errors import caret, error_column, line_and_column
+    from monitoring.promql.errors import caret, error_column, line_and_column
 
     column = error_column(grafana_to_promql(expr) if grafana else expr)
     if grafana:  # back to the user's text: the longest prefix whose substitution ends before the column

@@ -7,21 +7,22 @@ Validation runs in this order, each step reporting ``file:line: key: what is wro
    duplicate names, the catch-all receiver used by a route;
 4. against the definitions: inhibition examples name alerts that exist.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitoring.alertmanager.inhibition import InhibitRule
+from monitoring.alertmanager.matchers import Matcher, MatcherError, parse_matcher
+from monitoring.alertmanager.routing import Route, route_from_config
 from monitoring.errors import DefinitionError, DefinitionErrors
-from monitoring.inhibition import InhibitRule
-from monitoring.matchers import Matcher, MatcherError, parse_matcher
-from monitoring.policies import Document, load_yaml, schema_check
-from monitoring.routing import Route, route_from_config
+from monitoring.pipeline.yamlfile import Document, load_yaml, schema_check
 
 POLICY_FILE = "notifications.yaml"
 SCHEMA_NAME = "schemas/notifications.schema.json"
 # The project's own schema (policies/ beside the package); a policies folder elsewhere may carry its own copy.
-_PROJECT_POLICIES = Path(__file__).resolve().parent.parent / "policies"
+_PROJECT_POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,17 @@ def schema_path(policies_dir: Path) -> Path:
 
 
 def load_notification_policy(policies_dir: Path) -> NotificationPolicy:
-    from monitoring.verify.secrets import raise_if_any, scan_folder
+    from monitoring.pipeline.secrets import raise_if_any, scan_folder
 
     policies_dir = Path(policies_dir)
     file = policies_dir / POLICY_FILE
     if not file.is_file():
-        raise DefinitionError(f"no notification policy: {file} does not exist", str(policies_dir),
-                              "write policies/notifications.yaml (see README, 'Notification policies and routing') "
-                              "or point --policies / $MONITORING_POLICIES at the folder that has it")
+        raise DefinitionError(
+            f"no notification policy: {file} does not exist",
+            str(policies_dir),
+            "write policies/notifications.yaml (see README, 'Notification policies and routing') "
+            "or point --policies / $MONITORING_POLICIES at the folder that has it",
+        )
     raise_if_any(scan_folder(policies_dir))
     document = load_yaml(file)
     schema_check(document, schema_path(policies_dir))
@@ -102,20 +106,28 @@ def _build(document: Document) -> NotificationPolicy:
         return seen
 
     receivers = unique("receiver", [(("receivers", i, "name"), r["name"]) for i, r in enumerate(data["receivers"])])
-    intervals = unique("time interval", [(("time_intervals", i, "name"), t["name"])
-                                         for i, t in enumerate(data.get("time_intervals", []))])
+    intervals = unique(
+        "time interval",
+        [(("time_intervals", i, "name"), t["name"]) for i, t in enumerate(data.get("time_intervals", []))],
+    )
     routes = list(_walk_routes(data["route"], ("route",)))
     unique("route", [(path + ("name",), node["name"]) for path, node in routes[1:]])
     catch_all = data["route"]["receiver"]
 
     def receiver_ref(path: tuple, name: str) -> None:
         if name not in receivers:
-            errors.append(document.error(path, f"unknown receiver {name!r}",
-                                         f"receivers are: {', '.join(sorted(receivers))}"))
+            errors.append(
+                document.error(path, f"unknown receiver {name!r}", f"receivers are: {', '.join(sorted(receivers))}")
+            )
         elif name == catch_all and path != ("route", "receiver"):
-            errors.append(document.error(path, f"{name!r} is the catch-all receiver (route.receiver); alerts that "
-                                               "land there count as unrouted, so no route or intent may use it",
-                                         "give this route its own receiver"))
+            errors.append(
+                document.error(
+                    path,
+                    f"{name!r} is the catch-all receiver (route.receiver); alerts that "
+                    "land there count as unrouted, so no route or intent may use it",
+                    "give this route its own receiver",
+                )
+            )
 
     for path, node in routes:
         if "receiver" in node:
@@ -124,31 +136,50 @@ def _build(document: Document) -> NotificationPolicy:
         for key in ("mute_time_intervals", "active_time_intervals"):
             for i, name in enumerate(node.get(key, [])):
                 if name not in intervals:
-                    errors.append(document.error(path + (key, i), f"unknown time interval {name!r}",
-                                                 f"time intervals are: {', '.join(sorted(intervals)) or 'none'}"))
+                    errors.append(
+                        document.error(
+                            path + (key, i),
+                            f"unknown time interval {name!r}",
+                            f"time intervals are: {', '.join(sorted(intervals)) or 'none'}",
+                        )
+                    )
 
     intents = []
     unique("intent", [(("intents", i, "name"), x["name"]) for i, x in enumerate(data["intents"])])
     for i, item in enumerate(data["intents"]):
         for j, name in enumerate(item["receivers"]):
             receiver_ref(("intents", i, "receivers", j), name)
-        intents.append(Intent(item["name"], matchers(("intents", i, "matchers"), item["matchers"]),
-                              tuple(item["receivers"]), document.where(("intents", i))))
+        intents.append(
+            Intent(
+                item["name"],
+                matchers(("intents", i, "matchers"), item["matchers"]),
+                tuple(item["receivers"]),
+                document.where(("intents", i)),
+            )
+        )
 
     rules, examples = [], []
     unique("inhibition", [(("inhibitions", i, "name"), x["name"]) for i, x in enumerate(data.get("inhibitions", []))])
     for i, item in enumerate(data.get("inhibitions", [])):
         path = ("inhibitions", i)
-        rules.append(InhibitRule(matchers(path + ("source_matchers",), item["source_matchers"]),
-                                 matchers(path + ("target_matchers",), item["target_matchers"]),
-                                 tuple(item.get("equal", ())), item["name"]))
-        examples += [InhibitionExample(item["name"], ex["source"], ex["target"], document.where(path + ("examples", j)))
-                     for j, ex in enumerate(item.get("examples", []))]
+        rules.append(
+            InhibitRule(
+                matchers(path + ("source_matchers",), item["source_matchers"]),
+                matchers(path + ("target_matchers",), item["target_matchers"]),
+                tuple(item.get("equal", ())),
+                item["name"],
+            )
+        )
+        examples += [
+            InhibitionExample(item["name"], ex["source"], ex["target"], document.where(path + ("examples", j)))
+            for j, ex in enumerate(item.get("examples", []))
+        ]
 
     if errors:
         raise errors[0] if len(errors) == 1 else DefinitionErrors(errors)
-    return NotificationPolicy(document.file, data, route_from_config(data["route"]), tuple(intents),
-                              tuple(rules), tuple(examples))
+    return NotificationPolicy(
+        document.file, data, route_from_config(data["route"]), tuple(intents), tuple(rules), tuple(examples)
+    )
 
 
 def _walk_routes(node: dict, path: tuple):
@@ -160,8 +191,15 @@ def _walk_routes(node: dict, path: tuple):
 def check_against_stacks(policy: NotificationPolicy, stacks) -> None:
     """Inhibition examples must name alerts that exist in the definitions."""
     alerts = {alert.name for stack in stacks for alert in stack.alerts()}
-    errors = [DefinitionError(f"inhibition {ex.rule!r}: example names alert {name!r}, which no definition has",
-                              ex.where, f"alerts are: {', '.join(sorted(alerts))}")
-              for ex in policy.examples for name in (ex.source, ex.target) if name not in alerts]
+    errors = [
+        DefinitionError(
+            f"inhibition {ex.rule!r}: example names alert {name!r}, which no definition has",
+            ex.where,
+            f"alerts are: {', '.join(sorted(alerts))}",
+        )
+        for ex in policy.examples
+        for name in (ex.source, ex.target)
+        if name not in alerts
+    ]
     if errors:
         raise errors[0] if len(errors) == 1 else DefinitionErrors(errors)

@@ -1,7 +1,7 @@
 """`monitoring demo`: simulator, Prometheus and Alertmanager on this machine, to watch alerts fire."""
+
 from __future__ import annotations
 
-import functools
 import sys
 import tempfile
 import time
@@ -9,30 +9,39 @@ from pathlib import Path
 
 import click
 
-from monitoring.simulate_cli import describe_faults, fault_option, parse_faults
-
-
-def user_errors(func):
-    """monitoring.cli.user_errors, looked up at call time (cli.py imports this module)."""
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from monitoring.cli import user_errors as handle
-        return handle(func)(*args, **kwargs)
-    return wrapper
+from monitoring.cli.common import user_errors
+from monitoring.cli.simulate import describe_faults, fault_option, parse_faults
 
 
 @click.command()
-@click.option("--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("generated"),
-              show_default=True, help="Generated folder whose rules and Alertmanager config to run.")
-@click.option("--fast", is_flag=True,
-              help="Run every rule and routing duration N times faster (the end-to-end tests' overlay), "
-                   "so alerts fire in seconds instead of minutes.")
-@click.option("--speedup", default=60.0, show_default=True, type=click.FloatRange(min=1),
-              help="N for --fast.")
-@click.option("--policies", type=click.Path(path_type=Path, file_okay=False), default=None,
-              envvar="MONITORING_POLICIES", help="Policies folder for --fast. Default: ./policies.")
-@click.option("--simulator-port", default=0, type=click.IntRange(0, 65535),
-              help="Port for the simulator (default: any free port).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+    help="Generated folder whose rules and Alertmanager config to run.",
+)
+@click.option(
+    "--fast",
+    is_flag=True,
+    help="Run every rule and routing duration N times faster (the end-to-end tests' overlay), "
+    "so alerts fire in seconds instead of minutes.",
+)
+@click.option("--speedup", default=60.0, show_default=True, type=click.FloatRange(min=1), help="N for --fast.")
+@click.option(
+    "--policies",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    envvar="MONITORING_POLICIES",
+    help="Policies folder for --fast. Default: ./policies.",
+)
+@click.option(
+    "--simulator-port",
+    default=0,
+    type=click.IntRange(0, 65535),
+    help="Port for the simulator (default: any free port).",
+)
 @fault_option
 @user_errors
 def demo(out, fast, speedup, policies, simulator_port, faults):
@@ -70,9 +79,14 @@ def _run(out, fast, speedup, policies, simulator_port, chosen, demo_stack):
             click.echo(f"prometheus    {servers.prometheus.url}/alerts")
             click.echo(f"alertmanager  {servers.alertmanager.url}/#/alerts")
             click.echo(f"sink          {servers.sink.url} (Slack and PagerDuty payloads, printed below)")
-            click.echo("timings: " + (f"x{speedup:g} (--fast)" if fast else
-                                      "as generated: alerts need their rate windows and `for` (minutes); "
-                                      "try --fast"))
+            click.echo(
+                "timings: "
+                + (
+                    f"x{speedup:g} (--fast)"
+                    if fast
+                    else "as generated: alerts need their rate windows and `for` (minutes); try --fast"
+                )
+            )
             click.echo(describe_faults(servers.simulator.url))
             click.echo("Ctrl-C to stop everything.")
             seen = 0
@@ -81,8 +95,10 @@ def _run(out, fast, speedup, policies, simulator_port, chosen, demo_stack):
                     deliveries = servers.sink.deliveries()
                     for delivery in deliveries[seen:]:
                         for notice in read(delivery):
-                            click.echo(f"[{time.strftime('%H:%M:%S')}] {notice}"
-                                       + (f"  ({notice.problem})" if notice.problem else ""))
+                            click.echo(
+                                f"[{time.strftime('%H:%M:%S')}] {notice}"
+                                + (f"  ({notice.problem})" if notice.problem else "")
+                            )
                     seen = len(deliveries)
                     time.sleep(0.5)
             except KeyboardInterrupt:

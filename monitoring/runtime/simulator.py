@@ -15,15 +15,16 @@ Alertmanager against it.
 Control API (JSON): ``GET /faults``, ``POST /faults/<name>[?model=<model>]``, ``DELETE /faults/<name>``,
 ``DELETE /faults``; ``GET /metrics``; ``GET /-/ready``.
 """
+
 from __future__ import annotations
 
 import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from monitoring.definitions import ab_test
@@ -37,11 +38,11 @@ COST_PER_PREDICTION_USD = 0.0004  # extra serving cost of the enhanced model, fo
 
 @dataclass(frozen=True)
 class ModelProfile:
-    share: float                       # weight in the traffic split
-    latency: tuple[float, float]       # uniform response time range, seconds
+    share: float  # weight in the traffic split
+    latency: tuple[float, float]  # uniform response time range, seconds
     error_ratio: float
-    accuracy: float                    # percent
-    confidence: float                  # 0-1
+    accuracy: float  # percent
+    confidence: float  # 0-1
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class State:
     models: dict[str, ModelProfile]
     drift: float
 
-    def with_model(self, model: str, **changes) -> "State":
+    def with_model(self, model: str, **changes) -> State:
         return replace(self, models={**self.models, model: replace(self.models[model], **changes)})
 
 
@@ -66,11 +67,15 @@ def stack_alert(name: str) -> Alert:
     for candidate in STACK.alerts():
         if candidate.name == name:
             return candidate
-    raise DefinitionError(f"the A/B stack has no alert {name!r}", ab_test.STACK.origin,
-                          "the simulator's faults and signals name the stack's alerts")
+    raise DefinitionError(
+        f"the A/B stack has no alert {name!r}",
+        ab_test.STACK.origin,
+        "the simulator's faults and signals name the stack's alerts",
+    )
 
 
 # --- What each alert measures, as the simulator can predict it -------------------------------------
+
 
 def _histogram_p95(model: str, state: State) -> float:
     """What histogram_quantile(0.95, ...) returns for a uniform latency range, with the catalog's buckets."""
@@ -80,7 +85,9 @@ def _histogram_p95(model: str, state: State) -> float:
     previous_bound, previous_fraction = 0.0, 0.0
     for bound, fraction in zip(bounds, cumulative):
         if fraction >= 0.95:
-            return previous_bound + (bound - previous_bound) * (0.95 - previous_fraction) / (fraction - previous_fraction)
+            return previous_bound + (bound - previous_bound) * (0.95 - previous_fraction) / (
+                fraction - previous_fraction
+            )
         previous_bound, previous_fraction = bound, fraction
     return bounds[-1]  # beyond the last finite bucket Prometheus returns its upper bound
 
@@ -107,6 +114,7 @@ def holds(rule: Alert, value: float) -> bool:
 
 # --- Faults: each pushes one alert's signal clearly past its threshold -------------------------------
 
+
 def _beyond(rule: Alert, factor: float) -> float:
     """A value on the firing side of the alert's level: level x factor (factor > 1 for above, < 1 for below)."""
     return rule.condition.level.value * factor
@@ -115,8 +123,11 @@ def _beyond(rule: Alert, factor: float) -> float:
 def _between_levels(rule: Alert) -> float:
     """Past this alert's level but short of the next level on the same signal (e.g. degraded, not failing)."""
     signal, level = str(rule.condition.signal), rule.condition.level.value
-    others = [a.condition.level.value for a in STACK.alerts()
-              if str(a.condition.signal) == signal and a is not rule and a.condition.op == rule.condition.op]
+    others = [
+        a.condition.level.value
+        for a in STACK.alerts()
+        if str(a.condition.signal) == signal and a is not rule and a.condition.op == rule.condition.op
+    ]
     nearer = [v for v in others if (v < level if rule.condition.op in ("<", "<=") else v > level)]
     if not nearer:
         return _beyond(rule, 0.6 if rule.condition.op in ("<", "<=") else 1.5)
@@ -139,11 +150,11 @@ def _skew(model: str, state: State) -> State:
 @dataclass(frozen=True)
 class Fault:
     name: str
-    alert: str                          # the alert this fault is built to fire
+    alert: str  # the alert this fault is built to fire
     description: str
     default_model: str
     apply: Callable[[str, State], State] = field(repr=False)
-    whole_test: bool = False            # affects every model (split, drift), not just the one named
+    whole_test: bool = False  # affects every model (split, drift), not just the one named
 
 
 def _fault_table() -> dict[str, Fault]:
@@ -152,20 +163,57 @@ def _fault_table() -> dict[str, Fault]:
     drift, confidence = stack_alert("PredictionDriftHigh"), stack_alert("ModelConfidenceLow")
     drift_max = ab_test.DRIFT.max if ab_test.DRIFT.max is not None else float("inf")
     faults = (
-        Fault("accuracy_collapse", collapse.name, "accuracy falls far below the failing level", "enhanced",
-              lambda m, s: s.with_model(m, accuracy=_beyond(collapse, 0.6))),
-        Fault("accuracy_degradation", degraded.name, "accuracy degraded, but not failing", "baseline",
-              lambda m, s: s.with_model(m, accuracy=_between_levels(degraded))),
-        Fault("error_spike", errors.name, "three times the error ratio limit", "baseline",
-              lambda m, s: s.with_model(m, error_ratio=min(_beyond(errors, 3), 1.0))),
-        Fault("latency_increase", slow.name, "responses take 1.5-2x the p95 limit", "baseline",
-              lambda m, s: s.with_model(m, latency=(_beyond(slow, 1.5), _beyond(slow, 2)))),
-        Fault("traffic_skew", stack_alert("TrafficSplitDeviation").name, "the split moves 3x the allowed deviation", "enhanced",
-              _skew, whole_test=True),
-        Fault("prediction_drift", drift.name, "the two models' predictions drift apart", "enhanced",
-              lambda m, s: replace(s, drift=min(_beyond(drift, 2), drift_max)), whole_test=True),
-        Fault("low_confidence", confidence.name, "confidence at half the minimum", "enhanced",
-              lambda m, s: s.with_model(m, confidence=_beyond(confidence, 0.5))),
+        Fault(
+            "accuracy_collapse",
+            collapse.name,
+            "accuracy falls far below the failing level",
+            "enhanced",
+            lambda m, s: s.with_model(m, accuracy=_beyond(collapse, 0.6)),
+        ),
+        Fault(
+            "accuracy_degradation",
+            degraded.name,
+            "accuracy degraded, but not failing",
+            "baseline",
+            lambda m, s: s.with_model(m, accuracy=_between_levels(degraded)),
+        ),
+        Fault(
+            "error_spike",
+            errors.name,
+            "three times the error ratio limit",
+            "baseline",
+            lambda m, s: s.with_model(m, error_ratio=min(_beyond(errors, 3), 1.0)),
+        ),
+        Fault(
+            "latency_increase",
+            slow.name,
+            "responses take 1.5-2x the p95 limit",
+            "baseline",
+            lambda m, s: s.with_model(m, latency=(_beyond(slow, 1.5), _beyond(slow, 2))),
+        ),
+        Fault(
+            "traffic_skew",
+            stack_alert("TrafficSplitDeviation").name,
+            "the split moves 3x the allowed deviation",
+            "enhanced",
+            _skew,
+            whole_test=True,
+        ),
+        Fault(
+            "prediction_drift",
+            drift.name,
+            "the two models' predictions drift apart",
+            "enhanced",
+            lambda m, s: replace(s, drift=min(_beyond(drift, 2), drift_max)),
+            whole_test=True,
+        ),
+        Fault(
+            "low_confidence",
+            confidence.name,
+            "confidence at half the minimum",
+            "enhanced",
+            lambda m, s: s.with_model(m, confidence=_beyond(confidence, 0.5)),
+        ),
     )
     return {f.name: f for f in faults}
 
@@ -185,7 +233,7 @@ def expected_alerts(active: dict[str, str]) -> set[tuple[str, str | None]]:
     Every label set an alert can fire with (from the catalog's label inference) is predicted from
     the simulator's own model of the signals; an alert without model_name reads any model's view.
     """
-    from monitoring.labels import alert_instances
+    from monitoring.alertmanager.instances import alert_instances
 
     state = apply_faults(active)
     expected = set()
@@ -199,14 +247,14 @@ def expected_alerts(active: dict[str, str]) -> set[tuple[str, str | None]]:
 
 # --- The running service ---------------------------------------------------------------------------
 
+
 class Simulator:
     """Generates traffic in a background thread and serves /metrics plus the fault control API."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, rate: float = 100.0, seed: int = 1,
-                 tick: float = 0.05):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, rate: float = 100.0, seed: int = 1, tick: float = 0.05):
         from prometheus_client import CollectorRegistry
 
-        from monitoring.instrument import instrument
+        from monitoring.runtime.instrument import instrument
 
         self.rate, self.tick = rate, tick
         self.registry = CollectorRegistry()
@@ -216,19 +264,21 @@ class Simulator:
         self._active: dict[str, str] = {}
         self._state = HEALTHY
         self._due = 0.0
-        self._weights = {m: 0.0 for m in MODELS}       # smooth weighted round robin
-        self._error_debt = {m: 0.0 for m in MODELS}    # errors owed, spread evenly
+        self._weights = {m: 0.0 for m in MODELS}  # smooth weighted round robin
+        self._error_debt = {m: 0.0 for m in MODELS}  # errors owed, spread evenly
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer((host, port), _handler(self))
-        self._threads = [threading.Thread(target=self._server.serve_forever, name="simulator-http", daemon=True),
-                         threading.Thread(target=self._generate, name="simulator-traffic", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._server.serve_forever, name="simulator-http", daemon=True),
+            threading.Thread(target=self._generate, name="simulator-traffic", daemon=True),
+        ]
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         self._step(0.0)  # gauges have values before the first scrape
         for thread in self._threads:
             thread.start()
@@ -311,7 +361,8 @@ class Simulator:
         for m, profile in state.models.items():
             self.metrics[ab_test.ACCURACY].labels(m).set(_clamp(profile.accuracy + noise(-0.5, 0.5), ab_test.ACCURACY))
             self.metrics[ab_test.CONFIDENCE].labels(m).set(
-                _clamp(profile.confidence + noise(-0.01, 0.01), ab_test.CONFIDENCE))
+                _clamp(profile.confidence + noise(-0.01, 0.01), ab_test.CONFIDENCE)
+            )
         self.metrics[ab_test.DRIFT].set(_clamp(state.drift + noise(-0.01, 0.01), ab_test.DRIFT))
         enhanced_per_day = self.rate * _share("enhanced", state) * 86400
         lift = (state.models["enhanced"].accuracy - state.models["baseline"].accuracy) / 100
@@ -347,9 +398,13 @@ def _handler(sim: Simulator):
             self._send(status, json.dumps(data, sort_keys=True).encode() + b"\n")
 
         def _faults(self) -> dict:
-            return {"active": sim.active(), "available": {
-                f.name: {"alert": f.alert, "description": f.description, "default_model": f.default_model}
-                for f in FAULTS.values()}}
+            return {
+                "active": sim.active(),
+                "available": {
+                    f.name: {"alert": f.alert, "description": f.description, "default_model": f.default_model}
+                    for f in FAULTS.values()
+                },
+            }
 
         def _fault_name(self) -> str | None:
             parts = urlsplit(self.path).path.strip("/").split("/")

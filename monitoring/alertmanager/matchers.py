@@ -1,15 +1,16 @@
 """Alertmanager label matchers (`name="value"`, `!=`, `=~`, `!~`): parsing and matching.
 
-Used by the route tree and inhibition evaluation (monitoring/routing.py, monitoring/inhibition.py)
+Used by the route tree and inhibition evaluation (alertmanager/routing.py, alertmanager/inhibition.py)
 and by the notification policies, so a matcher means the same thing everywhere.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_MATCHER_RE = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$', re.S)
+_MATCHER_RE = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$", re.S)
 # Go's RE2 (what Alertmanager runs) has no lookaround and no backreferences; Python's re has both.
 _NOT_RE2 = re.compile(r"\(\?[=!<]|\\[1-9]")
 _UNESCAPE = {'\\"': '"', "\\\\": "\\", "\\n": "\n"}
@@ -46,7 +47,7 @@ def parse_matcher(text: str) -> Matcher:
         raise MatcherError(f"a matcher is a string such as 'severity=\"critical\"', not {text!r}")
     found = _MATCHER_RE.match(text)
     if not found:
-        raise MatcherError(f"{text!r} is not a matcher: write label=\"value\" (operators =, !=, =~, !~)")
+        raise MatcherError(f'{text!r} is not a matcher: write label="value" (operators =, !=, =~, !~)')
     name, op, raw = found.groups()
     value = _unquote(raw, text)
     regex = None
@@ -69,7 +70,7 @@ def _unquote(raw: str, text: str) -> str:
     while i < len(raw):
         char = raw[i]
         if char == "\\" and i + 1 < len(raw):
-            value.append(_UNESCAPE.get(raw[i:i + 2], raw[i:i + 2]))
+            value.append(_UNESCAPE.get(raw[i : i + 2], raw[i : i + 2]))
             i += 2
             continue
         if char == '"':
@@ -90,11 +91,11 @@ def matchers_from_config(node: dict, prefix: str = "") -> tuple[Matcher, ...]:
     ``match`` (equality) and ``match_re`` (anchored regex) maps that older configs still use."""
     found = [parse_matcher(text) for text in node.get(f"{prefix}matchers", ())]
     found += [Matcher(name, "=", str(value)) for name, value in node.get(f"{prefix}match", {}).items()]
-    found += [parse_matcher(f'{name}=~"{_escape(str(value))}"')
-              for name, value in node.get(f"{prefix}match_re", {}).items()]
+    found += [
+        parse_matcher(f'{name}=~"{_escape(str(value))}"') for name, value in node.get(f"{prefix}match_re", {}).items()
+    ]
     return tuple(found)
 
 
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
-

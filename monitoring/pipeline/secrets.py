@@ -8,6 +8,7 @@ generated tree can be committed and reviewed. Two kinds of evidence are looked f
   a URL with a password or a token in it, a private key.
 Findings name file, line (where known) and key, and never echo the value.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,15 +17,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, DefinitionErrors
-from monitoring.policies import Document, dotted, parse_yaml
+from monitoring.pipeline.yamlfile import Document, dotted, parse_yaml
 
 # Keys whose value is the credential itself. Their `*_file` twins are the way to set them.
-SECRET_KEYS = frozenset({
-    "routing_key", "service_key", "api_key", "api_secret", "password", "auth_password", "auth_secret",
-    "credentials", "bearer_token", "token", "bot_token", "secret", "client_secret", "user_key",
-    "slack_api_url", "opsgenie_api_key", "victorops_api_key", "wechat_api_secret", "smtp_auth_password",
-    "smtp_auth_secret", "webhook_url",
-})
+SECRET_KEYS = frozenset(
+    {
+        "routing_key",
+        "service_key",
+        "api_key",
+        "api_secret",
+        "password",
+        "auth_password",
+        "auth_secret",
+        "credentials",
+        "bearer_token",
+        "token",
+        "bot_token",
+        "secret",
+        "client_secret",
+        "user_key",
+        "slack_api_url",
+        "opsgenie_api_key",
+        "victorops_api_key",
+        "wechat_api_secret",
+        "smtp_auth_password",
+        "smtp_auth_secret",
+        "webhook_url",
+    }
+)
 # `api_url` is a credential for Slack (the webhook URL), an ordinary endpoint elsewhere; VictorOps'
 # `routing_key` names a route, unlike PagerDuty's.
 _SECRET_UNDER = {"api_url": "slack_configs"}
@@ -35,8 +55,10 @@ VALUE_PATTERNS = (
     ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
     ("a bearer token", re.compile(r"\bBearer\s+[A-Za-z0-9._~+/=-]{8,}")),
     ("a URL with a password in it", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)),
-    ("a URL with a token in it",
-     re.compile(r"[?&](token|access_token|api_key|apikey|key|secret|password|routing_key)=[^&\s{]+", re.I)),
+    (
+        "a URL with a token in it",
+        re.compile(r"[?&](token|access_token|api_key|apikey|key|secret|password|routing_key)=[^&\s{]+", re.I),
+    ),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
 )
 
@@ -51,11 +73,14 @@ class Finding:
     def error(self) -> DefinitionError:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = self.key.rsplit(".", 1)[-1].split("[")[0]
-        hint = (f"put the credential in a file readable by Alertmanager and reference it with {field}_file"
-                if field in SECRET_KEYS or field in _SECRET_UNDER
-                else "keep credentials out of the repository: reference them by file (*_file fields)")
-        return DefinitionError(f"{self.key + ': ' if self.key else ''}holds {self.what}; "
-                               "secrets must not be written inline", where, hint)
+        hint = (
+            f"put the credential in a file readable by Alertmanager and reference it with {field}_file"
+            if field in SECRET_KEYS or field in _SECRET_UNDER
+            else "keep credentials out of the repository: reference them by file (*_file fields)"
+        )
+        return DefinitionError(
+            f"{self.key + ': ' if self.key else ''}holds {self.what}; secrets must not be written inline", where, hint
+        )
 
 
 def scan_document(document: Document) -> list[Finding]:
@@ -72,12 +97,21 @@ def scan_document(document: Document) -> list[Finding]:
 # What any finding needs in a file's raw text: a key that holds a credential, or (lower-cased) a fixed
 # part of a value pattern. Text with none of them, and no escape that could spell one, is clean without
 # parsing it (parsing dominated `generate` and `check` on large estates).
-_KEY_WORDS = tuple(sorted(key for key in SECRET_KEYS | set(_SECRET_UNDER)  # "token" covers "bot_token"...
-                          if not any(other != key and other in key for other in SECRET_KEYS | set(_SECRET_UNDER))))
-_PATTERN_HINTS = {"a Slack webhook URL": ("hooks.slack.com",), "a Slack token": ("xox",),
-                  "a bearer token": ("bearer",), "a URL with a password in it": ("@",),
-                  "a URL with a token in it": ("key=", "token=", "secret=", "password="),
-                  "a private key": ("private key",)}
+_KEY_WORDS = tuple(
+    sorted(
+        key
+        for key in SECRET_KEYS | set(_SECRET_UNDER)  # "token" covers "bot_token"...
+        if not any(other != key and other in key for other in SECRET_KEYS | set(_SECRET_UNDER))
+    )
+)
+_PATTERN_HINTS = {
+    "a Slack webhook URL": ("hooks.slack.com",),
+    "a Slack token": ("xox",),
+    "a bearer token": ("bearer",),
+    "a URL with a password in it": ("@",),
+    "a URL with a token in it": ("key=", "token=", "secret=", "password="),
+    "a private key": ("private key",),
+}
 _ESCAPE = re.compile(r'\\[^"\\]')  # \n, \uXXXX...: the parsed value may hold what the text does not
 
 
@@ -85,8 +119,11 @@ def _clearly_clean(text: str) -> bool:
     lowered = text.lower()
     if _ESCAPE.search(text) or any(word in lowered for word in _KEY_WORDS):
         return False
-    return not any(pattern.search(text) for what, pattern in VALUE_PATTERNS
-                   if any(hint in lowered for hint in _PATTERN_HINTS.get(what, ("",))))
+    return not any(
+        pattern.search(text)
+        for what, pattern in VALUE_PATTERNS
+        if any(hint in lowered for hint in _PATTERN_HINTS.get(what, ("",)))
+    )
 
 
 def scan_bytes(name: str, data: bytes) -> list[Finding]:
@@ -101,12 +138,19 @@ def scan_bytes(name: str, data: bytes) -> list[Finding]:
             pass  # not YAML after all: fall back to the text scan
     elif name.endswith(".json"):
         try:
-            return [Finding(name, None, dotted(path), what)
-                    for path, value in _walk(json.loads(text), ()) if (what := _secret_in(path, value))]
+            return [
+                Finding(name, None, dotted(path), what)
+                for path, value in _walk(json.loads(text), ())
+                if (what := _secret_in(path, value))
+            ]
         except ValueError:
             pass
-    return [Finding(name, number, "", what) for number, line in enumerate(text.splitlines(), 1)
-            for what, pattern in VALUE_PATTERNS if pattern.search(line)]
+    return [
+        Finding(name, number, "", what)
+        for number, line in enumerate(text.splitlines(), 1)
+        for what, pattern in VALUE_PATTERNS
+        if pattern.search(line)
+    ]
 
 
 def scan_files(files: dict[str, bytes], prefix: str = "") -> list[Finding]:
@@ -118,8 +162,12 @@ def scan_folder(folder: Path) -> list[Finding]:
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    return [f for path in sorted(folder.iterdir()) if path.is_file() and path.suffix in (".yaml", ".yml")
-            for f in scan_bytes(str(path), path.read_bytes())]
+    return [
+        f
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix in (".yaml", ".yml")
+        for f in scan_bytes(str(path), path.read_bytes())
+    ]
 
 
 def raise_if_any(findings: list[Finding]) -> None:
@@ -156,5 +204,9 @@ def scan_tree(folder: Path) -> list[Finding]:
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    return [f for path in sorted(folder.rglob("*")) if path.is_file()
-            for f in scan_bytes(f"{folder}/{path.relative_to(folder).as_posix()}", path.read_bytes())]
+    return [
+        f
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        for f in scan_bytes(f"{folder}/{path.relative_to(folder).as_posix()}", path.read_bytes())
+    ]

@@ -2,19 +2,20 @@
 
 Linting one stack needs nothing from the others and is mostly pure Python, so a large estate is
 mapped over forked worker processes, a few small chunks of the stacks each (rendering, which can
-also start before every stack has loaded, uses monitoring/early.py with the same worker count).
+also start before every stack has loaded, uses monitoring/pipeline/early.py with the same worker count).
 Workers are forked rather than spawned: they inherit the loaded stacks (definitions may hold
 lambdas, which cannot be pickled) and send back plain results (bytes). Results are returned in input
 order, so the output is byte-identical to a sequential run. ``MONITORING_WORKERS=1`` turns it off;
 small estates (fewer than MIN_STACKS_PER_WORKER stacks per worker) never fork.
 """
+
 from __future__ import annotations
 
 import gc
 import os
 import sys
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from typing import Callable, Sequence
 
 from monitoring.errors import DefinitionError, DefinitionErrors
 
@@ -55,8 +56,10 @@ def worker_count(items: int) -> int:
     configured = os.environ.get(WORKERS_ENV, "").strip()
     if configured:
         if not configured.isdigit() or int(configured) < 1:
-            raise DefinitionError(f"${WORKERS_ENV} is {configured!r}", hint="set it to a whole number of "
-                                  "worker processes, at least 1 (1: render in this process)")
+            raise DefinitionError(
+                f"${WORKERS_ENV} is {configured!r}",
+                hint="set it to a whole number of worker processes, at least 1 (1: render in this process)",
+            )
         return min(int(configured), items) if sys.platform.startswith("linux") else 1
     if not sys.platform.startswith("linux"):
         return 1  # fork is only safe to rely on here; elsewhere render in-process
@@ -68,7 +71,7 @@ def map_in_order(function: Callable, items: Sequence) -> list:
     """``[function(item) for item in items]``, over forked workers when there are enough items and cores.
 
     The first DefinitionError in input order is raised, as a sequential run would raise it.
-    (Rendering stacks uses monitoring/early.py, which also starts before every stack has loaded.)
+    (Rendering stacks uses monitoring/pipeline/early.py, which also starts before every stack has loaded.)
     """
     workers = worker_count(len(items))
     if workers < 2:
@@ -119,7 +122,7 @@ class _Failure:
         self.parts, self.several = parts, several
 
     @classmethod
-    def of(cls, exc: DefinitionError) -> "_Failure":
+    def of(cls, exc: DefinitionError) -> _Failure:
         errors = exc.errors if isinstance(exc, DefinitionErrors) else [exc]
         return cls([(e.message, e.where, e.hint) for e in errors], isinstance(exc, DefinitionErrors))
 

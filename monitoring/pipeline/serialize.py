@@ -1,4 +1,5 @@
 """Deterministic bytes: sorted keys, fixed indentation, no timestamps."""
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,9 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available: same bytes, faster
 _OPTIONS = {"sort_keys": True, "default_flow_style": False, "allow_unicode": True, "width": 1 << 30}
 _TAG = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ = (_TAG + name for name in
-                                                ("str", "int", "float", "bool", "null", "map", "seq"))
+_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ = (
+    _TAG + name for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
 
 
 def json_bytes(data) -> bytes:
@@ -76,11 +78,20 @@ class _NodeBuilder:
             self._seen.add(id(data))
             node = self.node  # strings, the most common scalars, are made inline: a call each costs
             if kind is dict:
-                return MappingNode(_MAP, [(ScalarNode(_STR, k) if type(k) is str else node(k),
-                                           ScalarNode(_STR, v) if type(v) is str else node(v))
-                                          for k, v in sorted(data.items())], flow_style=False)
-            return SequenceNode(_SEQ, [ScalarNode(_STR, item) if type(item) is str else node(item) for item in data],
-                                flow_style=False)
+                return MappingNode(
+                    _MAP,
+                    [
+                        (
+                            ScalarNode(_STR, k) if type(k) is str else node(k),
+                            ScalarNode(_STR, v) if type(v) is str else node(v),
+                        )
+                        for k, v in sorted(data.items())
+                    ],
+                    flow_style=False,
+                )
+            return SequenceNode(
+                _SEQ, [ScalarNode(_STR, item) if type(item) is str else node(item) for item in data], flow_style=False
+            )
         if kind is bool:
             return ScalarNode(_BOOL, "true" if data else "false")
         if kind is int:

@@ -1,0 +1,23 @@
+"""The alert instances an alert can fire with: what routing and inhibition are evaluated on."""
+
+from __future__ import annotations
+
+import itertools
+
+from monitoring.model import Alert, Stack
+from monitoring.promql.labels import label_values, result_labels
+
+
+def alert_instances(alert: Alert, stack: Stack) -> list[dict[str, str]]:
+    """Every label set the alert can fire with: its own labels x known values of the labels it keeps.
+
+    Labels it keeps without known values (job, instance) are left out: routing cannot depend on them.
+    """
+    static = {"alertname": alert.name, **stack.alert_labels(alert)}
+    kept = sorted(result_labels(alert.condition.signal, stack) - set(static))
+    known = label_values(stack)
+    varying = [label for label in kept if label in known]
+    instances = []
+    for combo in itertools.product(*(known[label] for label in varying)):
+        instances.append({**static, **dict(zip(varying, combo))})
+    return instances

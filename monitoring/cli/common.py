@@ -1,0 +1,53 @@
+"""What every command shares: exit codes, the user-error wrapper, the common options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from monitoring.errors import DefinitionError
+
+EXIT_FAILED, EXIT_USER_ERROR = 1, 2
+
+
+def user_errors(func):
+    """Turn a DefinitionError into a clear message and exit code 2: never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DefinitionError as exc:
+            click.echo(f"error: {exc.format()}", err=True)
+            click.echo("nothing was written.", err=True)
+            sys.exit(EXIT_USER_ERROR)
+
+    return wrapper
+
+
+definitions_option = click.option(
+    "--definitions",
+    "-d",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar="MONITORING_DEFINITIONS",
+    help="Folder (or file) of definitions. Default: the package's monitoring/definitions/.",
+)
+out_option = click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+    help="Output folder for the generated artifacts.",
+)
+policies_option = click.option(
+    "--policies",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    envvar="MONITORING_POLICIES",
+    help="Folder of policies (notifications.yaml: Alertmanager routing). Default: ./policies if it has one.",
+)
