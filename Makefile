@@ -24,7 +24,9 @@ check: install  ## fail if generated/ is stale or hand-edited
 lint: install  ## static checks of the definitions (rule files: .venv/bin/monitoring lint FILE...)
 	$(BIN)/monitoring lint
 
-test: install tools  ## the whole test suite: pytest, then promtool/amtool over the generated tests
+test: install tools  ## the whole test suite: ruff, pytest, then promtool/amtool over the generated tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 	$(BIN)/monitoring test
 
