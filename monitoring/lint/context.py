@@ -31,6 +31,8 @@ class Rule:
     annotations: dict = field(default_factory=dict)
     source: object = None  # the model object (definitions only)
     query: Query | None = None
+    group_where: str = ""  # where its group is written: identifies the group (names repeat across files)
+    interval_given: bool = True  # False: the group sets none, ``interval`` is the policy's evaluation_interval
 
 
 @dataclass
@@ -160,6 +162,7 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
                     interval,
                     labels=dict(out.get("labels", {})),
                     source=model,
+                    group_where=group.origin,
                 )
                 what = f"recording rule {model.record!r}"
             else:
@@ -175,6 +178,7 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
                     dict(out.get("labels", {})),
                     dict(out.get("annotations", {})),
                     model,
+                    group_where=group.origin,
                 )
                 what = f"alert {model.name}"
             rule.query = _query(rule.expr, rule.where, what, "rule", rule=rule)
@@ -270,6 +274,8 @@ def _collect_rules(ctx: Context, document: RuleDocument) -> None:
                 _text(item.get("for")) or "",
                 _string_map(item.get("labels")),
                 _string_map(item.get("annotations")),
+                group_where=document.where(base + (g,)),
+                interval_given="interval" in group,
             )
             what = f"alert {name}" if kind == "alert" else f"recording rule {name!r}"
             rule.query = _query(expr, document.where(path + ("expr",)), what, "rule", rule=rule)

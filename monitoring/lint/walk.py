@@ -64,3 +64,16 @@ def matcher_op(matcher) -> str:
 
 def fmt(labels) -> str:
     return ", ".join(sorted(labels)) or "(none)"
+
+
+COMPARISONS = ("==", "!=", ">", "<", ">=", "<=")
+ARITHMETIC = ("+", "-", "*", "/", "%", "^", "atan2")
+
+
+def is_filter(node) -> bool:
+    """A comparison without ``bool``: it drops the series for which it is false."""
+    return isinstance(node, pp.BinaryExpr) and str(node.op) in COMPARISONS and not returns_bool(node)
+
+
+def returns_bool(node) -> bool:
+    return isinstance(node, pp.BinaryExpr) and node.modifier is not None and bool(node.modifier.return_bool)
