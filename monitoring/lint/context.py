@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from monitoring.errors import Location
 from monitoring.lint.config import LintConfig
 from monitoring.lint.yamldoc import YamlDocument, YamlProblem, load_documents
 from monitoring.model import Alert, RecordingRule, Stack
@@ -23,7 +24,7 @@ class Rule:
     kind: str  # "record" or "alert"
     name: str
     expr: str
-    where: str  # file:line
+    where: Location
     group: str
     interval: float  # evaluation interval, seconds
     for_: str = ""
@@ -31,7 +32,7 @@ class Rule:
     annotations: dict = field(default_factory=dict)
     source: object = None  # the model object (definitions only)
     query: Query | None = None
-    group_where: str = ""  # where its group is written: identifies the group (names repeat across files)
+    group_where: Location | None = None  # where its group is written: identifies it (names repeat across files)
     interval_given: bool = True  # False: the group sets none, ``interval`` is the policy's evaluation_interval
 
 
@@ -40,7 +41,7 @@ class Query:
     """One PromQL expression: a rule's, a panel's, or a promtool test's (syntax only)."""
 
     text: str
-    where: str
+    where: Location
     what: str  # "alert HighErrorRate", "panel 'Error Ratio'", ...
     role: str  # "rule", "panel" or "test"
     ast: object = None
@@ -63,8 +64,8 @@ class RuleDocument:
     def groups_path(self) -> tuple:
         return ("spec", "groups") if self.kind == "crd" else ("groups",)
 
-    def where(self, path: tuple = ()) -> str:
-        return f"{self.file}:{self.yaml.line(path) if self.yaml else (self.line or 1)}"
+    def where(self, path: tuple = ()) -> Location:
+        return Location(self.file, self.yaml.line(path) if self.yaml else (self.line or 1))
 
 
 @dataclass
@@ -126,7 +127,7 @@ class Context:
         return self.record_interval.get(series, self.scrape_interval) if series else self.scrape_interval
 
 
-def _query(text: str, where: str, what: str, role: str, grafana: bool = False, rule: Rule | None = None) -> Query:
+def _query(text: str, where: Location, what: str, role: str, grafana: bool = False, rule: Rule | None = None) -> Query:
     from monitoring.errors import DefinitionError
     from monitoring.promql.parse import parse
 

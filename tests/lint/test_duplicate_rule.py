@@ -4,6 +4,8 @@ import textwrap
 
 from lintkit import lint_files
 
+from monitoring.errors import Location
+
 RECORD = "- record: job:errors:rate5m\n  expr: sum by (job) (rate(errors_total[5m]))\n"
 
 
@@ -19,7 +21,7 @@ def _file(tmp_path, name, *groups):
 def test_the_same_recording_rule_twice_in_a_group(tmp_path):
     path = _file(tmp_path, "a.yml", ("g", RECORD + RECORD))
     [finding] = lint_files([path], only=("duplicate-rule",))
-    assert finding.where == f"{path}:6" and finding.severity == "warning"
+    assert finding.where == Location(str(path), 6) and finding.severity == "warning"
     assert f"recorded at {path}:4 (in the same group, an identical expression)" in finding.message
 
 
@@ -28,7 +30,7 @@ def test_alerts_with_the_same_name_and_labels_across_files(tmp_path):
     first = _file(tmp_path, "a.yml", ("g", alert.format(n=0, s="page")))
     second = _file(tmp_path, "b.yml", ("h", alert.format(n=1, s="page") + alert.format(n=0, s="ticket")))
     [finding] = lint_files([first, second], only=("duplicate-rule",))
-    assert finding.where == f"{second}:4"
+    assert finding.where == Location(str(second), 4)
     assert f"defined at {first}:4 (in group 'g', a different expression)" in finding.message
 
 

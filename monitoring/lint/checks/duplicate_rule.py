@@ -63,7 +63,7 @@ def check(ctx):
 
 
 def _file(rule) -> str:
-    return str(rule.where).rsplit(":", 1)[0]
+    return rule.where.file
 
 
 def _normal(rule) -> str:

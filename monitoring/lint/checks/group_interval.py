@@ -35,7 +35,7 @@ NEEDS_CATALOG = False
 
 def check(ctx):
     limit = ctx.config.max_group_interval
-    groups: dict[str, list] = {}
+    groups: dict = {}
     for rule in ctx.rules:
         if rule.interval > limit and rule.kind == "record":
             groups.setdefault(rule.group_where or rule.where, []).append(rule)
