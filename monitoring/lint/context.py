@@ -68,6 +68,14 @@ class RuleDocument:
         return Location(self.file, self.yaml.line(path) if self.yaml else (self.line or 1))
 
 
+class _Records(dict):
+    """name -> [(expr, static labels)], and ``memo``: name -> its possible labels, filled as they are asked."""
+
+    def __init__(self):
+        super().__init__()
+        self.memo: dict = {}
+
+
 @dataclass
 class Context:
     config: LintConfig
@@ -76,6 +84,8 @@ class Context:
     rules: list[Rule] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
     documents: list[RuleDocument] = field(default_factory=list)
+    _possible: dict = field(default_factory=dict, repr=False)
+    _guaranteed: dict = field(default_factory=dict, repr=False)
 
     @property
     def parsed(self) -> list[Query]:
@@ -84,8 +94,10 @@ class Context:
 
     @cached_property
     def records(self) -> dict[str, list[tuple[str, frozenset[str]]]]:
-        """Recorded series outside the Stack (rule files): name -> [(expr, static label names)]."""
-        found: dict[str, list] = {}
+        """Recorded series outside the Stack (rule files): name -> [(expr, static label names)], with a memo
+        of each name's possible labels (monitoring.promql.labels uses it: kube-prometheus' rules read
+        recorded series that read recorded series, for every expression of every check)."""
+        found: dict[str, list] = _Records()
         if self.stack is None:
             for rule in self.rules:
                 if rule.kind == "record":
@@ -102,22 +114,33 @@ class Context:
         return Stack("lint", metrics=())
 
     def possible(self, node) -> frozenset[str] | None:
-        """Labels the result may carry; None when unknown."""
+        """Labels the result may carry; None when unknown. Asked by several checks of the same nodes, so
+        remembered per node (a node's identity is stable, see monitoring.lint.walk)."""
         from monitoring.promql.labels import possible_labels
 
+        remembered = self._possible.get(id(node))
+        if remembered is not None and remembered[0] is node:
+            return remembered[1]
         try:
-            return possible_labels(node, self.stack, self.records)
+            found = possible_labels(node, self.stack, self.records)
         except Exception:  # noqa: BLE001 - an odd AST shape must not stop the lint
-            return None
+            found = None
+        self._possible[id(node)] = (node, found)
+        return found
 
     def guaranteed(self, node) -> frozenset[str]:
-        """Labels the result always carries."""
+        """Labels the result always carries (remembered per node, as possible())."""
         from monitoring.promql.labels import result_labels
 
+        remembered = self._guaranteed.get(id(node))
+        if remembered is not None and remembered[0] is node:
+            return remembered[1]
         try:
-            return result_labels(node, self.stack or self._empty_stack)
+            found = result_labels(node, self.stack or self._empty_stack)
         except Exception:  # noqa: BLE001
-            return frozenset()
+            found = frozenset()
+        self._guaranteed[id(node)] = (node, found)
+        return found
 
     def catalog(self) -> dict[str, object]:
         return self.stack.series_catalog() if self.stack is not None else {}

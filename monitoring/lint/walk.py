@@ -24,13 +24,27 @@ def children(node) -> list:
     return []
 
 
-def walk(node) -> Iterator:
+# Every check walks every query: walk each (sub)tree once. promql-parser returns the same child object at
+# each access, and parsed expressions are cached (monitoring.promql.parse), so a node's identity is stable;
+# the entry keeps the node alive so that its id cannot be reused.
+_WALKED: dict[int, tuple[object, list]] = {}
+_WALKED_LIMIT = 200_000
+
+
+def walk(node) -> list:
     """Every node, depth first, parents before children."""
-    stack = [node]
+    entry = _WALKED.get(id(node))
+    if entry is not None and entry[0] is node:
+        return entry[1]
+    nodes, stack = [], [node]
     while stack:
         current = stack.pop()
-        yield current
+        nodes.append(current)
         stack.extend(reversed(children(current)))
+    if len(_WALKED) >= _WALKED_LIMIT:
+        _WALKED.clear()
+    _WALKED[id(node)] = (node, nodes)
+    return nodes
 
 
 def calls(node, *names: str) -> Iterator:

@@ -79,12 +79,12 @@ def _disjoint(ctx, a, b) -> bool:
     ast_b = b.query.ast if b.query is not None else None
     if ast_a is None or ast_b is None:
         return False
-    kept_a, kept_b = ctx.possible(ast_a), ctx.possible(ast_b)
     values_a, values_b = _pinned(ast_a), _pinned(ast_b)
     for label in set(values_a) & set(values_b):
-        if kept_a is not None and label not in kept_a or kept_b is not None and label not in kept_b:
+        if not _never_equal(values_a[label], values_b[label]):
             continue
-        if _never_equal(values_a[label], values_b[label]):
+        kept_a, kept_b = ctx.possible(ast_a), ctx.possible(ast_b)
+        if (kept_a is None or label in kept_a) and (kept_b is None or label in kept_b):
             return True
     return False
 
