@@ -91,3 +91,14 @@ def is_filter(node) -> bool:
 
 def returns_bool(node) -> bool:
     return isinstance(node, pp.BinaryExpr) and node.modifier is not None and bool(node.modifier.return_bool)
+
+
+def duration(seconds: float) -> str:
+    """Seconds as Prometheus writes durations: 30s, 5m, 1h, 1h30m, 1m30s."""
+    from monitoring.model.rules import format_number
+
+    if seconds < 60 or seconds != int(seconds):
+        return f"{format_number(seconds)}s"
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, rest = divmod(rest, 60)
+    return "".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (rest, "s")) if n)

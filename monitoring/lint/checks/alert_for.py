@@ -29,7 +29,8 @@ Good::
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
-from monitoring.model.rules import format_number, parse_duration
+from monitoring.lint.walk import duration
+from monitoring.model.rules import parse_duration
 
 NAME = "alert-for"
 SEVERITY = "warning"
@@ -50,20 +51,14 @@ def check(ctx):
                 rule.where,
                 f"alert {rule.name}: {written}it fires on the first evaluation that returns a result, "
                 "with no second evaluation to confirm it",
-                f"add for: {_duration(2 * rule.interval)} or longer (group {rule.group!r} is evaluated every "
-                f"{_duration(rule.interval)}) unless one evaluation is meant to page",
+                f"add for: {duration(2 * rule.interval)} or longer (group {rule.group!r} is evaluated every "
+                f"{duration(rule.interval)}) unless one evaluation is meant to page",
             )
         elif held < rule.interval and rule.interval_given:
             yield Problem(
                 rule.where,
                 f"alert {rule.name}: for {rule.for_} is shorter than the evaluation interval of group "
-                f"{rule.group!r} ({_duration(rule.interval)}): the alert only fires on the next evaluation, "
-                f"so it acts as for: {_duration(rule.interval)}",
-                f"write for: {_duration(rule.interval)} (what it does), or shorten the group's interval",
+                f"{rule.group!r} ({duration(rule.interval)}): the alert only fires on the next evaluation, "
+                f"so it acts as for: {duration(rule.interval)}",
+                f"write for: {duration(rule.interval)} (what it does), or shorten the group's interval",
             )
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{format_number(seconds / 60)}m"
-    return f"{format_number(seconds)}s"

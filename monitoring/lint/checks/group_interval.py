@@ -26,7 +26,7 @@ Good::
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
-from monitoring.model.rules import format_number
+from monitoring.lint.walk import duration
 
 NAME = "group-interval"
 SEVERITY = "warning"
@@ -43,18 +43,14 @@ def check(ctx):
         interval = records[0].interval
         yield Problem(
             where,
-            f"group {records[0].group!r} is evaluated every {_d(interval)}, longer than {_d(limit)}: its recorded "
-            f"series ({_names(records)}) go stale between evaluations, since an instant query looks back 5m at most",
-            f"use an interval of {_d(limit)} or less, or read the series with last_over_time(...[{_d(interval)}])",
+            f"group {records[0].group!r} is evaluated every {duration(interval)}, longer than {duration(limit)}: "
+            f"its recorded series ({_names(records)}) go stale between evaluations, since an instant query looks "
+            "back 5m at most",
+            f"use an interval of {duration(limit)} or less, or read the series with "
+            f"last_over_time(...[{duration(interval)}])",
         )
 
 
 def _names(rules) -> str:
     names = sorted({r.name for r in rules})
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-
-
-def _d(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{format_number(seconds / 60)}m"
-    return f"{format_number(seconds)}s"

@@ -34,8 +34,7 @@ Good::
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import name_of, selectors
-from monitoring.model.rules import format_number
+from monitoring.lint.walk import duration, name_of, selectors
 
 NAME = "rule-dependency"
 SEVERITY = "warning"
@@ -74,15 +73,15 @@ def _order(index, rule, name, writers):
         if all(i > index for i, _ in same_group):
             return (
                 f"reads {name!r}, which is recorded later in the same group: it sees the previous "
-                f"evaluation's value, {_d(rule.interval)} late",
+                f"evaluation's value, {duration(rule.interval)} late",
                 f"move the rule recording {name!r} above this one",
             )
         return None
     if all(w.interval != rule.interval for _, w in writers):
         writer = writers[0][1]
         return (
-            f"reads {name!r}, recorded by group {writer.group!r} every {_d(writer.interval)} while this "
-            f"group runs every {_d(rule.interval)}: it sees values up to {_d(writer.interval)} old",
+            f"reads {name!r}, recorded by group {writer.group!r} every {duration(writer.interval)} while this "
+            f"group runs every {duration(rule.interval)}: it sees values up to {duration(writer.interval)} old",
             f"record {name!r} in this group, or give both groups the same interval",
         )
     return None
@@ -90,9 +89,3 @@ def _order(index, rule, name, writers):
 
 def _what(rule) -> str:
     return f"alert {rule.name}" if rule.kind == "alert" else f"recording rule {rule.name!r}"
-
-
-def _d(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{format_number(seconds / 60)}m"
-    return f"{format_number(seconds)}s"
