@@ -40,3 +40,8 @@ def test_a_group_without_interval_is_not_judged_on_the_assumed_one(tmp_path):
     explicit = text.replace("  - name: g\n", "  - name: g\n    interval: 1m\n")
     [finding] = lint_text(tmp_path, explicit, "alert-for")
     assert "acts as for: 1m" in finding.message
+
+
+def test_a_dead_mans_switch_is_meant_to_fire_at_once(tmp_path):
+    text = "groups:\n  - name: g\n    interval: 1m\n    rules:\n      - alert: Watchdog\n        expr: vector(1)\n"
+    assert lint_text(tmp_path, text, "alert-for") == []

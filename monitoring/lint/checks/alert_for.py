@@ -8,6 +8,8 @@ shorter than the group's interval still waits a whole interval: the value writte
 get (checked only for groups that set their ``interval``: the global one is in prometheus.yml, which
 lint does not see; ``evaluation_interval`` in policies/lint.yaml is only assumed for the hint).
 
+A constant expression (a dead man's switch, ``vector(1)``) is meant to fire at once and is left alone.
+
 Bad::
 
     - name: api.alerts
@@ -29,7 +31,7 @@ Good::
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import duration
+from monitoring.lint.walk import duration, selectors
 from monitoring.model.rules import parse_duration
 
 NAME = "alert-for"
@@ -46,6 +48,8 @@ def check(ctx):
         except Exception:  # noqa: BLE001 - reported by rule-file
             continue
         if held == 0:
+            if not _reads_series(rule):
+                continue
             written = f"for: {rule.for_} is the default and can be removed; " if rule.for_ else "no for: "
             yield Problem(
                 rule.where,
@@ -62,3 +66,8 @@ def check(ctx):
                 f"so it acts as for: {duration(rule.interval)}",
                 f"write for: {duration(rule.interval)} (what it does), or shorten the group's interval",
             )
+
+
+def _reads_series(rule) -> bool:
+    """A constant (``vector(1)``: a dead man's switch) is meant to fire at once and always."""
+    return rule.query is None or rule.query.ast is None or bool(selectors(rule.query.ast))
