@@ -28,7 +28,7 @@ def children(node) -> list:
 # each access, and parsed expressions are cached (monitoring.promql.parse), so a node's identity is stable;
 # the entry keeps the node alive so that its id cannot be reused.
 _WALKED: dict[int, tuple[object, list]] = {}
-_WALKED_LIMIT = 200_000
+_WALKED_LIMIT = 50_000  # entries; a bound on memory for large estates (then it starts afresh)
 
 
 def walk(node) -> list:
