@@ -64,7 +64,8 @@ def _divisions(node):
 
 
 def _nonzero(node) -> bool:
-    """Can this divisor never be zero? A filter excluding 0, a clamp away from 0, a count, a constant."""
+    """Can this divisor never be zero? A filter excluding 0, a clamp away from 0, a count, a constant.
+    Anything else (x + 1 included: x may be -1) may be."""
     node = unwrap(node)
     if is_filter(node):
         number = _number(node.rhs)
@@ -89,12 +90,6 @@ def _nonzero(node) -> bool:
             return numbers[0] > 0 or numbers[1] < 0
         if name in ("vector", "time"):
             return name == "time" or _nonzero_number(node.args[0])
-    if (
-        isinstance(node, pp.BinaryExpr)
-        and str(node.op) in ("+", "-")
-        and any(isinstance(unwrap(side), pp.NumberLiteral) for side in (node.lhs, node.rhs))
-    ):
-        return False  # x + 1 can still be 0
     if isinstance(node, pp.AggregateExpr) and str(node.op) in ("count", "group"):
         return True  # at least one series, or no result at all
     return False
