@@ -6,7 +6,14 @@ import sys
 
 import click
 
-from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, policies_option, user_errors
+from monitoring.cli.common import (
+    EXIT_FAILED,
+    definitions_option,
+    out_option,
+    policies_option,
+    user_errors,
+    warn_about_sizes,
+)
 
 
 @click.command()
@@ -28,6 +35,7 @@ def check(definitions, out, policies, quiet):
         _, files, lint_ok = load_and_render(definitions, policies_dir=policies, alongside=lint_definitions)
         result = compare_tree(out, files)
         leaks = [finding.error().format() for finding in scan_tree(out)]  # e.g. a credential pasted in generated/
+    warn_about_sizes(files)
     for leak in leaks:
         click.echo(f"secret: {leak}", err=True)
     if leaks:

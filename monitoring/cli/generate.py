@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitoring.cli.common import definitions_option, out_option, policies_option, user_errors
+from monitoring.cli.common import definitions_option, out_option, policies_option, user_errors, warn_about_sizes
 
 
 @click.command()
@@ -21,4 +21,5 @@ def generate(definitions, out, policies):
     with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/batch.py
         _, files, _ = load_and_render(definitions, policies_dir=policies)
         write_tree(out, files)
+    warn_about_sizes(files)
     click.echo(f"wrote {len(files)} files to {out}/")
