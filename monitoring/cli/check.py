@@ -18,7 +18,7 @@ from monitoring.cli.common import (
 
 @click.command()
 @definitions_option
-@out_option
+@out_option()
 @policies_option
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict, no diff.")
 @user_errors
