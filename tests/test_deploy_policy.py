@@ -71,6 +71,12 @@ CASES = {
         "monitoring/definitions/ab_test.py:",
         "groups_per_namespace: 1",
     ),
+    "a group no definition has": (
+        "ab_test.recording: warn",
+        "ab_test.recordings: warn",
+        "targets.thanos.partial_response_strategy.ab_test.recordings: no rule group is named 'ab_test.recordings'",
+        "ab_test.recordings: warn",
+    ),
     "a credential file no Secret holds": (
         "        /etc/alertmanager/secrets/pagerduty-routing-key: {secret_name: alertmanager-credentials, "
         "key: pagerduty-routing-key}\n",

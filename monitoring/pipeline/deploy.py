@@ -2,7 +2,8 @@
 
 Checked like the notification policy, each mistake as ``file:line: key: what is wrong``: the secrets guard,
 then the JSON Schema policies/schemas/deploy.schema.json (unknown targets and keys, Kubernetes names and
-labels), then what a schema cannot say (a refused target; group names that no definition has).
+labels), then what a schema cannot say: a refused target here; per-group settings naming no rule group of
+the definitions in check_against_stacks (called as the estate renders, and by `monitoring test`).
 The renderers receive the settings as plain dicts plus the line of each key, for their own errors.
 """
 

@@ -331,10 +331,14 @@ def render_estate(
     rendered: dict[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """The files made from the whole estate; with ``rendered`` (everything else), those that list them."""
+    from monitoring.pipeline.deploy import check_against_stacks
+
     docs, files = EstateDocuments(stacks, policies_dir, deploy, rendered or {}), {}
     for output in OUTPUTS:
         if not output.per_stack and output.after_stacks == (rendered is not None) and _enabled(deploy, output):
             files.update(output.files(docs))
+    if rendered is None:
+        check_against_stacks(deploy, stacks)  # after the notification policy's errors, as it is read after it
     return files
 
 
