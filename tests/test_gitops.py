@@ -299,3 +299,22 @@ def test_the_secrets_guard_scans_the_kubernetes_files(cli, definitions, tmp_path
     assert f"(rendered) grafana/dashboards/{UID}.json" in result.output
     assert f"(rendered) kubernetes/grafana/{UID}.yaml:" in result.output
     assert "abcdefghijklmnop" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_optional_settings_render_and_pass_the_suite(cli, stacks, tmp_path, monkeypatch):
+    """source_tenants (federated rule groups) and a GrafanaDashboard embedding the JSON, checked as the rest."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    limit, selector = "      groups_per_namespace: 70\n", "          dashboards: grafana\n"
+    _edit(policies / "deploy.yaml", limit, limit + "    source_tenants:\n      ab_test.recording: [team-a, team-b]\n")
+    _edit(policies / "deploy.yaml", selector, selector + "        embed_json: true\n")
+    out = tmp_path / "out"
+    assert cli(["generate", "--policies", policies, "--out", out]).exit_code == 0
+    groups = load(out / "mimir/rules/ml-ab-test.yaml")["groups"]
+    assert [g.get("source_tenants") for g in groups] == [["team-a", "team-b"], None]
+    resource = load(out / "kubernetes/grafana/ab-test-model-comparison.grafanadashboard.yaml")
+    assert resource["spec"]["json"] == (GENERATED / "grafana/dashboards/ab-test-model-comparison.json").read_text()
+    assert "configMapRef" not in resource["spec"]
+    monkeypatch.setenv("MONITORING_POLICIES", str(policies))
+    result = gitops.run(stacks, out)
+    assert result.ok, "\n".join(result.problems)
