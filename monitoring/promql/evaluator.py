@@ -28,7 +28,7 @@ from functools import lru_cache
 import promql_parser as pp
 
 from monitoring.promql import aggregations, binary
-from monitoring.promql.functions import FUNCTIONS, not_in_242
+from monitoring.promql.functions import FUNCTIONS, go_regex, not_in_242
 from monitoring.promql.parse import parse
 from monitoring.promql.values import (
     LOOKBACK,
@@ -110,6 +110,7 @@ class Evaluator:
     def query(self, expr: str, t: float):
         """The result at t as the engine returns it: a float, a str, or a list of (labels, value) in its order."""
         node = parse(expr)
+        t = float(t)
         outer, self._query_time = self._query_time, t
         try:
             return self._eval(node, t)
@@ -444,7 +445,7 @@ def _recorded_labels(labels: Labels, extra: tuple, name: str, matchers: tuple) -
 @lru_cache(maxsize=1024)
 def _regex(pattern: str) -> re.Pattern:
     try:
-        return re.compile(pattern)
+        return re.compile(go_regex(pattern))
     except re.error as exc:
         raise QueryError(f"invalid regular expression {pattern!r}: {exc}") from None
 

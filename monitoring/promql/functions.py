@@ -491,9 +491,54 @@ _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 @lru_cache(maxsize=256)
 def _anchored(regex: str) -> re.Pattern:
     try:
-        return re.compile(f"^(?:{regex})$")
+        return re.compile(go_regex(f"^(?:{regex})$"))
     except re.error as exc:
         raise QueryError(f"invalid regular expression in label_replace(): {regex} ({exc})") from None
+
+
+_INLINE_FLAGS = re.compile(r"\(\?([imsU]+)\)")
+
+
+def go_regex(pattern: str) -> str:
+    """RE2 syntax Python's re reads differently: flags set mid-pattern, `(?i)`, last to the end of their group
+    in Go, and Python accepts them only at the start; scope them explicitly, `(?i:...)`."""
+    if "(?" not in pattern:
+        return pattern
+    out, closers, depth, i = [], [], 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if ch == "[":  # a character class: copied as is
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            out.append(pattern[i : j + 1])
+            i = j + 1
+            continue
+        flags = _INLINE_FLAGS.match(pattern, i)
+        if flags and (i > 0 or depth > 0):
+            out.append(f"(?{flags.group(1).replace('U', '')}:")
+            closers.append(depth)
+            i = flags.end()
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            while closers and closers[-1] == depth:
+                out.append(")")
+                closers.pop()
+            depth -= 1
+        out.append(ch)
+        i += 1
+    out.extend(")" * len(closers))
+    return "".join(out)
 
 
 _TEMPLATE = re.compile(r"\$(?:\$|\{([^}]*)\}|([A-Za-z0-9_]+))")

@@ -165,7 +165,7 @@ def format_float(v: float) -> str:
         return "NaN"
     if math.isinf(v):
         return "+Inf" if v > 0 else "-Inf"
-    text = format(Decimal(repr(v)), "f")
+    text = format(Decimal(repr(v)).normalize(), "f")
     if text in ("-0", "0") and math.copysign(1, v) < 0:
         return "-0"
     return text
