@@ -73,7 +73,8 @@ def test_every_alert_routes_where_the_default_policy_says(generate, stacks):
         else:
             assert receivers == {"slack-ml-alerts"}, alert
     assert routed["PredictionDriftHigh"] == {"slack-data-science"}
-    assert "13/13 alert instances" in result.summary
+    instances = sum(1 for alert, *_ in result.rows if "->" not in alert)
+    assert instances >= 13 and f"{instances}/{instances} alert instances" in result.summary
 
 
 def test_route_order_mistake_is_caught(generate, stacks, cli):
@@ -103,7 +104,9 @@ def test_alert_landing_only_on_the_catch_all_fails(generate, stacks):
     result = routing_tests.run(stacks, generate(text))
     assert not result.ok
     failed = {row[0] for row in result.rows if row[3] == "FAIL"}
-    assert failed == {"ModelAccuracyDegraded", "HighResponseTime", "TrafficSplitDeviation", "ModelConfidenceLow"}
+    warnings = {a.name for s in stacks for a in s.alerts() if a.severity == "warning" and a.team != "data-science"}
+    assert {"ModelAccuracyDegraded", "HighResponseTime", "TrafficSplitDeviation", "ModelConfidenceLow"} <= warnings
+    assert failed == warnings
     assert any("lands only on the catch-all receiver 'unrouted'" in p for p in result.problems)
     # amtool agrees that they fall through to the root
     assert {row[2] for row in result.rows if row[3] == "FAIL"} == {"unrouted"}

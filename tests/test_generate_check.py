@@ -25,7 +25,7 @@ def test_check_reports_stale_missing_unexpected_and_hand_edit(cli, tmp_path):
     out = tmp_path / "gen"
     assert cli(["generate", "--out", out]).exit_code == 0
     assert cli(["check", "--out", out]).exit_code == 0
-    dashboard = next((out / "grafana/dashboards").glob("*.json"))
+    dashboard = out / "grafana/dashboards/ab-test-model-comparison.json"
     dashboard.write_text(dashboard.read_text().replace('"Traffic Distribution"', '"Traffic (edited)"'))
     (out / "README.md").unlink()
     (out / "extra.yml").write_text("x: 1\n")

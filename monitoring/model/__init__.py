@@ -20,6 +20,7 @@ from monitoring.model.dashboard import Dashboard, LabelVariable, Link, Row
 from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.panel import Gauge, Panel, PieChart, Query, Stat, Table, Text, TimeSeries
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup, Scenario
+from monitoring.model.slo import SLO, BurnWindow, EventRatio, Latency, error_budget_dashboard, slo_rule_groups
 from monitoring.model.stack import Stack
 from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale
 from monitoring.model.threshold import Level, Step, Threshold
@@ -28,6 +29,12 @@ COUNTER, GAUGE, HISTOGRAM, SUMMARY = (MetricType.COUNTER, MetricType.GAUGE, Metr
 
 __all__ = [
     "Absence",
+    "SLO",
+    "BurnWindow",
+    "EventRatio",
+    "Latency",
+    "error_budget_dashboard",
+    "slo_rule_groups",
     "Absent",
     "Alert",
     "Band",

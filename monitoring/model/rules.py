@@ -89,6 +89,8 @@ class Alert:
     driver: Callable | None = field(default=None, compare=False)
     scenarios: tuple[Scenario, ...] = ()
     origin: Location | str = field(default="", compare=False, repr=False)
+    # Set on the alerts an SLO renders (monitoring.model.slo.BurnRateAlert): its tests follow the burn over time.
+    burn_rate: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

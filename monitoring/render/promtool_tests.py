@@ -9,13 +9,18 @@ from monitoring.model.rules import parse_duration
 def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     """``rule_file`` is the path of the stack's rules file relative to the test file."""
     from monitoring.testgen.alerts import alert_cases, fmt_duration
+    from monitoring.testgen.burnrate import slo_recording_case, slos_of
     from monitoring.testgen.recording import recording_case
 
     interval = min((parse_duration(g.interval) for g in stack.groups), default=60.0)
     tests = []
-    recording = recording_case(stack, stack.recording_rules())
+    # SLO rules read windows of up to days: their own dataset, sampled sparsely (see testgen.burnrate)
+    slos = slos_of(stack)
+    slo_rules = {r.record for slo in slos for r in slo.recording_rules()}
+    recording = recording_case(stack, [r for r in stack.recording_rules() if r.record not in slo_rules])
     if recording:
         tests.append(recording)
+    tests.extend(slo_recording_case(stack, slo) for slo in slos)
     for alert in stack.alerts():
         tests.extend(alert_cases(alert, stack, interval))
     # Without an explicit order promtool evaluates groups in a random order at each step, so an alert

@@ -44,9 +44,13 @@ def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
 
 
 def generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
-    from monitoring.testgen import cases
+    from monitoring.testgen import burnrate, cases, constant
 
     try:
+        if alert.burn_rate is not None:
+            return burnrate.cases(alert, stack, interval)
+        if constant.is_constant(alert):
+            return constant.cases(alert, stack, interval)
         return cases.cases(alert, stack, interval)
     except (search.SearchFailed, Unsupported) as exc:
         raise DefinitionError(

@@ -1,0 +1,333 @@
+"""Generated cases for an SLO's burn-rate alert (``long > factor and short > factor`` over one SLI).
+
+The generic compound cases hold each side in a steady state, but both windows of a pair read the same
+counters: in a steady state they always agree, so "only one window burns" needs inputs shaped over time.
+Every case is a timeline of phases (healthy: no bad events; burning: a share of bad events well above
+``factor x error budget``), and every eval time is found by simulation with our evaluator:
+
+- **fires**: a sustained burn; evaluated `for` after the first step where both windows burn;
+- **too short**: the same burn one evaluation earlier (pending, or one step before the long window crosses
+  when there is no `for`): quiet;
+- **quiet: only the short window burns**: a fresh burn, shorter than the long window needs;
+- **quiet: only the long window burns**: a burn as long as the long window that has since stopped
+  (recovered): the short window is clean, the long one still remembers it.
+
+Each step an assertion depends on is checked to be at least a margin away from the factor on both windows.
+"""
+
+from __future__ import annotations
+
+import math
+
+from monitoring.errors import DefinitionError
+from monitoring.model import Alert, Stack
+from monitoring.model.rules import parse_duration
+from monitoring.promql.evaluator import Evaluator, Series, labels_of
+from monitoring.testgen import drivers, synth
+from monitoring.testgen.alerts import _expected, _firing_at, fmt_duration, rules_by_record
+
+EVENTS_PER_SECOND = 8.0
+ATTEMPTS = 6
+WARMUP_MINUTES = 10  # healthy history before a burn
+
+
+class BurnCaseError(Exception):
+    pass
+
+
+def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
+    try:
+        return BurnCases(alert, stack, interval).build()
+    except (BurnCaseError, ValueError) as exc:
+        raise DefinitionError(f"alert {alert.name}: cannot generate its burn-rate tests: {exc}", alert.origin) from None
+
+
+class BurnCases:
+    def __init__(self, alert: Alert, stack: Stack, interval: float):
+        self.alert, self.stack, self.interval = alert, stack, interval
+        self.slo, self.window = alert.burn_rate.slo, alert.burn_rate.window
+        self.for_seconds = parse_duration(alert.for_)
+        self.short = self.window.short_seconds
+        self.long = self.window.long_seconds
+        self.factor = self.window.factor
+        self.threshold = self.factor * self.slo.error_budget  # as a share of bad events
+        self.burning = min(2 * self.threshold, (1 + self.threshold) / 2)
+        self.margin = drivers.MARGIN * self.factor
+        self.short_rule = str(self.slo.burn_rate_rule(self.window.short))
+        self.long_rule = str(self.slo.burn_rate_rule(self.window.long))
+        self.rules = rules_by_record(stack)
+        self.labels = [synth.label_combinations(m, stack) for m in self.slo.sli.metrics][0]
+        # Samples a sixth of the short window apart (1m to 10m): promtool's cost grows with the samples each
+        # rule reads at every step, and a 3-day window of 1-minute samples makes one case take minutes.
+        self.spacing = spacing_for(self.short)
+
+    # --- inputs ------------------------------------------------------------------------------------
+    def inputs(self, ratio: float) -> dict:
+        """Per series, its increase per sample (on a 1/64 grid, so sums stay exact in both evaluators)."""
+        return {
+            synth.series_key(name, labels): round(per_second * self.spacing * 64) / 64
+            for name, labels, per_second in self.slo.sli.inputs(ratio, EVENTS_PER_SECOND, self.labels)
+        }
+
+    def timeline(self, phases) -> Samples:
+        return Samples(self.spacing, [(minutes, self.inputs(ratio)) for minutes, ratio in phases])
+
+    def minutes(self, minutes: float) -> int:
+        """Whole samples: phases are multiples of the sample spacing."""
+        step = max(1, int(self.spacing // 60))
+        return int(math.ceil(minutes / step) * step)
+
+    # --- evaluation --------------------------------------------------------------------------------
+    def evaluator(self, timeline) -> Evaluator:
+        return Evaluator(timeline.series(), self.rules)
+
+    def burn(self, evaluator, rule: str, t: float) -> dict:
+        return {_drop_name(labels): v for labels, v in evaluator.instant(rule, t)}
+
+    def state(self, evaluator, t: float) -> dict:
+        return {_drop_name(labels): v for labels, v in evaluator.instant(self.alert.expr, t)}
+
+    def step(self, seconds: float) -> float:
+        """The first evaluation time at or after ``seconds``."""
+        return math.ceil(seconds / self.interval) * self.interval
+
+    def clear(self, evaluator, times) -> float:
+        """The least distance of either window's burn rate from the factor over these steps."""
+        least = math.inf
+        for t in times:
+            for rule in (self.short_rule, self.long_rule):
+                for value in self.burn(evaluator, rule, t).values():
+                    least = min(least, abs(value - self.factor))
+        return least
+
+    # --- cases -------------------------------------------------------------------------------------
+    def build(self) -> list[dict]:
+        return [*self.fires_and_too_short(), self.only_short(), self.only_long()]
+
+    # Each case is kept as short as it can be: promtool evaluates every rule of the file at every step up to the
+    # eval time, so a case hours long costs seconds. A burn from a short healthy history fills neither window:
+    # both read the same available samples, and they cross together once the burn outweighs the history.
+    @property
+    def k(self) -> float:
+        return self.burning / self.threshold  # how many times the threshold the burn is (> 1)
+
+    def fires_and_too_short(self) -> list[dict]:
+        history = self.minutes(WARMUP_MINUTES)
+        start = history * 60
+        burn = min(self.long / 60, 1.5 * history / (self.k - 1)) + (self.for_seconds + self.short) / 60
+        burn_minutes = self.minutes(burn + 10)
+        for attempt in range(ATTEMPTS):
+            ratio = self.burning * (1 + attempt / 997)
+            timeline = self.timeline([(history, 0.0), (burn_minutes, ratio)])
+            evaluator = self.evaluator(timeline)
+            t1 = self.first_firing_step(evaluator, start, (history + burn_minutes) * 60 - self.for_seconds)
+            if t1 is None:
+                raise BurnCaseError(f"a burn of {ratio:g} never makes both windows exceed {self.factor:g}")
+            eval_time = t1 + self.for_seconds
+            times = [t1 - self.interval + k * self.interval for k in range(int(self.for_seconds / self.interval) + 2)]
+            if self.clear(evaluator, times) >= self.margin:
+                break
+        else:
+            raise BurnCaseError("every burn tried puts a step within an ulp of the factor")
+        states = {t: self.state(evaluator, t) for t in times}
+        firing = _firing_at(states, eval_time, self.for_seconds)
+        if not firing:
+            raise BurnCaseError(f"the sustained burn does not fire at {fmt_duration(eval_time)}")
+        short_time = eval_time - self.interval
+        if _firing_at(states, short_time, self.for_seconds):
+            raise BurnCaseError(f"the burn fires already at {fmt_duration(short_time)}")
+        what = self.describe(evaluator, eval_time)
+        burning_for = fmt_duration(eval_time - start)
+        return [
+            self.case(f"fires (both windows burn: {what}; burning for {burning_for})", timeline, eval_time, firing),
+            self.case(
+                f"too short (burning for {fmt_duration(short_time - start)}, one evaluation before it fires: "
+                f"{self.describe(evaluator, short_time)})",
+                timeline,
+                short_time,
+                [],
+            ),
+        ]
+
+    def first_firing_step(self, evaluator, start: float, end: float) -> float | None:
+        """The first step where the condition holds for every group (it only grows during a steady burn)."""
+        low, high = int(start // self.interval), int(end // self.interval)
+        if not self.holds_everywhere(evaluator, high * self.interval):
+            return None
+        while low + 1 < high:
+            middle = (low + high) // 2
+            if self.holds_everywhere(evaluator, middle * self.interval):
+                high = middle
+            else:
+                low = middle
+        return high * self.interval
+
+    def holds_everywhere(self, evaluator, t: float) -> bool:
+        return len(self.state(evaluator, t)) == len(self.groups())
+
+    def groups(self) -> set:
+        by = self.slo.by
+        return {tuple((k, labels[k]) for k in by) for labels in self.labels}
+
+    def only_short(self) -> dict:
+        # a burn of a little more than short/k fills the short window past the factor; a healthy history of
+        # 1.5 (k - 1) times the burn keeps the long window's share under it
+        burn_minutes = self.minutes(1.1 * self.short / 60 / self.k + 1)
+        history = self.minutes(max(1.15 * (self.k - 1) * burn_minutes, self.short / 60 - burn_minutes) + 10)
+        timeline = self.timeline([(history, 0.0), (burn_minutes, self.burning)])
+        evaluator = self.evaluator(timeline)
+        t = (history + burn_minutes) * 60
+        self.expect_split(evaluator, t, short_burns=True, title="only the short window burns")
+        what = self.describe(evaluator, t)
+        return self.case(
+            f"quiet: only the short window burns (a fresh burn of {fmt_duration(burn_minutes * 60)}: {what})",
+            timeline,
+            t,
+            [],
+        )
+
+    def only_long(self) -> dict:
+        # an intense burn (up to 10x the threshold) long enough to outweigh the history and the recovery in the
+        # long window, then a recovery longer than the short window: the condition is false, whatever `for` is
+        history = self.minutes(WARMUP_MINUTES)
+        recovery = self.minutes((self.short + self.spacing) / 60)  # the short window sees no bad event
+        intense = min(10 * self.threshold, 1.0)  # every event bad, at most
+        burn_minutes = self.minutes(1.3 * (history + recovery) / (intense / self.threshold - 1))
+        burn_minutes = min(burn_minutes, self.minutes(self.long / 60 - recovery - self.spacing / 60))
+        timeline = self.timeline([(history, 0.0), (burn_minutes, intense), (recovery, 0.0)])
+        evaluator = self.evaluator(timeline)
+        stopped = (history + burn_minutes) * 60
+        t = (history + burn_minutes + recovery) * 60
+        self.expect_split(evaluator, t, short_burns=False, title="only the long window burns")
+        what = self.describe(evaluator, t)
+        return self.case(
+            f"quiet: only the long window burns (a burn of {fmt_duration(burn_minutes * 60)}, recovered "
+            f"{fmt_duration(t - stopped)} ago: {what})",
+            timeline,
+            t,
+            [],
+        )
+
+    def expect_split(self, evaluator, t: float, short_burns: bool, title: str) -> None:
+        short = self.burn(evaluator, self.short_rule, t)
+        long = self.burn(evaluator, self.long_rule, t)
+        for values, burns, which in ((short, short_burns, "short"), (long, not short_burns, "long")):
+            for value in values.values():
+                if (value > self.factor) != burns or abs(value - self.factor) < self.margin:
+                    raise BurnCaseError(
+                        f"case '{title}': the {which} window's burn rate is {value:g} against {self.factor:g}"
+                    )
+        if self.state(evaluator, t):
+            raise BurnCaseError(f"case '{title}' fires at {fmt_duration(t)}")
+
+    def describe(self, evaluator, t: float) -> str:
+        parts = []
+        for window, rule in ((self.window.long, self.long_rule), (self.window.short, self.short_rule)):
+            values = sorted(self.burn(evaluator, rule, t).values())
+            shown = ", ".join(f"{v:.6g}" for v in dict.fromkeys(values))
+            parts.append(f"{window} burn rate {shown}")
+        return "; ".join(parts) + f" against {self.factor:g}, for {self.alert.for_}"
+
+    def case(self, title: str, timeline, eval_time: float, firing) -> dict:
+        return {
+            "name": f"{self.alert.name}: {title}",
+            "interval": fmt_duration(self.spacing),
+            "input_series": [dict(series) for series in timeline.promtool_inputs()],
+            "alert_rule_test": [
+                {
+                    "eval_time": fmt_duration(eval_time),
+                    "alertname": self.alert.name,
+                    "exp_alerts": [_expected(self.alert, self.stack, labels, value) for labels, value in firing],
+                }
+            ],
+        }
+
+
+def spacing_for(window: float) -> float:
+    """A sample every sixth of the window (15 s to 10 m; whole minutes above one)."""
+    spacing = max(15.0, min(600.0, window / 6))
+    return float(int(spacing // 60) * 60) if spacing >= 60 else float(int(spacing // 15) * 15)
+
+
+class Samples:
+    """Counters sampled every ``spacing`` seconds through phases of (minutes, {series: increase per sample})."""
+
+    def __init__(self, spacing: float, phases):
+        self.spacing = spacing
+        keys = list(dict.fromkeys(k for _, inputs in phases for k in inputs))
+        self.values: dict[str, list[float]] = {}
+        for key in keys:
+            out: list[float] = []
+            for index, (minutes, inputs) in enumerate(phases):
+                count = int(minutes * 60 // spacing) + (1 if index == 0 else 0)
+                step = inputs[key]
+                for _ in range(count):
+                    # a counter that has been counting for an hour, as the generator's own inputs start
+                    out.append(step * 3600 / spacing if not out else out[-1] + step)
+            self.values[key] = out
+
+    def series(self) -> list[Series]:
+        return [
+            Series(labels_of({**labels, "__name__": name}), tuple((i * self.spacing, v) for i, v in enumerate(values)))
+            for key, values in self.values.items()
+            for name, labels in [synth.parse_key(key)]
+        ]
+
+    def promtool_inputs(self) -> list[dict[str, str]]:
+        return [{"series": key, "values": synth.encode(values)} for key, values in self.values.items()]
+
+
+def _drop_name(labels) -> tuple:
+    return tuple(item for item in labels if item[0] != "__name__")
+
+
+# A healthy-to-bad history whose phases are shorter than the longest windows, so each window up to 6h reads a
+# different mix and a rule over the wrong window shows a different value (the 1d and 3d windows both read
+# everything: at a day or more of history promtool would evaluate every rule thousands of times).
+RECORDING_PHASES = ((180, 0.01), (120, 0.05), (60, 0.2), (30, 0.02), (20, 0.1), (10, 0.3))
+
+
+def slos_of(stack: Stack) -> list:
+    """The SLOs whose alerts the stack holds, in order."""
+    seen: dict[int, object] = {}
+    for alert in stack.alerts():
+        if alert.burn_rate is not None:
+            seen.setdefault(id(alert.burn_rate.slo), alert.burn_rate.slo)
+    return list(seen.values())
+
+
+def slo_recording_case(stack: Stack, slo) -> dict:
+    """Exact values of every recording rule of an SLO (SLI ratio and burn rate per window, objective, budget)."""
+    from monitoring.testgen.recording import _labels_text
+
+    labels = synth.label_combinations(slo.sli.metrics[0], stack)
+    spacing = min(120.0, spacing_for(parse_duration(slo.window_lengths()[0]) * 2))
+    phases = []
+    for minutes, ratio in RECORDING_PHASES:
+        inputs = {
+            synth.series_key(name, combo): round(per_second * spacing * 64) / 64
+            for name, combo, per_second in slo.sli.inputs(ratio, EVENTS_PER_SECOND, labels)
+        }
+        phases.append((minutes, inputs))
+    samples = Samples(spacing, phases)
+    evaluator = Evaluator(samples.series(), rules_by_record(stack))
+    eval_time = sum(minutes for minutes, _ in RECORDING_PHASES) * 60.0
+    tests = []
+    for rule in slo.recording_rules():
+        result = evaluator.instant(rule.record, eval_time)
+        if not result or any(math.isnan(v) or math.isinf(v) for _, v in result):
+            raise DefinitionError(f"recording rule {rule.record} gives {result} on the SLO's dataset", rule.origin)
+        tests.append(
+            {
+                "expr": rule.record,
+                "eval_time": fmt_duration(eval_time),
+                "exp_samples": [{"labels": _labels_text(labels), "value": value} for labels, value in result],
+            }
+        )
+    return {
+        "name": f"SLO {slo.name}: recording rules over a history of error ratios "
+        + ", ".join(f"{ratio:g} for {minutes}m" for minutes, ratio in RECORDING_PHASES),
+        "interval": fmt_duration(spacing),
+        "input_series": samples.promtool_inputs(),
+        "promql_expr_test": tests,
+    }

@@ -1,0 +1,38 @@
+"""Generated cases for a constant alert (a dead man's switch such as ``vector(1) == 1``): it reads no series, so
+no input can move it and the only thing to prove is that it fires from the first evaluation, with its labels
+and annotations, on no inputs at all. The value is the evaluator's."""
+
+from __future__ import annotations
+
+from monitoring.model import Alert, Stack
+from monitoring.model.rules import parse_duration
+from monitoring.promql.evaluator import Evaluator
+from monitoring.promql.parse import parse, selectors
+from monitoring.testgen.alerts import _expected, fmt_duration, rules_by_record
+
+
+def is_constant(alert: Alert) -> bool:
+    """True when the expression selects no series (nothing but literals and functions of them)."""
+    return not selectors(parse(alert.expr))
+
+
+def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
+    evaluator = Evaluator([], rules_by_record(stack))
+    eval_time = parse_duration(alert.for_) + interval
+    firing = [
+        (tuple(l for l in labels if l[0] != "__name__"), v) for labels, v in evaluator.instant(alert.expr, eval_time)
+    ]
+    return [
+        {
+            "name": f"{alert.name}: fires with no input at all (a constant: always firing, for {alert.for_})",
+            "interval": "1m",
+            "input_series": [],
+            "alert_rule_test": [
+                {
+                    "eval_time": fmt_duration(eval_time),
+                    "alertname": alert.name,
+                    "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
+                }
+            ],
+        }
+    ]
