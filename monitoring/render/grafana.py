@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import grafanalib.core as g
 
-from monitoring.model import Dashboard, Gauge, Panel, PieChart, Stack, Stat, Table, Text, TimeSeries
+from monitoring.model import (
+    Dashboard,
+    Gauge,
+    LabelVariable,
+    Panel,
+    PieChart,
+    RawPanel,
+    Stack,
+    Stat,
+    Table,
+    Text,
+    TimeSeries,
+)
 from monitoring.model.layout import layout
 from monitoring.model.threshold import Threshold
 
@@ -76,7 +88,9 @@ def render_dashboard(dashboard: Dashboard, stack: Stack) -> dict:
         refresh=dashboard.refresh,
         editable=True,
         time=g.Time(dashboard.time_from, "now"),
-        templating=g.Templating(list=[_datasource_variable()] + [_label_variable(v) for v in dashboard.variables]),
+        templating=g.Templating(
+            list=[_datasource_variable()] + [_label_variable(v) for v in dashboard.variables if _is_label(v)]
+        ),
         links=[_link(link) for link in dashboard.links],
         panels=[],
     )
@@ -92,7 +106,9 @@ def render_dashboard(dashboard: Dashboard, stack: Stack) -> dict:
             "fiscalYearStartMonth": 0,
             "liveNow": False,
             "weekStart": "",
-            "templating": {"list": [_clean(_variable_json(v)) for v in built["templating"]["list"]]},
+            "templating": {
+                "list": _variables(dashboard, [_clean(_variable_json(v)) for v in built["templating"]["list"]])
+            },
             "annotations": {"list": [_alert_annotations()]},
             "links": [_clean(link) for link in built["links"]],
             "panels": panels,
@@ -102,6 +118,8 @@ def render_dashboard(dashboard: Dashboard, stack: Stack) -> dict:
 
 
 def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
+    if isinstance(panel, RawPanel):
+        return _raw_panel(panel.json, panel_id, grid)
     targets = [
         g.Target(expr=q.text, legendFormat=q.legend, refId=chr(ord("A") + i), instant=q.instant)
         for i, q in enumerate(panel.queries)
@@ -128,6 +146,98 @@ def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
     if isinstance(panel, Table):
         data["transformations"] = [{"id": "merge", "options": {}}]
     return _clean(data)
+
+
+# Keys of Grafana's current FieldConfig (fieldConfig.defaults and each override's properties keep the rest).
+_FIELD_KEYS = {
+    "displayName",
+    "displayNameFromDS",
+    "description",
+    "path",
+    "writeable",
+    "filterable",
+    "unit",
+    "decimals",
+    "min",
+    "max",
+    "mappings",
+    "thresholds",
+    "color",
+    "links",
+    "actions",
+    "noValue",
+    "custom",
+    "fieldMinMax",
+}
+
+
+def _raw_panel(source: dict, panel_id: int, grid: dict) -> dict:
+    """An imported panel of a kind the model lacks: its JSON with only the keys schema v42 defines, its
+    queries on the dashboard's data source variable."""
+    data = {key: value for key, value in source.items() if key in _PANEL_KEYS}
+    data["id"], data["gridPos"] = panel_id, grid
+    if "targets" in data:
+        data["datasource"] = DATASOURCE
+        data["targets"] = [
+            {**{k: v for k, v in t.items() if k in _TARGET_KEYS}, "datasource": DATASOURCE}
+            for t in data["targets"]
+            if isinstance(t, dict)
+        ]
+    else:
+        data.pop("datasource", None)
+    field_config = data.get("fieldConfig")
+    if isinstance(field_config, dict):
+        defaults = field_config.get("defaults") or {}
+        data["fieldConfig"] = {
+            "defaults": {k: v for k, v in defaults.items() if k in _FIELD_KEYS},
+            "overrides": field_config.get("overrides") or [],
+        }
+    return data
+
+
+def _is_label(variable) -> bool:
+    return isinstance(variable, LabelVariable)
+
+
+# Keys of Grafana's current VariableModel.
+_VARIABLE_KEYS = {
+    "type",
+    "name",
+    "label",
+    "hide",
+    "skipUrlSync",
+    "description",
+    "query",
+    "datasource",
+    "current",
+    "multi",
+    "allowCustomValue",
+    "options",
+    "refresh",
+    "sort",
+    "includeAll",
+    "allValue",
+    "regex",
+    "auto",
+    "auto_min",
+    "auto_count",
+    "definition",
+}
+
+
+def _variables(dashboard: Dashboard, built: list[dict]) -> list[dict]:
+    """The built variables (data source, then label variables), with raw ones in their place in between."""
+    built_iter = iter(built[1:])
+    result = [built[0]]
+    for variable in dashboard.variables:
+        if _is_label(variable):
+            result.append(next(built_iter))
+        else:
+            raw = {key: value for key, value in variable.json.items() if key in _VARIABLE_KEYS}
+            if isinstance(raw.get("datasource"), (dict, str)):
+                raw["datasource"] = DATASOURCE
+            result.append(_clean(raw))
+    return result
 
 
 def _timeseries(panel: TimeSeries, common: dict):

@@ -17,7 +17,7 @@ import math
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
 from monitoring.model.metric import MetricType
-from monitoring.model.rules import parse_duration
+from monitoring.model.rules import RawCondition, parse_duration
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import synth, templates
 from monitoring.testgen.drivers import driver_for, healthy_value
@@ -58,6 +58,12 @@ def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
 
 
 def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
+    if isinstance(alert.condition, RawCondition):
+        raise DefinitionError(
+            f"alert {alert.name}: the test generator cannot drive a raw condition (`{alert.expr}`)",
+            alert.origin,
+            "give the alert Scenarios (hand-written promtool cases), or a condition on a Threshold step",
+        )
     drive = driver_for(alert, stack)
     level, op = alert.condition.level.value, alert.condition.op
     metric = getattr(drive, "metric", None)
