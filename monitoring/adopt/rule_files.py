@@ -7,7 +7,7 @@ from pathlib import Path
 
 import promql_parser as pp
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.lint.yamldoc import YamlProblem, load_documents
 from monitoring.promql.parse import syntax_message
 
@@ -44,7 +44,7 @@ def read_rule_file(path: Path, display: str) -> list[SourceGroup]:
     try:
         documents = load_documents(text)
     except YamlProblem as exc:
-        raise DefinitionError(exc.message, f"{display}:{exc.line}", "a rule file is YAML with `groups:`") from None
+        raise DefinitionError(exc.message, Location(display, exc.line), "a rule file is YAML with `groups:`") from None
     groups: list[SourceGroup] = []
     for document in documents:
         data = document.data
@@ -56,19 +56,19 @@ def read_rule_file(path: Path, display: str) -> list[SourceGroup]:
         if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
             raise DefinitionError(
                 "not a Prometheus rule file: it has no top-level `groups` list",
-                f"{display}:{document.line(base)}",
+                Location(display, document.line(base)),
                 "give a rule file (groups: [{name, rules}]) or a PrometheusRule manifest (spec.groups)",
             )
         for g, group in enumerate(data["groups"]):
             path_g = base + ("groups", g)
             groups.append(_group(group, document, path_g, display))
     if not groups:
-        raise DefinitionError("the file holds no rule groups", f"{display}:1", "a rule file has `groups:`")
+        raise DefinitionError("the file holds no rule groups", Location(display, 1), "a rule file has `groups:`")
     return groups
 
 
 def _group(group, document, path: tuple, display: str) -> SourceGroup:
-    where = f"{display}:{document.line(path)}"
+    where = Location(display, document.line(path))
     if not isinstance(group, dict) or not isinstance(group.get("name"), str):
         raise DefinitionError("a rule group needs a `name`", where)
     if not isinstance(group.get("rules"), list):
@@ -79,7 +79,7 @@ def _group(group, document, path: tuple, display: str) -> SourceGroup:
 
 
 def _rule(item, document, path: tuple, display: str) -> SourceRule:
-    where = f"{display}:{document.line(path)}"
+    where = Location(display, document.line(path))
     if not isinstance(item, dict):
         raise DefinitionError("a rule is a mapping with `record` or `alert` and `expr`", where)
     kind = "alert" if "alert" in item else "record" if "record" in item else None
@@ -89,7 +89,7 @@ def _rule(item, document, path: tuple, display: str) -> SourceRule:
     if unknown:
         raise DefinitionError(f"unknown rule field(s): {', '.join(unknown)}", where, "Prometheus would refuse the file")
     expr = str(item["expr"])
-    expr_where = f"{display}:{document.line(path + ('expr',))}"
+    expr_where = Location(display, document.line(path + ("expr",)))
     try:
         pp.parse(expr)
     except ValueError as exc:

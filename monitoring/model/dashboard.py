@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model._origin import caller_origin
 from monitoring.model.metric import Label, Metric
 from monitoring.model.panel import Panel
@@ -23,7 +23,7 @@ class LabelVariable:
     metric: Metric
     multi: bool = True
     include_all: bool = True
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -39,7 +39,7 @@ class RawVariable:
     carried as its Grafana JSON; `monitoring import` writes these."""
 
     json: dict = field(compare=False)
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -79,7 +79,7 @@ class Dashboard:
     links: tuple[Link, ...] = ()
     time_from: str = "now-6h"
     refresh: str = "30s"
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

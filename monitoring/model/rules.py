@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model._origin import caller_origin
 from monitoring.model.panel import Panel
 from monitoring.model.threshold import Level
@@ -43,7 +43,7 @@ class RecordingRule:
     # Imported from an existing rule file (`monitoring import`): the name is kept as dashboards and other
     # teams query it, so only Prometheus' own name syntax is enforced, not level:metric:operations.
     imported: bool = False
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -156,7 +156,7 @@ class Alert:
     # Imported from an existing rule file (`monitoring import`): the name is kept as is (any valid Prometheus
     # label value) and summary/description may be empty (lint's alert-metadata check reports that).
     imported: bool = False
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -188,7 +188,7 @@ class RuleGroup:
     name: str
     interval: str
     rules: tuple[RecordingRule | Alert, ...]
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

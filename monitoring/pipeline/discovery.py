@@ -46,7 +46,7 @@ def load_stacks(
     names = [s.name for s in stacks]
     for name in set(names):
         if names.count(name) > 1:
-            where = ", ".join(s.origin for s in stacks if s.name == name)
+            where = ", ".join(str(s.origin) for s in stacks if s.name == name)
             raise DefinitionError(f"two stacks are named {name!r}", where, "stack names must be unique")
     return sorted(stacks, key=lambda s: s.name)
 
