@@ -41,12 +41,13 @@ class Ref:
     code: str
 
 
-def render(node, indent: int = 0, prefix_length: int = 0) -> str:
-    """Source for ``node``; ``prefix_length`` is what precedes it on its first line (``NAME = ``)."""
+def render(node, indent: int = 0, prefix_length: int = 0, suffix_length: int = 0) -> str:
+    """Source for ``node``; ``prefix_length`` is what precedes it on its first line (``NAME = ``),
+    ``suffix_length`` what follows it (a comma)."""
     if isinstance(node, str):
         return node
     flat = _flat(node)
-    if flat is not None and "\n" not in flat and indent * 4 + prefix_length + len(flat) <= LINE_LENGTH:
+    if "\n" not in flat and indent * 4 + prefix_length + len(flat) + suffix_length <= LINE_LENGTH:
         return flat
     inner = INDENT * (indent + 1)
     lines = []
@@ -54,7 +55,7 @@ def render(node, indent: int = 0, prefix_length: int = 0) -> str:
         lead = f"{key}=" if isinstance(node, Call) and key else ""
         if isinstance(node, Dict):
             lead = f"{render(key, indent + 1)}: "
-        lines.append(f"{inner}{lead}{render(value, indent + 1, len(lead))},")
+        lines.append(f"{inner}{lead}{render(value, indent + 1, len(lead), 1)},")
     opening, closing = _brackets(node)
     return opening + "\n" + "\n".join(lines) + "\n" + INDENT * indent + closing
 

@@ -71,9 +71,10 @@ def _group(group, document, path: tuple, display: str) -> SourceGroup:
     where = Location(display, document.line(path))
     if not isinstance(group, dict) or not isinstance(group.get("name"), str):
         raise DefinitionError("a rule group needs a `name`", where)
-    if not isinstance(group.get("rules"), list):
-        raise DefinitionError(f"rule group {group['name']!r} has no `rules` list", where)
-    rules = [_rule(item, document, path + ("rules", r), display) for r, item in enumerate(group["rules"])]
+    if not isinstance(group.get("rules") or [], list):
+        raise DefinitionError(f"rule group {group['name']!r}: `rules` is not a list", where)
+    items = group.get("rules") or []  # Prometheus loads a group without rules
+    rules = [_rule(item, document, path + ("rules", r), display) for r, item in enumerate(items)]
     ignored = sorted(set(group) - {"name", "interval", "rules"})
     return SourceGroup(group["name"], str(group.get("interval") or ""), rules, document.line(path), ignored)
 

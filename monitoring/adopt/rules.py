@@ -38,6 +38,18 @@ def import_rule_file(path: Path, display: str, stack_name: str) -> Imported:
     return RuleFileWriter(groups, display, stack_name).write()
 
 
+def import_rule_files(paths: list[Path]) -> dict[str, Imported]:
+    """``{definitions file name: Imported}``, one per source file; raises the first bad input's error."""
+    from monitoring.adopt.files import module_file, stack_name
+
+    taken: set[str] = set()
+    result = {}
+    for path in paths:
+        imported = import_rule_file(path, str(path), stack_name(path, taken))
+        result[module_file(imported.stack_name)] = imported
+    return result
+
+
 class RuleFileWriter:
     def __init__(self, groups: list[SourceGroup], display: str, stack_name: str):
         self.groups, self.display, self.stack_name = groups, display, stack_name

@@ -36,10 +36,10 @@ def _stack_problems(stack: Stack):
                     f"add it to the stack's metrics or fix the name (metrics: {known})",
                 )
 
-    # Prometheus records one name several times with different static labels (a quantile each, say)
-    records = [(r.record, r.labels) for r in stack.recording_rules()]
+    records = [r.record for r in stack.recording_rules()]
     for rule in stack.recording_rules():
-        if records.count((rule.record, rule.labels)) > 1:
+        # Prometheus accepts a name recorded several times (one rule per status code, say): imported files do
+        if not rule.imported and records.count(rule.record) > 1:
             yield DefinitionError(f"recording rule {rule.record!r} is defined twice", rule.origin)
         yield from unknown_series(rule.text, rule.origin, f"recording rule {rule.record!r}", False)
     names = [a.name for a in stack.alerts()]

@@ -1,0 +1,51 @@
+"""`monitoring import` on real estates: every corpus rule file promtool accepts (and the PrometheusRule
+manifests) -> definitions -> load, validate, render -> each rule as it was written. Prints the figures."""
+
+import csv
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from monitoring.adopt.roundtrip import compare_rules
+from monitoring.adopt.rule_files import read_rule_file
+from monitoring.adopt.rules import import_rule_files
+from monitoring.pipeline.discovery import load_stacks
+from monitoring.pipeline.validate import validate
+from monitoring.render.prometheus import render_rules
+
+RUFF = Path(sys.executable).parent / "ruff"
+
+
+def _importable(shared) -> list[Path]:
+    """Files promtool 2.42 accepts, and the PrometheusRule manifests (promtool reads no manifests)."""
+    corpora = shared / "corpora"
+    with open(corpora / "results-promtool-2.42/promtool_check_rules.tsv") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [corpora / r["file"] for r in rows if r["result"] == "PASS" or r["kind"] == "CR"]
+
+
+def test_rules_round_trip(shared, tmp_path, capsys):
+    started = time.perf_counter()
+    files = _importable(shared)
+    imported = import_rule_files(files)
+    for name, item in imported.items():
+        (tmp_path / name).write_text(item.source)
+    stacks = {s.name: s for s in load_stacks(tmp_path)}
+    validate(list(stacks.values()))
+    preserved = total = 0
+    problems = []
+    for path, item in zip(files, imported.values()):
+        ok, count, differences = compare_rules(read_rule_file(path, str(path)), render_rules(stacks[item.stack_name]))
+        preserved, total = preserved + ok, total + count
+        problems += [f"{path.relative_to(shared)}: {d}" for d in differences]
+    formatted = subprocess.run([RUFF, "format", "--isolated", "--line-length", "120", "--check", str(tmp_path)])
+    with capsys.disabled():
+        print(
+            f"\nimport rules: {preserved}/{total} rules preserved from {len(files)} files "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
+        for problem in problems:
+            print(f"  not preserved: {problem}")
+    assert problems == [] and preserved == total > 1500
+    assert formatted.returncode == 0

@@ -1,0 +1,48 @@
+"""Does a generated rule file say what its source said? Rule by rule: name, labels, annotations, `for`, and
+the expression tree (both parsed; promql-parser's prettified text compared)."""
+
+from __future__ import annotations
+
+from monitoring.adopt.condition import normalised
+from monitoring.adopt.rule_files import SourceGroup
+from monitoring.model.rules import parse_duration
+
+
+def compare_rules(source: list[SourceGroup], rendered: dict) -> tuple[int, int, list[str]]:
+    """(rules preserved, rules in the source, what differs: one line per rule)."""
+    problems: list[str] = []
+    preserved = total = 0
+    groups = rendered.get("groups", [])
+    for g, group in enumerate(source):
+        out_rules = groups[g]["rules"] if g < len(groups) and groups[g]["name"] == group.name else []
+        for r, rule in enumerate(group.rules):
+            total += 1
+            got = out_rules[r] if r < len(out_rules) else None
+            difference = _difference(rule, got)
+            if difference:
+                problems.append(f"group {group.name!r}, {rule.kind} {rule.name}: {difference}")
+            else:
+                preserved += 1
+    return preserved, total, problems
+
+
+def _difference(rule, got: dict | None) -> str:
+    if got is None:
+        return "missing from the generated file"
+    if got.get(rule.kind) != rule.name:
+        return f"name {got.get(rule.kind)!r}"
+    if normalised(got["expr"]) != normalised(rule.expr):
+        return f"expression differs: {got['expr']!r}"
+    if dict(got.get("labels") or {}) != rule.labels:
+        return f"labels {got.get('labels')} instead of {rule.labels}"
+    if rule.kind == "record":
+        return ""
+    if dict(got.get("annotations") or {}) != rule.annotations:
+        return f"annotations {got.get('annotations')} instead of {rule.annotations}"
+    if _seconds(got.get("for")) != _seconds(rule.for_):
+        return f"for {got.get('for')!r} instead of {rule.for_!r}"
+    return ""
+
+
+def _seconds(text) -> float:
+    return parse_duration(text) if text else 0.0

@@ -1,0 +1,93 @@
+"""``monitoring import``: existing rule files, dashboards and Alertmanager configs into definitions and policies.
+
+Everything is converted in memory first; a bad input is reported as file:line, exit 2, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitoring.cli.common import user_errors
+
+_force = click.option("--force", is_flag=True, help="Replace files that already exist in OUT.")
+
+
+@click.group("import")
+def import_group():
+    """Turn an existing estate into definitions (rules, dashboards) and policies (Alertmanager)."""
+
+
+@import_group.command("rules")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("definitions"),
+    show_default=True,
+    help="Folder for the definitions files (one per rule file).",
+)
+@_force
+@user_errors
+def import_rules(files, out, force):
+    """Prometheus rule files or PrometheusRule manifests (files or folders) -> one definitions file each."""
+    from monitoring.adopt.files import RULE_SUFFIXES, expand, write_new
+    from monitoring.adopt.rules import import_rule_files
+
+    imported = import_rule_files(expand(list(files), RULE_SUFFIXES))
+    write_new(out, {name: i.source for name, i in imported.items()}, force)
+    _report(out, imported)
+
+
+@import_group.command("dashboards")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("definitions"),
+    show_default=True,
+    help="Folder for the definitions files (one per dashboard).",
+)
+@_force
+@user_errors
+def import_dashboards(files, out, force):
+    """Grafana dashboard JSON (exported, or the API's {dashboard: ...}) -> one definitions file each."""
+    from monitoring.adopt.dashboards import import_dashboard_files
+    from monitoring.adopt.files import expand, write_new
+
+    imported = import_dashboard_files(expand(list(files), (".json",)))
+    write_new(out, {name: i.source for name, i in imported.items()}, force)
+    _report(out, imported)
+
+
+@import_group.command("alertmanager")
+@click.argument("config", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("policies"),
+    show_default=True,
+    help="Policies folder: notifications.yaml is written there.",
+)
+@_force
+@user_errors
+def import_alertmanager(config, out, force):
+    """An alertmanager.yml -> policies/notifications.yaml (credentials become *_file references)."""
+    from monitoring.adopt.alertmanager import import_alertmanager_config
+    from monitoring.adopt.files import write_new
+
+    imported = import_alertmanager_config(config)
+    write_new(out, {"notifications.yaml": imported.source}, force)
+    _report(out, {"notifications.yaml": imported})
+
+
+def _report(out: Path, imported: dict) -> None:
+    for name, item in imported.items():
+        counts = ", ".join(f"{n} {what}" for what, n in item.counts.items())
+        click.echo(f"wrote {out / name} ({counts})")
+        for note in item.notes:
+            click.echo(f"  approximated: {note}")

@@ -1,0 +1,139 @@
+"""`monitoring import rules`: rule files -> definitions files that load, lint clean, are formatted, and render
+every rule back as it was written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitoring.adopt.roundtrip import compare_rules
+from monitoring.adopt.rule_files import read_rule_file
+from monitoring.cli.main import main
+from monitoring.model import COUNTER, GAUGE, HISTOGRAM, Alert, RawCondition, Stack, raw
+from monitoring.pipeline.discovery import load_stacks
+from monitoring.pipeline.validate import validate
+from monitoring.promql.catalog import infer_catalog
+from monitoring.render.prometheus import render_rules
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+RUFF = Path(sys.executable).parent / "ruff"
+
+
+@pytest.fixture
+def imported(tmp_path) -> Path:
+    out = tmp_path / "definitions"
+    result = CliRunner().invoke(main, ["import", "rules", str(FIXTURES / "api.rules.yml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_every_rule_comes_back_as_written(imported):
+    stacks = load_stacks(imported)
+    validate(stacks)
+    preserved, total, problems = compare_rules(
+        read_rule_file(FIXTURES / "api.rules.yml", "api"), render_rules(stacks[0])
+    )
+    assert problems == []
+    assert (preserved, total) == (6, 6)
+
+
+def test_the_definitions_reference_objects_and_thresholds(imported):
+    source = (imported / "api.py").read_text()
+    assert source.startswith('"""Imported by `monitoring import rules` from ')
+    assert "rate({HTTP_REQUESTS_TOTAL}" in source  # metrics referenced by object
+    assert "/ {JOB_HTTP_REQUESTS_RATE5M}" in source  # and recording rules too
+    assert 'above(JOB_HTTP_ERRORS_RATIO5M, HIGH_ERROR_RATIO_T["firing"])' in source
+    assert 'Condition(JOB_HTTP_LATENCY_SECONDS_P99, ">=", SLOW_REQUESTS_T["firing"])' in source
+    assert "raw(f'{UP}{{job=\"api\"}} == 0')" in source  # == stays a raw condition
+
+
+def test_the_definitions_are_formatted_and_lint_clean(imported):
+    assert (
+        subprocess.run([RUFF, "format", "--isolated", "--line-length", "120", "--check", str(imported)]).returncode == 0
+    )
+    assert (
+        subprocess.run(
+            [RUFF, "check", "--isolated", "--line-length", "120", "--select", "E,F,W,I", str(imported)]
+        ).returncode
+        == 0
+    )
+    result = CliRunner().invoke(main, ["lint", "-d", str(imported)])
+    assert result.exit_code == 0, result.output
+
+
+def test_generate_stops_at_an_alert_it_cannot_test_and_writes_nothing(imported, tmp_path):
+    """Ratio and raw alerts need drivers or Scenarios (until the generator finds inputs itself): exit 2."""
+    result = CliRunner().invoke(main, ["generate", "-d", str(imported), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "api.py:" in result.output and "alert " in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_test_generator_asks_for_scenarios_for_a_raw_condition():
+    from monitoring.errors import DefinitionError
+    from monitoring.model import Label, Metric, RuleGroup
+    from monitoring.render.promtool_tests import render_rule_tests
+
+    up = Metric("up", GAUGE, "Scrape target up.", labels=(Label("job", ("api",)),), external=True)
+    alert = Alert("ApiDown", raw(f'{up}{{job="api"}} == 0'), "1m", "critical", summary="s", description="d")
+    stack = Stack("s", metrics=(up,), groups=(RuleGroup("g", "1m", (alert,)),))
+    with pytest.raises(DefinitionError, match="ApiDown: the test generator cannot drive a raw condition"):
+        render_rule_tests(stack, "s.rules.yml")
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("not-rules.yml", "not-rules.yml:1: not a Prometheus rule file"),
+        ("bad-promql.yml", "bad-promql.yml:5: PromQL syntax error at column 22"),
+    ],
+)
+def test_bad_input_is_located_and_nothing_is_written(tmp_path, name, message):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["import", "rules", str(FIXTURES / "api.rules.yml"), str(FIXTURES / name), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists()
+
+
+def test_existing_files_are_not_replaced_without_force(imported):
+    args = ["import", "rules", str(FIXTURES / "api.rules.yml"), "-o", str(imported)]
+    assert CliRunner().invoke(main, args).exit_code == 2
+    assert CliRunner().invoke(main, args + ["--force"]).exit_code == 0
+
+
+def test_catalog_types_labels_and_values_from_expressions():
+    metrics = {
+        m.name: m
+        for m in infer_catalog(
+            [
+                'histogram_quantile(0.9, sum by (le) (rate(req_seconds_bucket{le="0.5", job="api"}[5m])))',
+                "sum by (instance) (rate(node_cpu{mode='idle'}[5m])) / on (instance) machine_cpus",
+                "rate(errors_total[5m]) > 0 and x:recorded:rate5m",
+            ],
+            recorded=["x:recorded:rate5m"],
+        )
+    }
+    assert sorted(metrics) == ["errors_total", "machine_cpus", "node_cpu", "req_seconds"]
+    assert metrics["req_seconds"].type is HISTOGRAM and metrics["req_seconds"].buckets == (0.5,)
+    assert metrics["node_cpu"].type is COUNTER  # no _total, but read by rate()
+    assert metrics["machine_cpus"].type is GAUGE and metrics["machine_cpus"].label_names == ("instance",)
+    assert metrics["node_cpu"].label("mode").values == ("idle",)
+    assert metrics["req_seconds"].label_names == ("job",)  # le is the histogram's own
+
+
+def test_a_raw_condition_renders_its_expression_as_is():
+    alert = Alert("Down", raw('up{job="api"} == 0'), "1m", "critical", summary="s", description="d")
+    assert isinstance(alert.condition, RawCondition)
+    rendered = render_rules(Stack("s", metrics=(), groups=()))
+    assert rendered == {"groups": []}
+    from monitoring.model import RuleGroup
+
+    stack = Stack("s", metrics=(), groups=(RuleGroup("g", "1m", (alert,)),))
+    assert render_rules(stack)["groups"][0]["rules"][0]["expr"] == 'up{job="api"} == 0'
