@@ -103,8 +103,8 @@ def fstring(parts: list) -> str:
     is_f = any(isinstance(p, Ref) for p in parts)
     text = "".join(p for p in parts if isinstance(p, str))
     multiline = "\n" in text.rstrip("\n")
-    # ruff format's choice: double quotes unless the text has double quotes and no single ones
-    quote = '"""' if multiline else "'" if '"' in text and "'" not in text else '"'
+    # ruff format's choice: double quotes unless single ones need fewer escapes
+    quote = '"""' if multiline else "'" if text.count('"') > text.count("'") else '"'
     body = []
     for part in parts:
         if isinstance(part, Ref):

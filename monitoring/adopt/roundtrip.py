@@ -46,3 +46,33 @@ def _difference(rule, got: dict | None) -> str:
 
 def _seconds(text) -> float:
     return parse_duration(text) if text else 0.0
+
+
+def compare_dashboard(source: dict, rendered: dict) -> tuple[int, int, list[str]]:
+    """(panels preserved, panels in the source, what differs): each panel's queries, unit and threshold steps."""
+    from monitoring.adopt.dashboards import source_panels, source_steps, source_unit
+
+    theirs = [p for _, panels in source_panels(source) for p in panels]
+    ours = [p for p in rendered.get("panels", []) if p.get("type") != "row"]
+    problems, preserved = [], 0
+    for n, panel in enumerate(theirs):
+        got = ours[n] if n < len(ours) else None
+        title = panel.get("title") or f"#{n + 1}"
+        if got is None:
+            problems.append(f"panel {title!r}: missing")
+            continue
+        wanted_queries = [str(t["expr"]) for t in panel.get("targets") or [] if t.get("expr") and not t.get("hide")]
+        got_queries = [t["expr"] for t in got.get("targets") or [] if t.get("expr") and not t.get("hide")]
+        defaults = (got.get("fieldConfig") or {}).get("defaults") or {}
+        wanted_unit, got_unit = source_unit(panel), defaults.get("unit", "")
+        wanted_steps = [v for v, _ in source_steps(panel)[1:]]
+        got_steps = [s.get("value") for s in (defaults.get("thresholds") or {}).get("steps", [])[1:]]
+        if wanted_queries != got_queries:
+            problems.append(f"panel {title!r}: queries {got_queries} instead of {wanted_queries}")
+        elif wanted_unit and wanted_unit != got_unit:
+            problems.append(f"panel {title!r}: unit {got_unit!r} instead of {wanted_unit!r}")
+        elif wanted_steps != got_steps:
+            problems.append(f"panel {title!r}: threshold steps {got_steps} instead of {wanted_steps}")
+        else:
+            preserved += 1
+    return preserved, len(theirs), problems

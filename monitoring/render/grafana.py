@@ -187,11 +187,11 @@ def _raw_panel(source: dict, panel_id: int, grid: dict) -> dict:
         data.pop("datasource", None)
     field_config = data.get("fieldConfig")
     if isinstance(field_config, dict):
-        defaults = field_config.get("defaults") or {}
-        data["fieldConfig"] = {
-            "defaults": {k: v for k, v in defaults.items() if k in _FIELD_KEYS},
-            "overrides": field_config.get("overrides") or [],
-        }
+        defaults = {k: v for k, v in (field_config.get("defaults") or {}).items() if k in _FIELD_KEYS}
+        steps = (defaults.get("thresholds") or {}).get("steps")
+        if isinstance(steps, list):  # exports leave out the base step's null value; the schema requires it
+            defaults["thresholds"] = {**defaults["thresholds"], "steps": [{"value": None, **s} for s in steps]}
+        data["fieldConfig"] = {"defaults": defaults, "overrides": field_config.get("overrides") or []}
     return data
 
 
@@ -234,6 +234,10 @@ def _variables(dashboard: Dashboard, built: list[dict]) -> list[dict]:
             result.append(next(built_iter))
         else:
             raw = {key: value for key, value in variable.json.items() if key in _VARIABLE_KEYS}
+            if not raw.get("current"):  # an empty selection: the schema requires text and value when present
+                raw.pop("current", None)
+            if isinstance(raw.get("query"), dict):  # Grafana 9+ exports {query, refId}; the schema has the text
+                raw["query"] = str(raw["query"].get("query", ""))
             if isinstance(raw.get("datasource"), (dict, str)):
                 raw["datasource"] = DATASOURCE
             result.append(_clean(raw))
