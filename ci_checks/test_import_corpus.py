@@ -86,3 +86,50 @@ def test_dashboards_round_trip(shared, tmp_path, capsys):
     assert valid == len(files) == 10
     assert total - preserved <= 1  # kube-state-metrics' "Nodes Unavailable": a step without a value, left out
     assert formatted.returncode == 0
+
+
+def test_alertmanager_round_trip(shared, tmp_path, capsys):
+    import yaml
+
+    from monitoring.adopt.alertmanager import import_alertmanager_config, read_config
+    from monitoring.adopt.routes_compare import compare_routing, label_sets
+    from monitoring.alertmanager.policy import load_notification_policy
+    from monitoring.alertmanager.routing import route_from_config
+    from monitoring.cli.import_ import _amtool_check
+    from monitoring.render.alertmanager import render_config
+    from monitoring.verify.routing_tests import amtool_receivers
+    from monitoring.verify.tools import find_tool
+
+    started, amtool = time.perf_counter(), find_tool("amtool")
+    agree = total = imported_count = 0
+    rejected, problems = [], []
+    for n, path in enumerate(sorted((shared / "corpora/alertmanager").rglob("*.y*ml"))):
+        try:
+            imported = import_alertmanager_config(path, check=_amtool_check)
+        except Exception as exc:  # noqa: BLE001 - amtool rejects it: named below, and must be a located error
+            assert "amtool rejects the config" in str(exc), exc
+            rejected.append(path.name)
+            continue
+        imported_count += 1
+        policies = tmp_path / f"policies-{n}"
+        policies.mkdir()
+        (policies / "notifications.yaml").write_text(imported.source)
+        policy = load_notification_policy(policies)
+        generated, original = policies / "alertmanager.yml", policies / "original.yml"
+        generated.write_text(yaml.safe_dump(render_config(policy.data)))
+        assert _amtool_check(generated) is None
+        original.write_text(yaml.safe_dump(read_config(path, str(path), None)))  # a Secret's config, unwrapped
+        sets = label_sets(route_from_config(yaml.safe_load(original.read_text())["route"]))
+        receivers_of = lambda config, labels: amtool_receivers(amtool, config, labels)  # noqa: E731
+        differences = compare_routing(receivers_of, original, generated, imported.receivers_from, sets)
+        agree, total = agree + len(sets) - len(differences), total + len(sets)
+        problems += [f"{path.name}: {d}" for d in differences]
+    with capsys.disabled():
+        print(
+            f"\nimport alertmanager: {imported_count} configs imported, {agree}/{total} label sets routed the same "
+            f"by amtool on the original and the generated config; amtool rejects {len(rejected)} "
+            f"({', '.join(rejected)}) ({time.perf_counter() - started:.1f} s)"
+        )
+        for problem in problems:
+            print(f"  routed differently: {problem}")
+    assert problems == [] and imported_count == 4 and total >= 80

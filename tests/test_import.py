@@ -173,3 +173,44 @@ def test_a_dashboard_that_is_not_json_is_located(tmp_path):
     assert result.exit_code == 2
     assert "not-json.json:4:1: not JSON" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_alertmanager_config_routes_the_same_without_credentials(tmp_path):
+    import yaml
+
+    from monitoring.adopt.routes_compare import compare_routing, label_sets
+    from monitoring.alertmanager.policy import load_notification_policy
+    from monitoring.alertmanager.routing import route_from_config
+    from monitoring.render.alertmanager import render_config
+    from monitoring.verify.routing_tests import amtool_receivers
+    from monitoring.verify.tools import find_tool
+
+    source = FIXTURES / "alertmanager.yml"
+    policies = tmp_path / "policies"
+    result = CliRunner().invoke(main, ["import", "alertmanager", str(source), "-o", str(policies)])
+    assert result.exit_code == 0, result.output
+    assert "secret to place: /etc/alertmanager/secrets/oncall-pager-pagerduty-routing-key" in result.output
+    text = (policies / "notifications.yaml").read_text()
+    assert "0123456789abcdef" not in text and "hooks.slack.com" not in text
+    policy = load_notification_policy(policies)  # schema, references and the secrets guard
+    assert [i["matchers"] for i in policy.data["intents"]] == [['severity="critical"'], ['service=~"^(api|web)$"']]
+    assert policy.data["inhibitions"][0]["target_matchers"] == ['severity=~"warning|info"']
+    generated = tmp_path / "alertmanager.yml"
+    generated.write_text(yaml.safe_dump(render_config(policy.data)))
+    amtool = find_tool("amtool")
+    sets = label_sets(route_from_config(yaml.safe_load(source.read_text())["route"]))
+    assert len(sets) >= 12
+    renamed = {"team-slack": "Team-Slack", "team-slack-unrouted": "Team-Slack"}
+    receivers_of = lambda config, labels: amtool_receivers(amtool, config, labels)
+    assert compare_routing(receivers_of, source, generated, renamed, sets) == []
+
+
+def test_an_alertmanager_config_amtool_rejects_is_not_imported(tmp_path):
+    out = tmp_path / "policies"
+    result = CliRunner().invoke(
+        main, ["import", "alertmanager", str(FIXTURES / "alertmanager-bad.yml"), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "alertmanager-bad.yml:1: amtool rejects the config" in result.output
+    assert 'undefined receiver "nobody"' in result.output
+    assert not out.exists()

@@ -31,6 +31,7 @@ class Imported:
     source: str
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    receivers_from: dict[str, str] = field(default_factory=dict)  # Alertmanager: policy name -> source name
 
 
 def import_rule_file(path: Path, display: str, stack_name: str) -> Imported:

@@ -80,7 +80,7 @@ def import_alertmanager(config, out, force):
     from monitoring.adopt.alertmanager import import_alertmanager_config
     from monitoring.adopt.files import write_new
 
-    imported = import_alertmanager_config(config)
+    imported = import_alertmanager_config(config, check=_amtool_check)
     write_new(out, {"notifications.yaml": imported.source}, force)
     _report(out, {"notifications.yaml": imported})
 
@@ -90,4 +90,17 @@ def _report(out: Path, imported: dict) -> None:
         counts = ", ".join(f"{n} {what}" for what, n in item.counts.items())
         click.echo(f"wrote {out / name} ({counts})")
         for note in item.notes:
-            click.echo(f"  approximated: {note}")
+            click.echo(f"  {note}" if note.startswith("secret to place") else f"  approximated: {note}")
+
+
+def _amtool_check(config: Path) -> str | None:
+    """amtool check-config's complaint about a config, None when it accepts it."""
+    import subprocess
+
+    from monitoring.verify.tools import find_tool
+
+    proc = subprocess.run([find_tool("amtool"), "check-config", str(config)], capture_output=True, text=True)
+    if proc.returncode == 0:
+        return None
+    lines = [line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    return " ".join(line for line in lines if "FAILED" in line or line.startswith("line ")) or " ".join(lines[:3])
