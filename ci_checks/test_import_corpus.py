@@ -5,11 +5,13 @@ import csv
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from monitoring.adopt.roundtrip import compare_rules
 from monitoring.adopt.rule_files import read_rule_file
 from monitoring.adopt.rules import import_rule_files
+from monitoring.lint import lint_files, lint_stacks, load_config
 from monitoring.pipeline.discovery import load_stacks
 from monitoring.pipeline.validate import validate
 from monitoring.render.prometheus import render_rules
@@ -40,15 +42,25 @@ def test_rules_round_trip(shared, tmp_path, capsys):
         preserved, total = preserved + ok, total + count
         problems += [f"{path.relative_to(shared)}: {d}" for d in differences]
     formatted = subprocess.run([RUFF, "format", "--isolated", "--line-length", "120", "--check", str(tmp_path)])
+    # Lint on the definitions (with the inferred catalog) finds what lint finds on the source files, nothing more
+    config = load_config(None)
+    ours = Counter((f.check, f.severity) for f in lint_stacks(list(stacks.values()), render_rules, config, ()))
+    theirs = Counter((f.check, f.severity) for f in lint_files(files, config))
     with capsys.disabled():
+        print(f"\nlint findings by check, imported definitions / source files: {_side_by_side(ours, theirs)}")
         print(
-            f"\nimport rules: {preserved}/{total} rules preserved from {len(files)} files "
+            f"import rules: {preserved}/{total} rules preserved from {len(files)} files "
             f"({time.perf_counter() - started:.1f} s)"
         )
         for problem in problems:
             print(f"  not preserved: {problem}")
     assert problems == [] and preserved == total > 1500
     assert formatted.returncode == 0
+    assert ours - theirs == Counter(), "the import added lint findings of its own"
+
+
+def _side_by_side(ours: Counter, theirs: Counter) -> str:
+    return ", ".join(f"{check} {ours[(check, sev)]}/{theirs[(check, sev)]}" for check, sev in sorted(ours | theirs))
 
 
 def test_dashboards_round_trip(shared, tmp_path, capsys):

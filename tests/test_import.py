@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from monitoring.adopt.roundtrip import compare_rules
 from monitoring.adopt.rule_files import read_rule_file
 from monitoring.cli.main import main
-from monitoring.model import COUNTER, GAUGE, HISTOGRAM, Alert, RawCondition, Stack, raw
+from monitoring.model import COUNTER, GAUGE, HISTOGRAM, Alert, RawCondition, RecordingRule, Stack, raw
 from monitoring.pipeline.discovery import load_stacks
 from monitoring.pipeline.validate import validate
 from monitoring.promql.catalog import infer_catalog
@@ -214,3 +214,35 @@ def test_an_alertmanager_config_amtool_rejects_is_not_imported(tmp_path):
     assert "alertmanager-bad.yml:1: amtool rejects the config" in result.output
     assert 'undefined receiver "nobody"' in result.output
     assert not out.exists()
+
+
+def test_lint_takes_an_exporters_labels_as_seen_not_as_all():
+    """An external metric declares the labels the queries showed: lint may not conclude a label is impossible
+    (or always there) from them, nor flag a histogram_quantile whose join adds a gauge's labels."""
+    from monitoring.lint import lint_stacks, load_config
+    from monitoring.model import RuleGroup
+
+    inferred = infer_catalog(
+        [
+            "histogram_quantile(0.99, sum by (instance, le) (rate(pleg_seconds_bucket[5m]))"
+            " * on (instance) group_left (node) node_name{job='kubelet'})"
+        ]
+    )
+    rule = RecordingRule(
+        "node_quantile:pleg_seconds:p99",
+        "histogram_quantile(0.99, sum by (instance, le) (rate(pleg_seconds_bucket[5m]))"
+        " * on (instance) group_left (node) node_name{job='kubelet'})",
+        imported=True,
+    )
+    alert = Alert(
+        "SlowPleg",
+        raw(f"{rule} > 1"),
+        "5m",
+        "warning",
+        summary="PLEG is slow on {{ $labels.node }}",
+        description="{{ $labels.node }}",
+        annotations={"runbook_url": "https://runbooks.example.com/slow-pleg"},
+    )
+    stack = Stack("kubelet", metrics=tuple(inferred), groups=(RuleGroup("kubelet", "1m", (rule, alert)),))
+    findings = lint_stacks([stack], render_rules, load_config(None), ())
+    assert [f.check for f in findings if f.severity == "error"] == []

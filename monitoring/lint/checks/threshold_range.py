@@ -126,6 +126,8 @@ def _quantile_range(buckets, catalog) -> Bounds | None:
     metric = metrics.pop() if len(metrics) == 1 else None
     if not isinstance(metric, Metric) or metric.type is not MetricType.HISTOGRAM or not metric.buckets:
         return None
+    if metric.external:  # an exporter's buckets, inferred from queries: the largest may be unknown
+        return None
     top = max(metric.buckets)
     return Bounds(
         min(0.0, min(metric.buckets)),
