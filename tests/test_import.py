@@ -67,9 +67,13 @@ def test_the_definitions_are_formatted_and_lint_clean(imported):
 
 def test_generate_stops_at_an_alert_it_cannot_test_and_writes_nothing(imported, tmp_path):
     """Ratio and raw alerts need drivers or Scenarios (until the generator finds inputs itself): exit 2."""
-    result = CliRunner().invoke(main, ["generate", "-d", str(imported), "-o", str(tmp_path / "out")])
+    policies = tmp_path / "policies"
+    args = ["import", "alertmanager", str(FIXTURES / "alertmanager.yml"), "-o", str(policies)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    args = ["generate", "-d", str(imported), "-o", str(tmp_path / "out"), "--policies", str(policies)]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
-    assert "api.py:" in result.output and "alert " in result.output
+    assert "api.py:" in result.output and "alert " in result.output, result.output
     assert not (tmp_path / "out").exists()
 
 

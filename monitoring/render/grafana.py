@@ -29,32 +29,43 @@ SCHEMA_VERSION = 42
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE = {"type": "prometheus", "uid": f"${{{DATASOURCE_VARIABLE}}}"}
 
-# Keys Grafana's current Panel schema defines; everything else grafanalib adds is legacy.
-_PANEL_KEYS = {
-    "type",
-    "id",
-    "pluginVersion",
-    "targets",
-    "title",
-    "description",
-    "transparent",
-    "datasource",
-    "gridPos",
-    "links",
-    "repeat",
-    "repeatDirection",
-    "maxPerRow",
-    "maxDataPoints",
-    "transformations",
-    "interval",
-    "timeFrom",
-    "timeShift",
-    "hideTimeOverride",
-    "libraryPanel",
-    "options",
-    "fieldConfig",
+# Normalisation to schemaVersion 42, in one place. grafanalib builds the panels and variables; what it adds
+# that Grafana's current schema does not define (legacy keys, nulls) is dropped, keeping only these keys.
+V42_KEYS = {
+    "panel": frozenset(
+        (
+            "type id pluginVersion targets title description transparent datasource gridPos links repeat "
+            "repeatDirection maxPerRow maxDataPoints transformations interval timeFrom timeShift hideTimeOverride "
+            "libraryPanel options fieldConfig"
+        ).split()
+    ),
+    "target": frozenset("expr legendFormat refId instant range format hide interval".split()),
+    "field_defaults": frozenset("color custom mappings unit min max decimals".split()),
+    # an imported RawPanel's field defaults and RawVariable: every key Grafana's current schema has
+    "raw_field_defaults": frozenset(
+        (
+            "displayName displayNameFromDS description path writeable filterable unit decimals min max mappings "
+            "thresholds color links actions noValue custom fieldMinMax"
+        ).split()
+    ),
+    "raw_variable": frozenset(
+        (
+            "type name label hide skipUrlSync description query datasource current multi allowCustomValue options "
+            "refresh sort includeAll allValue regex auto auto_min auto_count definition"
+        ).split()
+    ),
+    "variable": (  # in this order (the order Grafana writes them)
+        "type name label hide query datasource current multi includeAll allValue refresh sort regex options definition"
+    ).split(),
 }
-_TARGET_KEYS = {"expr", "legendFormat", "refId", "instant", "range", "format", "hide", "interval"}
+
+
+def normalise(kind: str, data: dict) -> dict:
+    """``data`` with only the keys schemaVersion 42 defines for ``kind`` (a key of V42_KEYS)."""
+    keys = V42_KEYS[kind]
+    if isinstance(keys, list):
+        return {key: data.get(key) for key in keys}
+    return {key: value for key, value in data.items() if key in keys}
 
 
 def render_dashboards(stack: Stack) -> dict[str, dict]:
@@ -134,7 +145,7 @@ def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
     )
     builder = _BUILDERS[type(panel)]
     data = _plain(builder(panel, common))
-    data = {key: value for key, value in data.items() if key in _PANEL_KEYS}
+    data = normalise("panel", data)
     data["id"], data["gridPos"], data["datasource"] = panel_id, grid, DATASOURCE
     if isinstance(panel, Text):
         for key in ("targets", "datasource", "maxDataPoints", "transformations"):
@@ -148,46 +159,21 @@ def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
     return _clean(data)
 
 
-# Keys of Grafana's current FieldConfig (fieldConfig.defaults and each override's properties keep the rest).
-_FIELD_KEYS = {
-    "displayName",
-    "displayNameFromDS",
-    "description",
-    "path",
-    "writeable",
-    "filterable",
-    "unit",
-    "decimals",
-    "min",
-    "max",
-    "mappings",
-    "thresholds",
-    "color",
-    "links",
-    "actions",
-    "noValue",
-    "custom",
-    "fieldMinMax",
-}
-
-
 def _raw_panel(source: dict, panel_id: int, grid: dict) -> dict:
     """An imported panel of a kind the model lacks: its JSON with only the keys schema v42 defines, its
     queries on the dashboard's data source variable."""
-    data = {key: value for key, value in source.items() if key in _PANEL_KEYS}
+    data = normalise("panel", source)
     data["id"], data["gridPos"] = panel_id, grid
     if "targets" in data:
         data["datasource"] = DATASOURCE
         data["targets"] = [
-            {**{k: v for k, v in t.items() if k in _TARGET_KEYS}, "datasource": DATASOURCE}
-            for t in data["targets"]
-            if isinstance(t, dict)
+            {**normalise("target", t), "datasource": DATASOURCE} for t in data["targets"] if isinstance(t, dict)
         ]
     else:
         data.pop("datasource", None)
     field_config = data.get("fieldConfig")
     if isinstance(field_config, dict):
-        defaults = {k: v for k, v in (field_config.get("defaults") or {}).items() if k in _FIELD_KEYS}
+        defaults = normalise("raw_field_defaults", field_config.get("defaults") or {})
         steps = (defaults.get("thresholds") or {}).get("steps")
         if isinstance(steps, list):  # exports leave out the base step's null value; the schema requires it
             defaults["thresholds"] = {**defaults["thresholds"], "steps": [{"value": None, **s} for s in steps]}
@@ -199,32 +185,6 @@ def _is_label(variable) -> bool:
     return isinstance(variable, LabelVariable)
 
 
-# Keys of Grafana's current VariableModel.
-_VARIABLE_KEYS = {
-    "type",
-    "name",
-    "label",
-    "hide",
-    "skipUrlSync",
-    "description",
-    "query",
-    "datasource",
-    "current",
-    "multi",
-    "allowCustomValue",
-    "options",
-    "refresh",
-    "sort",
-    "includeAll",
-    "allValue",
-    "regex",
-    "auto",
-    "auto_min",
-    "auto_count",
-    "definition",
-}
-
-
 def _variables(dashboard: Dashboard, built: list[dict]) -> list[dict]:
     """The built variables (data source, then label variables), with raw ones in their place in between."""
     built_iter = iter(built[1:])
@@ -233,7 +193,7 @@ def _variables(dashboard: Dashboard, built: list[dict]) -> list[dict]:
         if _is_label(variable):
             result.append(next(built_iter))
         else:
-            raw = {key: value for key, value in variable.json.items() if key in _VARIABLE_KEYS}
+            raw = normalise("raw_variable", variable.json)
             if not raw.get("current"):  # an empty selection: the schema requires text and value when present
                 raw.pop("current", None)
             if isinstance(raw.get("query"), dict):  # Grafana 9+ exports {query, refId}; the schema has the text
@@ -300,12 +260,7 @@ def _legend_mode(panel: Panel) -> str:
 
 
 def _field_config(panel: Panel, built: dict) -> dict:
-    defaults = dict(built.get("defaults") or {})
-    defaults = {
-        key: value
-        for key, value in defaults.items()
-        if key in ("color", "custom", "mappings", "unit", "min", "max", "decimals")
-    }
+    defaults = normalise("field_defaults", dict(built.get("defaults") or {}))
     defaults["unit"] = panel.unit or "short"
     defaults["decimals"] = panel.decimals
     defaults["min"], defaults["max"] = panel.min, panel.max
@@ -326,7 +281,7 @@ def thresholds_json(threshold: Threshold | None) -> dict:
 
 
 def _target(data: dict, instant: bool) -> dict:
-    target = {key: value for key, value in data.items() if key in _TARGET_KEYS}
+    target = normalise("target", data)
     target["datasource"] = DATASOURCE
     target["instant"], target["range"] = instant, not instant
     target["format"] = "table" if instant else "time_series"
@@ -360,24 +315,7 @@ def _label_variable(variable):
 
 
 def _variable_json(data: dict) -> dict:
-    keep = (
-        "type",
-        "name",
-        "label",
-        "hide",
-        "query",
-        "datasource",
-        "current",
-        "multi",
-        "includeAll",
-        "allValue",
-        "refresh",
-        "sort",
-        "regex",
-        "options",
-        "definition",
-    )
-    variable = {key: data.get(key) for key in keep}
+    variable = normalise("variable", data)
     if variable["type"] == "datasource":
         variable["datasource"] = None
         variable["regex"] = ""
