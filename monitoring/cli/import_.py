@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from monitoring.cli.common import user_errors
+from monitoring.cli.common import out_option, user_errors
 
 _force = click.option("--force", is_flag=True, help="Replace files that already exist in OUT.")
 
@@ -21,14 +21,7 @@ def import_group():
 
 @import_group.command("rules")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("definitions"),
-    show_default=True,
-    help="Folder for the definitions files (one per rule file).",
-)
+@out_option("Folder for the definitions files (one per rule file).", Path("definitions"))
 @_force
 @user_errors
 def import_rules(files, out, force):
@@ -43,14 +36,7 @@ def import_rules(files, out, force):
 
 @import_group.command("dashboards")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("definitions"),
-    show_default=True,
-    help="Folder for the definitions files (one per dashboard).",
-)
+@out_option("Folder for the definitions files (one per dashboard).", Path("definitions"))
 @_force
 @user_errors
 def import_dashboards(files, out, force):
@@ -65,14 +51,7 @@ def import_dashboards(files, out, force):
 
 @import_group.command("alertmanager")
 @click.argument("config", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("policies"),
-    show_default=True,
-    help="Policies folder: notifications.yaml is written there.",
-)
+@out_option("Policies folder: notifications.yaml is written there.", Path("policies"))
 @_force
 @user_errors
 def import_alertmanager(config, out, force):
