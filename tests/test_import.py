@@ -149,7 +149,7 @@ def test_a_dashboard_comes_back_with_its_queries_units_and_thresholds(tmp_path):
     from monitoring.pipeline.schema import schema_errors
     from monitoring.render.grafana import render_dashboards
 
-    source = FIXTURES / "service.dashboard.json"
+    source = FIXTURES / "service.json"
     out = tmp_path / "definitions"
     result = CliRunner().invoke(main, ["import", "dashboards", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -250,3 +250,40 @@ def test_lint_takes_an_exporters_labels_as_seen_not_as_all():
     stack = Stack("kubelet", metrics=tuple(inferred), groups=(RuleGroup("kubelet", "1m", (rule, alert)),))
     findings = lint_stacks([stack], render_rules, load_config(None), ())
     assert [f.check for f in findings if f.severity == "error"] == []
+
+
+def test_series_in_selectors_become_references_and_nothing_else():
+    from monitoring.adopt.pysource import Ref
+    from monitoring.adopt.references import joined, split_references
+
+    names = {"up": "UP", "job:up:sum": "JOB_UP_SUM", "x_bucket": "X.bucket"}
+    text = (
+        'sum by (up) (up{job="up"}) / on (up) group_left (up) job:up:sum  # up\n'
+        '+ rate(x_bucket[$__rate_interval]) + $up + label_replace(up, "up", "$1", "job", "(.*)") + up2'
+    )
+    pieces = split_references(text, names)
+    assert joined(pieces, {code: name for name, code in names.items()}) == text
+    assert [p.code for p in pieces if isinstance(p, Ref)] == ["UP", "JOB_UP_SUM", "X.bucket", "UP"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a"b',
+        "a'b",
+        'a"b\'c"',
+        "back\\slash",
+        "{braces}",
+        "multi\nline\n",
+        'ends in "',
+        "tab\there",
+        "é ☃",
+        'two\nlines "',
+        'three """ quotes\n!',
+    ],
+)
+def test_string_literals_evaluate_to_their_text(text):
+    from monitoring.adopt.pysource import Ref, fstring, string
+
+    assert eval(string(text)) == text
+    assert eval(fstring(["(", Ref("NAME"), ")" + text]), {"NAME": "up"}) == "(up)" + text

@@ -59,7 +59,9 @@ def import_dashboard_files(paths: list[Path]) -> dict[str, Imported]:
     result = {}
     for path in paths:
         data = read_dashboard(path, str(path))
-        imported = DashboardWriter(data, str(path), stack_name(path, taken)).write()
+        # "-dashboard": beside the rule files' stacks (node-exporter.rules.yml, node-exporter.json) in one folder
+        name = stack_name(path.with_name(path.name.removesuffix(".json") + "-dashboard.json"), taken)
+        imported = DashboardWriter(data, str(path), name).write()
         result[module_file(imported.stack_name)] = imported
     return result
 

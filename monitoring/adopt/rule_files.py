@@ -11,7 +11,7 @@ from monitoring.errors import DefinitionError, Location
 from monitoring.lint.yamldoc import YamlProblem, load_documents
 from monitoring.promql.parse import syntax_message
 
-_RULE_KEYS = {"record", "alert", "expr", "for", "labels", "annotations", "keep_firing_for"}
+_RULE_KEYS = {"record", "alert", "expr", "for", "labels", "annotations"}
 
 
 @dataclass
@@ -23,6 +23,7 @@ class SourceRule:
     for_: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)  # keys the model does not carry (keep_firing_for)
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _rule(item, document, path: tuple, display: str) -> SourceRule:
     kind = "alert" if "alert" in item else "record" if "record" in item else None
     if kind is None or "expr" not in item or isinstance(item["expr"], (dict, list)) or item["expr"] is None:
         raise DefinitionError("a rule needs `record` or `alert`, and `expr`", where)
-    unknown = sorted(set(item) - _RULE_KEYS)
+    unknown = sorted(set(item) - _RULE_KEYS - {"keep_firing_for"})
     if unknown:
         raise DefinitionError(f"unknown rule field(s): {', '.join(unknown)}", where, "Prometheus would refuse the file")
     expr = str(item["expr"])
@@ -103,6 +104,7 @@ def _rule(item, document, path: tuple, display: str) -> SourceRule:
         str(item.get("for") or ""),
         _strings(item.get("labels")),
         _strings(item.get("annotations")),
+        sorted(set(item) - _RULE_KEYS - {kind}),
     )
 
 
