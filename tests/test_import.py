@@ -43,7 +43,7 @@ def test_every_rule_comes_back_as_written(imported):
 
 def test_the_definitions_reference_objects_and_thresholds(imported):
     source = (imported / "api.py").read_text()
-    assert source.startswith('"""Imported by `monitoring import rules` from ')
+    assert source.startswith(f'"""Imported by `monitoring import rules` from\n{FIXTURES / "api.rules.yml"}\n')
     assert "rate({HTTP_REQUESTS_TOTAL}" in source  # metrics referenced by object
     assert "/ {JOB_HTTP_REQUESTS_RATE5M}" in source  # and recording rules too
     assert 'above(JOB_HTTP_ERRORS_RATIO5M, HIGH_ERROR_RATIO_T["firing"])' in source

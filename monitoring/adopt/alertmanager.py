@@ -299,7 +299,7 @@ class PolicyWriter:
         secrets = "".join(f"#   {s.removeprefix('secret to place: ')}\n" for s in self.secrets)
         return (
             "# yaml-language-server: $schema=schemas/notifications.schema.json\n#\n"
-            f"# Imported by `monitoring import alertmanager` from {self.display}.\n"
+            f"# Imported by `monitoring import alertmanager` from\n#   {self.display}\n"
             "# Review the generated route names, descriptions and intents: the intents state what today's tree\n"
             "# does, so the routing tests pass; edit them to say what must happen.\n"
             + (f"#\n# Secrets to place (Alertmanager reads them from these files):\n{secrets}" if secrets else "")

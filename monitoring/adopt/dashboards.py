@@ -260,7 +260,7 @@ class DashboardWriter:
             import_line = "from monitoring import (\n" + "".join(f"    {n},\n" for n in names) + ")"
         counts = ", ".join(f"{n} {what}" for what, n in self.counts.items())
         return (
-            f'"""Imported by `monitoring import dashboards` from {self.display}.\n\n'
+            f'"""Imported by `monitoring import dashboards` from\n{self.display}\n\n'
             f"{counts}.\n\n"
             "The catalog is inferred from the queries: review the metric types and labels. Panels of kinds the\n"
             "model lacks are RawPanels carrying their JSON; the layout is recomputed from each panel's size.\n"

@@ -223,7 +223,7 @@ class RuleFileWriter:
             import_line = "from monitoring import (\n" + "".join(f"    {n},\n" for n in names) + ")"
         summary = ", ".join(f"{n} {what}" for what, n in counts.items())
         return (
-            f'"""Imported by `monitoring import rules` from {self.display}.\n\n'
+            f'"""Imported by `monitoring import rules` from\n{self.display}\n\n'
             f"{summary}.\n\n"
             "The catalog is inferred from the expressions: review the metric types, help texts and label values.\n"
             "Alerts whose expression is not a comparison with a number keep it as a raw condition: give them\n"
