@@ -292,3 +292,15 @@ def test_string_literals_evaluate_to_their_text(text):
 
     assert eval(string(text)) == text
     assert eval(fstring(["(", Ref("NAME"), ")" + text]), {"NAME": "up"}) == "(up)" + text
+
+
+def test_a_prometheusrule_manifest_is_read_from_spec_groups(tmp_path):
+    source = FIXTURES / "k8s-rules.yaml"
+    out = tmp_path / "definitions"
+    result = CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "above(f'sum by (queue) ({QUEUE_DEPTH}{{queue=\"jobs\"}})'" in (out / "k8s_rules.py").read_text()
+    stacks = load_stacks(out)
+    validate(stacks)
+    assert compare_rules(read_rule_file(source, "k8s"), render_rules(stacks[0])) == (1, 1, [])
+    assert CliRunner().invoke(main, ["lint", "-d", str(out)]).exit_code == 0

@@ -258,7 +258,7 @@ class DashboardWriter:
             import_line = f"from monitoring import {joined}"
         else:
             import_line = "from monitoring import (\n" + "".join(f"    {n},\n" for n in names) + ")"
-        counts = ", ".join(f"{n} {what}" for what, n in self.counts.items())
+        counts = py.counted(self.counts)
         return (
             f'"""Imported by `monitoring import dashboards` from\n{self.display}\n\n'
             f"{counts}.\n\n"

@@ -156,3 +156,13 @@ def constant_name(text: str, taken: set[str], suffix: str = "") -> str:
         candidate, n = f"{name}_{n}", n + 1
     taken.add(candidate)
     return candidate
+
+
+_SINGULAR = {"queries": "query", "secrets to place": "secret to place"}
+
+
+def counted(counts: dict[str, int]) -> str:
+    """``{"groups": 1, "alerts": 3}`` -> ``"1 group, 3 alerts"``."""
+    return ", ".join(
+        f"{n} {what if n != 1 else _SINGULAR.get(what, what.removesuffix('s'))}" for what, n in counts.items()
+    )

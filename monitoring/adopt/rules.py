@@ -221,7 +221,7 @@ class RuleFileWriter:
             import_line = f"from monitoring import {joined}"
         else:
             import_line = "from monitoring import (\n" + "".join(f"    {n},\n" for n in names) + ")"
-        summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+        summary = py.counted(counts)
         return (
             f'"""Imported by `monitoring import rules` from\n{self.display}\n\n'
             f"{summary}.\n\n"

@@ -65,8 +65,10 @@ def import_alertmanager(config, out, force):
 
 
 def _report(out: Path, imported: dict) -> None:
+    from monitoring.adopt.pysource import counted
+
     for name, item in imported.items():
-        counts = ", ".join(f"{n} {what}" for what, n in item.counts.items())
+        counts = counted(item.counts)
         click.echo(f"wrote {out / name} ({counts})")
         for note in item.notes:
             click.echo(f"  {note}" if note.startswith("secret to place") else f"  approximated: {note}")
