@@ -309,3 +309,17 @@ def test_a_prometheusrule_manifest_is_read_from_spec_groups(tmp_path):
     validate(stacks)
     assert compare_rules(read_rule_file(source, "k8s"), render_rules(stacks[0])) == (1, 1, [])
     assert CliRunner().invoke(main, ["lint", "-d", str(out)]).exit_code == 0
+
+
+def test_a_dashboard_from_the_http_api_is_unwrapped(tmp_path):
+    import json
+
+    exported = json.loads((FIXTURES / "service.json").read_text())
+    wrapped = tmp_path / "from-api.json"
+    wrapped.write_text(json.dumps({"dashboard": exported, "meta": {"slug": "service-overview"}}))
+    out = tmp_path / "definitions"
+    result = CliRunner().invoke(main, ["import", "dashboards", str(wrapped), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (stack,) = load_stacks(out)
+    assert stack.name == "from-api-dashboard"
+    assert [p.title for p in stack.dashboards[0].panels()] == ["Requests", "Error ratio", "Latency heatmap"]
