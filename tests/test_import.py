@@ -323,3 +323,14 @@ def test_a_dashboard_from_the_http_api_is_unwrapped(tmp_path):
     (stack,) = load_stacks(out)
     assert stack.name == "from-api-dashboard"
     assert [p.title for p in stack.dashboards[0].panels()] == ["Requests", "Error ratio", "Latency heatmap"]
+
+
+def test_a_group_without_interval_and_an_alert_without_for_keep_none(tmp_path):
+    source = tmp_path / "bare.yml"
+    source.write_text("groups:\n  - name: bare\n    rules:\n      - alert: Down\n        expr: up == 0\n")
+    out = tmp_path / "definitions"
+    assert CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)]).exit_code == 0
+    (stack,) = load_stacks(out)
+    (group,) = render_rules(stack)["groups"]
+    assert "interval" not in group and "for" not in group["rules"][0]  # Prometheus' defaults, as in the source
+    assert compare_rules(read_rule_file(source, "bare"), render_rules(stack)) == (1, 1, [])

@@ -174,7 +174,8 @@ class Alert:
                 self.origin,
                 "alert names are UpperCamelCase, e.g. HighErrorRate",
             )
-        parse_duration(self.for_, self.origin)
+        if self.for_ or not self.imported:  # an imported alert without `for` keeps none
+            parse_duration(self.for_, self.origin)
         if not self.imported and (not self.summary.strip() or not self.description.strip()):
             raise DefinitionError(f"alert {self.name}: summary and description are required", self.origin)
 
@@ -193,4 +194,5 @@ class RuleGroup:
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
         object.__setattr__(self, "rules", tuple(self.rules))
-        parse_duration(self.interval, self.origin)
+        if self.interval:  # "" (imported groups that set none): Prometheus' global evaluation_interval
+            parse_duration(self.interval, self.origin)
