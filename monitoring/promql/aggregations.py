@@ -92,7 +92,15 @@ def group_by(vector, key_of) -> dict[Labels, list]:
 
 def simple(op: str, vector, key_of):
     fold = SIMPLE[op]
-    return [(key, fold([v for _, v in samples])) for key, samples in group_by(vector, key_of).items()]
+    groups: dict[Labels, list[float]] = {}
+    for labels, value in vector:
+        key = key_of(labels)
+        values = groups.get(key)
+        if values is None:
+            groups[key] = [value]
+        else:
+            values.append(value)
+    return [(key, fold(values)) for key, values in groups.items()]
 
 
 def quantile_by(q: float, vector, key_of):

@@ -153,6 +153,10 @@ class Evaluator:
             return self._subquery(node, t)
         raise Unsupported("expected a range vector")
 
+    def one_metric_name(self, node) -> bool:
+        """Whether a range vector argument selects series of one metric name (dropping it cannot merge them)."""
+        return _plan(node, _one_metric_name)
+
     def select_with_times(self, selector, t):
         """[(labels, sample time, value)] of an instant selector (timestamp() reads the sample times)."""
         name, matchers, offset, at = _plan(selector, _selector_plan)
@@ -194,7 +198,19 @@ class Evaluator:
         return check_unique([(drop_name(l), -v) for l, v in inner], "unary minus")
 
     def _select(self, selector, t: float):
-        return [(labels, v) for labels, _, v in self.select_with_times(selector, t)]
+        name, matchers, offset, at = _plan(selector, _selector_plan)
+        ref = (self._at_time(at) if at is not None else t) - offset
+        if name in self.rules:
+            return [(labels, v) for labels, _, v in self._recorded_instant(name, matchers, ref)]
+        out = []
+        oldest = ref - self.lookback
+        for stored in self._matching(name, matchers):
+            i = bisect_right(stored.times, ref) - 1
+            if i >= 0:
+                ts, v = stored.samples[i]
+                if ts >= oldest and not (v != v and is_stale(v)):
+                    out.append((stored.labels, v))
+        return out
 
     def _matrix_selector(self, node, t: float):
         raise Unsupported("a range vector cannot be the result of an instant query; use a function over it")
@@ -307,10 +323,9 @@ class Evaluator:
 
     # --- aggregation --------------------------------------------------------------------------
     def _aggregate(self, node, t: float):
-        op, without, grouping, param, expr = _plan(node, _aggregate_plan)
+        op, without, grouping, param, expr, key_of = _plan(node, _aggregate_plan)
         if op not in _AGGREGATIONS_242:
             raise Unsupported(f"aggregation {op} is not in Prometheus 2.42's PromQL", f"{op}")
-        key_of = _key_function(without, grouping)
         if op in aggregations.SIMPLE:
             return aggregations.simple(op, self.vector(expr, t), key_of)
         if op == "count_values":
@@ -408,7 +423,13 @@ def _aggregate_plan(node):
     modifier = node.modifier
     without = modifier is not None and str(modifier.type).endswith("Without")
     grouping = frozenset(modifier.labels) if modifier is not None else frozenset()
-    return str(node.op), without, grouping, node.param, node.expr
+    return str(node.op), without, grouping, node.param, node.expr, _key_function(without, grouping)
+
+
+def _one_metric_name(node) -> bool:
+    while isinstance(node, pp.ParenExpr):
+        node = node.expr
+    return isinstance(node, pp.MatrixSelector) and _plan(_plan(node, _matrix_plan)[1], _selector_plan)[0] is not None
 
 
 def _binary_plan(node):

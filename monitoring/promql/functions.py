@@ -39,8 +39,9 @@ def _range_function(name: str, fn, matrix_arg: int = 0, keep_name: bool = False)
     """fn(samples, Range) -> float or None (no output for that series)."""
 
     def call(ev, args, t):
-        params = tuple(ev.scalar(a, t) for i, a in enumerate(args) if i != matrix_arg)
-        start, end, window, matrix = ev.matrix(args[matrix_arg], t)
+        params = tuple(ev.scalar(a, t) for i, a in enumerate(args) if i != matrix_arg) if len(args) > 1 else ()
+        node = args[matrix_arg]
+        start, end, window, matrix = ev.matrix(node, t)
         ctx = Range(start, end, window, t, params)
         out = []
         for labels, samples in matrix:
@@ -48,7 +49,9 @@ def _range_function(name: str, fn, matrix_arg: int = 0, keep_name: bool = False)
                 value = fn(samples, ctx)
                 if value is not None:
                     out.append((labels if keep_name else drop_name(labels), value))
-        return out if keep_name else check_unique(out, f"{name}()")
+        if keep_name or ev.one_metric_name(node):
+            return out  # series of one metric name stay distinct without it
+        return check_unique(out, f"{name}()")
 
     FUNCTIONS[name] = call
 
@@ -650,7 +653,7 @@ def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         return -math.inf
     if q > 1:
         return math.inf
-    buckets = sorted(buckets, key=lambda b: b[0])
+    buckets = sorted(buckets)  # by upper bound (Go's sort leaves equal bounds in no particular order)
     if not math.isinf(buckets[-1][0]) or buckets[-1][0] < 0:
         return math.nan
     merged: list[list[float]] = []
