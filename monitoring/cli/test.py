@@ -17,7 +17,7 @@ TEST_SUITES = (
 
 @click.command("test")
 @definitions_option
-@out_option
+@out_option()
 @user_errors
 def test_command(definitions, out):
     """Run promtool/amtool over the generated rules, tests and routing; fail if any rule is untested."""

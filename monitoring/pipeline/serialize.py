@@ -46,6 +46,9 @@ def yaml_bytes(data, header: str = "") -> bytes:
     return (header + stream.getvalue()).encode()
 
 
+PLAIN_CACHE_LIMIT = 1 << 17  # distinct scalar texts remembered (a few MB at most); then it starts afresh
+
+
 class _FastDumper(_Dumper):
     _plain: dict = {}  # scalar text -> the tag it reads as when plain; the answer depends on nothing else
     # The emitter calls these two around every node to track path resolvers; SafeDumper has none, so
@@ -58,9 +61,12 @@ class _FastDumper(_Dumper):
             return super().resolve(kind, value, implicit)
         if not implicit[0]:  # Resolver answers the default (str) for a quoted scalar: no path resolvers here
             return _STR
-        tag = self._plain.get(value)
+        plain = self._plain
+        tag = plain.get(value)
         if tag is None:
-            tag = self._plain[value] = super().resolve(kind, value, implicit)
+            if len(plain) >= PLAIN_CACHE_LIMIT:  # a long-lived process (tests, a server) must not grow forever
+                plain.clear()
+            tag = plain[value] = super().resolve(kind, value, implicit)
         return tag
 
 
