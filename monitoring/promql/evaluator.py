@@ -110,6 +110,9 @@ class Evaluator:
     def query(self, expr: str, t: float):
         """The result at t as the engine returns it: a float, a str, or a list of (labels, value) in its order."""
         node = parse(expr)
+        negative_at = _NEGATIVE_AT.search(expr)
+        if negative_at:  # promql-parser reads `@ -5` as `@ 0`: refuse rather than compute something else
+            raise _located(Unsupported("a negative @ timestamp", negative_at.group()), expr)
         t = float(t)
         outer, self._query_time = self._query_time, t
         try:
@@ -353,6 +356,8 @@ class Evaluator:
             return binary.set_operation(op, lhs, rhs, matching)
         return binary.vector_vector(op, lhs, rhs, matching)
 
+
+_NEGATIVE_AT = re.compile(r"@\s*-")
 
 _DISPATCH = {
     pp.ParenExpr: Evaluator._paren,
