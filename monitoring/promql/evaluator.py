@@ -348,10 +348,10 @@ class Evaluator:
         lhs_scalar, rhs_scalar = isinstance(lhs, float), isinstance(rhs, float)
         if lhs_scalar and rhs_scalar:
             return binary.scalar_scalar(op, lhs, rhs)
-        if rhs_scalar:
-            return check_unique(binary.vector_scalar(op, lhs, rhs, matching.return_bool, False), f"operator {op}")
-        if lhs_scalar:
-            return check_unique(binary.vector_scalar(op, rhs, lhs, matching.return_bool, True), f"operator {op}")
+        if rhs_scalar or lhs_scalar:
+            vector, scalar = (lhs, rhs) if rhs_scalar else (rhs, lhs)
+            out = binary.vector_scalar(op, vector, scalar, matching.return_bool, lhs_scalar)
+            return check_unique(out, f"operator {op} bool") if matching.return_bool else out
         if op in ("and", "or", "unless"):
             return binary.set_operation(op, lhs, rhs, matching)
         return binary.vector_vector(op, lhs, rhs, matching)
