@@ -90,6 +90,24 @@ def group_by(vector, key_of) -> dict[Labels, list]:
     return groups
 
 
+# Folds whose result can depend on the order of the input series (they round at every step). promtool loads a
+# test's series in Go map order, random from run to run, so such a result is only reproducible when exact.
+ORDER_SENSITIVE = frozenset({"sum", "avg", "stddev", "stdvar"})
+
+
+def order_dependent(op: str, values: list[float]) -> bool:
+    """Whether the fold gives another float for the values in reverse or sorted order (a sufficient witness)."""
+    if op not in ORDER_SENSITIVE or len(values) < 2:
+        return False
+    fold = SIMPLE[op]
+    first = fold(values)
+    for other in (values[::-1], sorted(values), sorted(values, reverse=True)):
+        again = fold(other)
+        if again != first and not (again != again and first != first):
+            return True
+    return False
+
+
 def simple(op: str, vector, key_of):
     fold = SIMPLE[op]
     groups: dict[Labels, list[float]] = {}

@@ -72,7 +72,8 @@ class Evaluator:
 
     ``rule_interval``: the rule group's evaluation interval, when recorded series must be read at other times
     than t itself (range selectors, offset, subqueries over them). ``subquery_step``: a subquery's step when
-    it gives none (Prometheus uses the global evaluation interval).
+    it gives none (Prometheus uses the global evaluation interval). ``check_order``: record in
+    ``order_dependent`` every sum/avg/stddev/stdvar whose result depends on the order of its input series.
     """
 
     def __init__(
@@ -83,12 +84,17 @@ class Evaluator:
         rule_interval: float | None = None,
         subquery_step: float = DEFAULT_SUBQUERY_STEP,
         lookback: float = LOOKBACK,
+        check_order: bool = False,
     ):
         self.series = sorted(series, key=lambda s: s.labels)
         self.rules = recording_rules or {}  # record -> (expr, extra labels)
         self.rule_interval = rule_interval
         self.subquery_step = subquery_step
         self.lookback = lookback
+        # With check_order, aggregations whose result depends on the order of the series are recorded here as
+        # (operator, output labels): promtool's series order is random, so such values are not reproducible.
+        self.check_order = check_order
+        self.order_dependent: set[tuple[str, Labels]] = set()
         self._cache: dict = {}
         self._matched: dict[tuple, list] = {}  # (name, matchers) -> the input series they match
         self._stored = [_Stored(s) for s in self.series]
@@ -330,7 +336,12 @@ class Evaluator:
         if op not in _AGGREGATIONS_242:
             raise Unsupported(f"aggregation {op} is not in Prometheus 2.42's PromQL", f"{op}")
         if op in aggregations.SIMPLE:
-            return aggregations.simple(op, self.vector(expr, t), key_of)
+            vector = self.vector(expr, t)
+            if self.check_order and op in aggregations.ORDER_SENSITIVE:
+                for key, samples in aggregations.group_by(vector, key_of).items():
+                    if aggregations.order_dependent(op, [v for _, v in samples]):
+                        self.order_dependent.add((op, key))
+            return aggregations.simple(op, vector, key_of)
         if op == "count_values":
             label = self.string(param)
             value_key = key_of if without else _key_function(False, grouping | {label})

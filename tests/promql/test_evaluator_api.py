@@ -76,3 +76,14 @@ def test_new_functions_for_the_generator():
     assert ev.instant("timestamp(disk_free)", 630) == [((), 600.0)]
     assert math.isclose(ev.instant("time() - timestamp(disk_free)", 630)[0][1], 30.0)
     assert ev.instant("topk(1, disk_free or restarts_total)", 600) == [(labels_of({"__name__": "disk_free"}), 80.0)]
+
+
+def test_order_dependent_aggregations_are_reported_when_asked():
+    values = {"a": 0.1, "b": 0.2, "c": 0.3, "d": 1e16, "e": -1e16}
+    data = [series("g", [v], i=i) for i, v in values.items()]
+    ev = Evaluator(data, check_order=True)
+    ev.instant("sum(g)", 0)
+    assert ("sum", ()) in ev.order_dependent  # promtool gives 0, 0.1 or 0.30000000000000004 from run to run
+    grid = Evaluator([series("g", [k / 64], i=str(k)) for k in range(5)], check_order=True)
+    grid.instant("sum(g) + avg(g)", 0)
+    assert grid.order_dependent == set()  # on a binary grid every order gives the same value
