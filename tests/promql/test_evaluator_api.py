@@ -87,3 +87,11 @@ def test_order_dependent_aggregations_are_reported_when_asked():
     grid = Evaluator([series("g", [k / 64], i=str(k)) for k in range(5)], check_order=True)
     grid.instant("sum(g) + avg(g)", 0)
     assert grid.order_dependent == set()  # on a binary grid every order gives the same value
+
+
+@pytest.mark.parametrize("expr", ["time() - last_seen", "hour() > 3", "timestamp(up) < 100", "up - up offset 1m"])
+def test_stepping_copies_no_step_of_expressions_that_read_absolute_time(expr):
+    from monitoring.testgen.stepping import _reads
+
+    assert _reads(expr, {}) is None  # every step is evaluated: no two steps are alike
+    assert _reads("rate(up[5m])", {}) is not None
