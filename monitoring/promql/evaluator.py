@@ -141,6 +141,13 @@ class Evaluator:
             raise Unsupported("expected a scalar")
         return value
 
+    @staticmethod
+    def unwrap(node):
+        """The node inside any parentheses (the same object every time: plans are kept per node object)."""
+        while isinstance(node, pp.ParenExpr):
+            node = _plan(node, _inner)
+        return node
+
     def string(self, node) -> str:
         while isinstance(node, pp.ParenExpr):
             node = node.expr
@@ -150,10 +157,9 @@ class Evaluator:
 
     def matrix(self, node, t):
         """(range start, range end, window, [(labels, samples)]) of a range selector or a subquery."""
-        while isinstance(node, pp.ParenExpr):
-            node = node.expr
+        node = self.unwrap(node)
         if isinstance(node, pp.MatrixSelector):
-            window, selector = _plan(node, _matrix_plan)
+            window, selector, _ = _plan(node, _matrix_plan)
             name, matchers, offset, at = _plan(selector, _selector_plan)
             end = (self._at_time(at) if at is not None else t) - offset
             start = end - window
@@ -164,7 +170,8 @@ class Evaluator:
 
     def one_metric_name(self, node) -> bool:
         """Whether a range vector argument selects series of one metric name (dropping it cannot merge them)."""
-        return _plan(node, _one_metric_name)
+        node = self.unwrap(node)
+        return isinstance(node, pp.MatrixSelector) and _plan(node, _matrix_plan)[2]
 
     def select_with_times(self, selector, t):
         """[(labels, sample time, value)] of an instant selector (timestamp() reads the sample times)."""
@@ -324,7 +331,7 @@ class Evaluator:
 
     # --- functions ----------------------------------------------------------------------------
     def _call(self, node, t: float):
-        name, args = _plan(node, lambda n: (n.func.name, tuple(n.args)))
+        name, args = _plan(node, _call_plan)
         function = FUNCTIONS.get(name)
         if function is None:
             raise not_in_242(name)
@@ -385,7 +392,8 @@ _DISPATCH = {
 
 # What the evaluator reads from a parsed node, read once per node: promql-parser builds modifiers, matchers
 # and argument lists anew on every attribute access. Parsed nodes live as long as the parse cache (forever),
-# and each entry holds its node, so an id is never reused while its entry exists.
+# and each entry holds its node, so an id is never reused while its entry exists. Entries are keyed by node
+# alone, so each node type has exactly one plan function (a second one would read the first one's entry).
 _PLANS: dict[int, tuple] = {}
 _START_OR_END = object()  # @ start() / @ end(): an instant query's own time
 
@@ -428,7 +436,13 @@ def _selector_plan(selector):
 
 
 def _matrix_plan(node):
-    return node.range.total_seconds(), node.vector_selector
+    """(window, selector, whether the selector names one metric)."""
+    selector = node.vector_selector
+    return node.range.total_seconds(), selector, _plan(selector, _selector_plan)[0] is not None
+
+
+def _call_plan(node):
+    return node.func.name, tuple(node.args)
 
 
 def _subquery_plan(node):
@@ -440,12 +454,6 @@ def _aggregate_plan(node):
     without = modifier is not None and str(modifier.type).endswith("Without")
     grouping = frozenset(modifier.labels) if modifier is not None else frozenset()
     return str(node.op), without, grouping, node.param, node.expr, _key_function(without, grouping)
-
-
-def _one_metric_name(node) -> bool:
-    while isinstance(node, pp.ParenExpr):
-        node = node.expr
-    return isinstance(node, pp.MatrixSelector) and _plan(_plan(node, _matrix_plan)[1], _selector_plan)[0] is not None
 
 
 def _binary_plan(node):

@@ -405,9 +405,7 @@ FUNCTIONS["pi"] = lambda ev, args, t: math.pi
 
 @_function("timestamp")
 def _timestamp(ev, args, t):
-    node = args[0]
-    while isinstance(node, pp.ParenExpr):
-        node = node.expr
+    node = ev.unwrap(args[0])
     if isinstance(node, pp.VectorSelector):  # the samples' own times, not the evaluation time
         out = [(drop_name(l), ts) for l, ts, _ in ev.select_with_times(node, t)]
     else:
