@@ -77,6 +77,25 @@ SIMPLE: dict[str, Callable[[list[float]], float]] = {
 }
 
 
+class GroupKey:
+    """An aggregation's output labels for an input label set, remembered per aggregation node (the same few
+    label sets recur at every step; a dict lookup is cheaper than any call)."""
+
+    __slots__ = ("known", "make")
+
+    def __init__(self, make):
+        self.known: dict[Labels, Labels] = {}
+        self.make = make
+
+    def __call__(self, labels: Labels) -> Labels:
+        key = self.known.get(labels)
+        if key is None:
+            key = self.make(labels)
+            if len(self.known) < 1 << 16:
+                self.known[labels] = key
+        return key
+
+
 def group_by(vector, key_of) -> dict[Labels, list]:
     """{output labels: [samples]} in order of first appearance."""
     groups: dict[Labels, list] = {}
@@ -111,8 +130,11 @@ def order_dependent(op: str, values: list[float]) -> bool:
 def simple(op: str, vector, key_of):
     fold = SIMPLE[op]
     groups: dict[Labels, list[float]] = {}
+    known = key_of.known if isinstance(key_of, GroupKey) else {}
     for labels, value in vector:
-        key = key_of(labels)
+        key = known.get(labels)
+        if key is None:
+            key = key_of(labels)
         values = groups.get(key)
         if values is None:
             groups[key] = [value]

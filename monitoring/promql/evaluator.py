@@ -24,6 +24,7 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
+from operator import itemgetter
 
 import promql_parser as pp
 
@@ -59,8 +60,10 @@ class _Stored:
         self.labels = series.labels
         self.mapping = dict(series.labels)
         self.samples = series.samples
-        self.times = [ts for ts, _ in series.samples]
-        if any(v != v and is_stale(v) for _, v in series.samples):
+        self.times = list(map(itemgetter(0), series.samples))
+        # C-level first: a NaN anywhere makes the sum NaN (so may inf - inf); only then look for stale markers.
+        total = sum(map(itemgetter(1), series.samples))
+        if total != total and any(v != v and is_stale(v) for _, v in series.samples):
             self.clean = tuple(s for s in series.samples if not (s[1] != s[1] and is_stale(s[1])))
             self.clean_times = [ts for ts, _ in self.clean]
         else:
@@ -115,10 +118,7 @@ class Evaluator:
 
     def query(self, expr: str, t: float):
         """The result at t as the engine returns it: a float, a str, or a list of (labels, value) in its order."""
-        node = parse(expr)
-        negative_at = _NEGATIVE_AT.search(expr)
-        if negative_at:  # promql-parser reads `@ -5` as `@ 0`: refuse rather than compute something else
-            raise _located(Unsupported("a negative @ timestamp", negative_at.group()), expr)
+        node = _parsed(expr)
         t = float(t)
         outer, self._query_time = self._query_time, t
         try:
@@ -156,22 +156,19 @@ class Evaluator:
         return node.val
 
     def matrix(self, node, t):
-        """(range start, range end, window, [(labels, samples)]) of a range selector or a subquery."""
-        node = self.unwrap(node)
-        if isinstance(node, pp.MatrixSelector):
-            window, selector, _ = _plan(node, _matrix_plan)
-            name, matchers, offset, at = _plan(selector, _selector_plan)
-            end = (self._at_time(at) if at is not None else t) - offset
-            start = end - window
-            return start, end, window, self._window(name, matchers, start, end)
-        if isinstance(node, pp.SubqueryExpr):
-            return self._subquery(node, t)
-        raise Unsupported("expected a range vector")
-
-    def one_metric_name(self, node) -> bool:
-        """Whether a range vector argument selects series of one metric name (dropping it cannot merge them)."""
-        node = self.unwrap(node)
-        return isinstance(node, pp.MatrixSelector) and _plan(node, _matrix_plan)[2]
+        """(range start, range end, window, [(labels, samples)], whether all series have one metric name) of a
+        range selector or a subquery (dropping the name cannot merge series of one metric)."""
+        if type(node) is not pp.MatrixSelector:
+            node = self.unwrap(node)
+            if isinstance(node, pp.SubqueryExpr):
+                return (*self._subquery(node, t), False)
+            if not isinstance(node, pp.MatrixSelector):
+                raise Unsupported("expected a range vector")
+        window, selector, one_name = _plan(node, _matrix_plan)
+        name, matchers, offset, at = _plan(selector, _selector_plan)
+        end = (self._at_time(at) if at is not None else t) - offset
+        start = end - window
+        return start, end, window, self._window(name, matchers, start, end), one_name
 
     def select_with_times(self, selector, t):
         """[(labels, sample time, value)] of an instant selector (timestamp() reads the sample times)."""
@@ -377,6 +374,15 @@ class Evaluator:
 
 _NEGATIVE_AT = re.compile(r"@\s*-")
 
+
+@lru_cache(maxsize=4096)
+def _parsed(expr: str):
+    negative_at = _NEGATIVE_AT.search(expr)
+    if negative_at:  # promql-parser reads `@ -5` as `@ 0`: refuse rather than compute something else
+        raise _located(Unsupported("a negative @ timestamp", negative_at.group()), expr)
+    return parse(expr)
+
+
 _DISPATCH = {
     pp.ParenExpr: Evaluator._paren,
     pp.NumberLiteral: Evaluator._number,
@@ -460,22 +466,12 @@ def _binary_plan(node):
     return str(node.op), node.lhs, node.rhs, binary.Matching(node.modifier)
 
 
-def _key_function(without: bool, grouping: frozenset):
+def _key_function(without: bool, grouping: frozenset) -> aggregations.GroupKey:
     """Aggregation output labels: `by` keeps the listed labels, `without` drops them and __name__."""
-    dropped = grouping | {"__name__"}
     if without:
-        return lambda labels: _without_key(labels, dropped)
-    return lambda labels: _by_key(labels, grouping)
-
-
-@lru_cache(maxsize=1 << 16)
-def _by_key(labels: Labels, grouping: frozenset) -> Labels:
-    return tuple((k, v) for k, v in labels if k in grouping)
-
-
-@lru_cache(maxsize=1 << 16)
-def _without_key(labels: Labels, dropped: frozenset) -> Labels:
-    return tuple((k, v) for k, v in labels if k not in dropped)
+        dropped = grouping | {"__name__"}
+        return aggregations.GroupKey(lambda labels: tuple((k, v) for k, v in labels if k not in dropped))
+    return aggregations.GroupKey(lambda labels: tuple((k, v) for k, v in labels if k in grouping))
 
 
 @lru_cache(maxsize=1 << 16)
