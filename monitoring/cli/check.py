@@ -11,7 +11,7 @@ from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, p
 
 @click.command()
 @definitions_option
-@out_option
+@out_option()
 @policies_option
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict, no diff.")
 @user_errors

@@ -9,7 +9,7 @@ from monitoring.cli.common import definitions_option, out_option, policies_optio
 
 @click.command()
 @definitions_option
-@out_option
+@out_option()
 @policies_option
 @user_errors
 def generate(definitions, out, policies):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, user_errors
+from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, path_option, user_errors
 
 # Suites run by `monitoring test`: "module:function", each function(stacks, out_dir, cache=, shard=) -> SuiteResult.
 TEST_SUITES = (
@@ -29,7 +28,7 @@ def _shard(ctx, param, value):
 
 @click.command("test")
 @definitions_option
-@out_option
+@out_option()
 @click.option(
     "--shard",
     metavar="K/N",
@@ -37,13 +36,7 @@ def _shard(ctx, param, value):
     help="Verify only the K-th of N deterministic shards of the files (CI matrices); the routing suite runs in 1/N.",
 )
 @click.option("--no-cache", is_flag=True, help="Verify everything, even files that passed before with the same bytes.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    envvar="MONITORING_CACHE",
-    help="Where passes are remembered.  [default: .cache/monitoring-test]",
-)
+@path_option("--cache-dir", envvar="MONITORING_CACHE", help="Where passes are kept. Default: .cache/monitoring-test")
 @user_errors
 def test_command(definitions, out, shard, no_cache, cache_dir):
     """Run promtool/amtool over the generated rules, tests and routing; fail if any rule is untested."""
