@@ -9,7 +9,8 @@ temporary folder, then measures in one run:
 - the floor: the final plain documents encoded with orjson and libyaml alone;
 - the baseline a hand-written generator would be: grafanalib's DashboardEncoder (json.dumps, indent=2)
   and yaml.safe_dump on the same documents (encoding only: no model, no rendering, no test generation);
-- for the sizes in --verify-sizes, `promtool check/test rules` and the amtool routing tests, once.
+- `monitoring test`'s suites in-process, each with a cold cache and then a warm one (nothing changed): promtool
+  (`check rules` + `test rules`) at the sizes in --verify-sizes, the amtool routing suite at every size.
 It prints medians of --repeats runs and the ratios, and writes everything as JSON. It is a benchmark, not
 a test: it fails only when a run fails or the outputs are not what the pipeline writes.
 
@@ -56,8 +57,10 @@ ROWS = (  # (key, label) in table order; indented rows are parts of the sequenti
     ("floor: promtool tests", "  of which promtool tests"),
     ("baseline", "baseline: grafanalib encoder + safe_dump"),
     ("baseline: promtool tests", "  of which promtool tests"),
-    ("promtool", "promtool check+test rules (once)"),
-    ("amtool", "amtool routing tests (once)"),
+    ("promtool", "monitoring test: promtool, cold cache"),
+    ("promtool_warm", "monitoring test: promtool, warm cache"),
+    ("amtool", "monitoring test: amtool routing, cold"),
+    ("amtool_warm", "monitoring test: amtool routing, warm"),
 )
 
 
@@ -107,7 +110,8 @@ def measure_size(services: int, args, work: Path) -> dict:
     cli["lint"] = repeat(args.repeats, [*MONITORING, "lint", "--definitions", definitions], expect=(0, 1))
 
     print(
-        f"N={services}: stages, floor, baseline" + (", promtool, amtool" if services in args.verify_sizes else ""),
+        f"N={services}: stages, floor, baseline, "
+        + ("promtool, amtool" if services in args.verify_sizes else "amtool"),
         file=sys.stderr,
         flush=True,
     )
@@ -124,7 +128,7 @@ def measure_size(services: int, args, work: Path) -> dict:
             "--repeats",
             str(args.repeats),
         ]
-        + (["--verify"] if services in args.verify_sizes else []),
+        + (["--verify"] if services in args.verify_sizes else ["--routing"]),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -181,17 +185,21 @@ def table(results: list[dict], ab: dict) -> str:
     lines.append(
         f"{'peak RSS check (MB)':<{width}}" + "".join(f"{r['cli']['check']['peak_rss_mb']:>11.0f}" for r in results)
     )
-    verified = [r for r in results if "verify" in r["stages"]]
+    verified = [r for r in results if "promtool" in r["stages"].get("verify", {})]
     if verified:
         lines.append(
-            f"{'promtool s per service':<{width}}"
+            f"{'promtool s per service, cold':<{width}}"
             + "".join(
                 f"{r['stages']['verify']['promtool']['seconds'] / r['services']:>11.3f}"
-                if "verify" in r["stages"]
+                if "promtool" in r["stages"].get("verify", {})
                 else f"{'-':>11}"
                 for r in results
             )
         )
+    lines.append(
+        f"{'promtool test KB per service':<{width}}"
+        + "".join(f"{r['stages']['counts']['test_bytes'] / r['services'] / 1e3:>11.1f}" for r in results)
+    )
     counts = results[-1]["stages"]["counts"]
     lines += [
         "",
