@@ -7,6 +7,7 @@ import pytest
 from conftest import MINIMAL_STACK
 
 from monitoring.verify.shard import Shard, parse_shard
+from monitoring.verify.tools import find_tool
 
 POLICY = """\
 receivers:
@@ -29,6 +30,16 @@ intents:
     matchers: ['severity="warning"']
     receivers: [slack-alerts]
 """
+
+
+@pytest.fixture
+def cli(cli, tmp_path, monkeypatch):
+    """Run from a folder of our own: the checkout's policies/deploy.yaml names the A/B stack's groups."""
+    for tool in ("promtool", "amtool"):
+        monkeypatch.setenv(tool.upper(), find_tool(tool))  # found from the checkout, used from anywhere
+    work = tmp_path / "work"
+    work.mkdir()
+    return lambda args: cli(args, cwd=work)
 
 
 @pytest.fixture

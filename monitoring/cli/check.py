@@ -6,7 +6,14 @@ import sys
 
 import click
 
-from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, policies_option, user_errors
+from monitoring.cli.common import (
+    EXIT_FAILED,
+    definitions_option,
+    out_option,
+    policies_option,
+    user_errors,
+    warn_about_sizes,
+)
 
 
 @click.command()
@@ -18,6 +25,7 @@ from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, p
 def check(definitions, out, policies, quiet):
     """Regenerate in memory and compare with OUT (exit 1 on any difference; writes nothing)."""
     from monitoring.cli.lint import lint_definitions
+    from monitoring.pipeline.deploy import load_deploy_policy
     from monitoring.pipeline.secrets import scan_tree
     from monitoring.pipeline.workers import collecting_rarely
     from monitoring.pipeline.writer import compare_tree
@@ -25,10 +33,11 @@ def check(definitions, out, policies, quiet):
 
     with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/workers.py
         stacks = load(definitions)
-        files = render_all(stacks, policies_dir=policies)
+        files = render_all(stacks, policies_dir=policies, deploy=load_deploy_policy(policies))
         lint_ok = lint_definitions(stacks)  # `monitoring lint` on the definitions: errors fail the check
         result = compare_tree(out, files)
         leaks = [finding.error().format() for finding in scan_tree(out)]  # e.g. a credential pasted in generated/
+    warn_about_sizes(files)
     for leak in leaks:
         click.echo(f"secret: {leak}", err=True)
     if leaks:

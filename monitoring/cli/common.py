@@ -59,3 +59,11 @@ policies_option = click.option(
     envvar="MONITORING_POLICIES",
     help="Folder of policies (notifications.yaml: Alertmanager routing). Default: ./policies if it has one.",
 )
+
+
+def warn_about_sizes(files: dict[str, bytes]) -> None:
+    """Kubernetes manifests that deploy only with server-side apply (see README, 'Deploying with GitOps')."""
+    from monitoring.render.kubernetes import size_warnings
+
+    for warning in size_warnings(files):
+        click.echo(f"warning: {warning}", err=True)

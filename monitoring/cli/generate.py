@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitoring.cli.common import definitions_option, out_option, policies_option, user_errors
+from monitoring.cli.common import definitions_option, out_option, policies_option, user_errors, warn_about_sizes
 
 
 @click.command()
@@ -14,11 +14,14 @@ from monitoring.cli.common import definitions_option, out_option, policies_optio
 @user_errors
 def generate(definitions, out, policies):
     """Render everything in memory, then replace OUT atomically."""
+    from monitoring.pipeline.deploy import load_deploy_policy
     from monitoring.pipeline.workers import collecting_rarely
     from monitoring.pipeline.writer import write_tree
     from monitoring.render.estate import load, render_all
 
     with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/workers.py
-        files = render_all(load(definitions), policies_dir=policies)
+        stacks = load(definitions)
+        files = render_all(stacks, policies_dir=policies, deploy=load_deploy_policy(policies))
         write_tree(out, files)
+    warn_about_sizes(files)
     click.echo(f"wrote {len(files)} files to {out}/")

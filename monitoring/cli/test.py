@@ -12,6 +12,7 @@ from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, p
 TEST_SUITES = (
     "monitoring.verify.rule_tests:run",
     "monitoring.verify.routing_tests:run",
+    "monitoring.verify.gitops:run",
 )
 
 

@@ -108,6 +108,8 @@ def schema_check(document: Document, schema_path: Path) -> None:
     errors = []
     for error in schema_validator(str(schema_path)).iter_errors(document.data):
         path = tuple(error.absolute_path)
+        if "propertyNames" in error.absolute_schema_path:  # a bad key: point at the key's own line
+            path += (error.instance,)
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed), key=str):
