@@ -17,18 +17,28 @@ exact-boundary safe side stays exact.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
 from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition
 from monitoring.model.rules import parse_duration
-from monitoring.model.synthetic import Absence
+from monitoring.model.synthetic import Stale
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import drivers, search, synth
 from monitoring.testgen.alerts import _expected, _firing_at, fmt_duration, longest_range, rules_by_record
 from monitoring.testgen.stepping import StepSimulator, evaluation_times
 
+_OPERATORS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 ATTEMPTS = 6  # fires values tried when a step lands within the margin of the threshold
 
 
@@ -53,7 +63,9 @@ class CaseBuilder:
         self.condition = alert.condition
         self.rules = rules_by_record(stack)
         self.for_seconds = parse_duration(alert.for_)
-        signals = [c.signal for c in self.condition.comparisons()] or [str(self.condition.signal)]
+        self.comparisons = self.condition.comparisons()
+        self.state = _compile(self.condition)  # values of its signals at one step -> the condition's result
+        signals = [c.signal for c in self.comparisons] or [str(self.condition.signal)]
         window = max(longest_range(signal, stack) for signal in signals)
         self.window = window
         self.warmup = max(5, math.ceil(window / 60) + 1)
@@ -148,19 +160,19 @@ class CaseBuilder:
             timeline.add(self.length, inputs)
         series, end, since = timeline.series(), timeline.minutes * 60, self.warmup * 60
         values = {}
-        for signal, comparisons in _by_signal(self.condition.comparisons()).items():
+        for signal, comparisons in _by_signal(self.comparisons).items():
 
             def active(state, comparisons=comparisons):
                 return any(c.holds(v) for v in state.values() for c in comparisons)
 
             values[signal] = self.simulator(signal, active).states(series, end, since=since)
-        times = sorted(set.intersection(*(set(v) for v in values.values())))
-        states = {t: self.state({signal: v[t] for signal, v in values.items()}) for t in times}
+        if len(values) == 1:
+            (steps,) = values.values()
+            states = {t: self.state({signal: state}) for t, state in steps.items()}
+        else:
+            times = sorted(set.intersection(*(set(v) for v in values.values())))
+            states = {t: self.state({signal: v[t] for signal, v in values.items()}) for t in times}
         return Run(timeline, values, states, since)
-
-    def state(self, values: dict) -> dict:
-        """The condition's result at one step from its signals' values there ({labels: value})."""
-        return _state(self.condition, values)
 
     # --- cases -------------------------------------------------------------------------------------
     def crossing(self, make_phases, title: str):
@@ -171,14 +183,14 @@ class CaseBuilder:
             run = self.run(make_phases(attempt))
             t_true = run.first_true()
             if t_true is None:
-                value = run.closest_value(self.condition.comparisons())
+                value = run.closest_value(self.comparisons)
                 raise Mismatch(
                     f"generated case '{title}' never crosses: `{self.condition.expr}` does not hold at any step "
                     f"(the signal reaches {value:g})"
                 )
             end = min(t_true + self.for_seconds + 2 * self.interval, run.end)
-            distance, at = run.distance(self.condition.comparisons(), t_true - self.interval, end)
-            if distance >= self.margin * _scale(self.condition.comparisons()):
+            distance, at = run.distance(self.comparisons, t_true - self.interval, end)
+            if distance >= self.margin * _scale(self.comparisons):
                 return run, t_true, distance
             closest = (distance, at)
         raise Mismatch(
@@ -321,27 +333,29 @@ class CaseBuilder:
             raise DefinitionError(
                 f"alert {self.alert.name}: `{selector}` names no metric of the catalog", self.alert.origin
             )
-        gone = {key: Absence() for key in present}
+        # the target goes away: its series go stale (Prometheus marks them so), then have no samples
+        gone = {key: Stale() for key in present}
         run = self.run_absent([present, gone])
         t_true = run.first_true()
         if t_true is None:
-            raise Mismatch(f"`{self.condition.expr}` never holds after the series disappear")
+            raise Mismatch(f"`{self.condition.expr}` never holds after the series go stale")
         out = []
         eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
-        out.append(
-            self.case(
-                f"fires ({selector} absent from {fmt_duration(run.since)}, for {self.alert.for_})",
-                run,
-                eval_time,
-                firing,
-            )
-        )
+        if not firing:
+            raise Mismatch(f"generated case 'fires' ({selector} gone) does not fire at {fmt_duration(eval_time)}")
+        gone_at = fmt_duration(run.since)
+        out.append(self.case(f"fires ({selector} stale from {gone_at}, for {self.alert.for_})", run, eval_time, firing))
         keep = self.run_absent([present, present])
+        if _firing_at(keep.states, eval_time, self.for_seconds):
+            raise Mismatch(f"generated case 'safe side' ({selector} reporting) fires at {fmt_duration(eval_time)}")
         out.append(self.case(f"safe side ({selector} keeps reporting, for {self.alert.for_})", keep, eval_time, []))
         if self.for_seconds > self.interval:
             short = t_true + self.for_seconds - self.interval
-            out.append(self.case(f"too short ({selector} absent for less than {self.alert.for_})", run, short, []))
+            if _firing_at(run.states, short, self.for_seconds):
+                raise Mismatch(f"generated case 'too short' ({selector} gone) fires at {fmt_duration(short)}")
+            title = f"too short ({selector} stale from {gone_at}, for less than {self.alert.for_})"
+            out.append(self.case(title, run, short, []))
         return out
 
     def run_absent(self, phases):
@@ -397,23 +411,28 @@ class Run:
         return next(iter(state.values()), math.nan)
 
 
-def _state(condition, values: dict) -> dict:
+def _compile(condition):
+    """state(values by signal) -> {labels: value} where the condition holds (comparisons read once, here)."""
+    if isinstance(condition, Absent):
+        return None
     if isinstance(condition, Condition):
-        comparison = condition.comparisons()[0]
-        return {labels: v for labels, v in values[comparison.signal].items() if comparison.holds(v)}
+        (comparison,) = condition.comparisons()
+        signal, holds, level = comparison.signal, _OPERATORS[comparison.op], comparison.value
+        return lambda values: {labels: v for labels, v in values[signal].items() if holds(v, level)}
     if isinstance(condition, Band):
         low, high = condition.comparisons()
-        return {labels: v for labels, v in values[low.signal].items() if low.holds(v) or high.holds(v)}
-    first, second = _state(condition.first, values), _state(condition.second, values)
-    on = condition.on
+        signal, lowest, highest = low.signal, low.value, high.value
+        return lambda values: {labels: v for labels, v in values[signal].items() if v < lowest or v > highest}
+    first, second, on, keep = _compile(condition.first), _compile(condition.second), condition.on, condition.op == "and"
 
     def signature(labels):
         return tuple(item for item in labels if on is None or item[0] in on)
 
-    right = {signature(labels) for labels in second}
-    if condition.op == "and":
-        return {labels: v for labels, v in first.items() if signature(labels) in right}
-    return {labels: v for labels, v in first.items() if signature(labels) not in right}
+    def state(values):
+        right = {signature(labels) for labels in second(values)}
+        return {labels: v for labels, v in first(values).items() if (signature(labels) in right) == keep}
+
+    return state
 
 
 def _satisfied(driver, state: str, inputs: dict) -> bool:
@@ -431,6 +450,7 @@ def _scale(comparisons) -> float:
     return max(abs(c.value) or 1.0 for c in comparisons)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few label sets at every step
 def _drop_name(labels) -> tuple:
     return tuple(item for item in labels if item[0] != "__name__")
 

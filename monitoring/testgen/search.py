@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import promql_parser as pp
 
 from monitoring.model import Metric, MetricType
-from monitoring.model.synthetic import CounterRate, GaugeValue
+from monitoring.model.synthetic import CounterRate, GaugeValue, Ramp
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import synth
@@ -61,12 +61,14 @@ class Knob:
     fixed: tuple[tuple[str, str], ...]
     combos: tuple[tuple[tuple[str, str], ...], ...]  # label sets of the series it moves
     quantile: float = 0.5  # histograms: the quantile the buckets are shaped for
+    # gauges: "level" (constant), "slope" (a ramp, for deriv/predict_linear/delta), "age" (a Unix-time gauge
+    # p seconds behind the clock, for time() - x); counters: "rate"; histograms: "latency"
+    kind: str = ""
 
-    @property
-    def kind(self) -> str:
-        return {MetricType.GAUGE: "level", MetricType.COUNTER: "rate", MetricType.HISTOGRAM: "latency"}[
-            self.metric.type
-        ]
+    def __post_init__(self):
+        if not self.kind:
+            kinds = {MetricType.GAUGE: "level", MetricType.COUNTER: "rate", MetricType.HISTOGRAM: "latency"}
+            object.__setattr__(self, "kind", kinds[self.metric.type])
 
     def describe(self) -> str:
         inner = ",".join(f'{k}="{v}"' for k, v in self.fixed)
@@ -76,6 +78,10 @@ class Knob:
         )
 
     def domain(self) -> tuple[float, float]:
+        if self.kind == "age":
+            return 0.0, MAX_RATE * 1024
+        if self.kind == "slope":
+            return -MAX_RATE, MAX_RATE
         if self.metric.type is MetricType.COUNTER:
             return 0.0, MAX_RATE
         if self.metric.type is MetricType.HISTOGRAM:
@@ -87,13 +93,17 @@ class Knob:
     def snap(self, p: float) -> float:
         low, high = self.domain()
         p = min(max(p, low), high)
-        if self.metric.type is MetricType.COUNTER:
+        if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age"):
             return round(p * RATE_GRID) / RATE_GRID
         if self.metric.type is MetricType.HISTOGRAM:
             return float(f"{p:.12g}")
         return p
 
     def default(self) -> float:
+        if self.kind == "slope":
+            return 0.0
+        if self.kind == "age":
+            return 60.0
         if self.metric.type is MetricType.COUNTER:
             return 1.0
         if self.metric.type is MetricType.HISTOGRAM:
@@ -108,7 +118,11 @@ class Knob:
         out: dict = {}
         for combo in self.combos:
             labels = dict(combo)
-            if self.metric.type is MetricType.GAUGE:
+            if self.kind == "slope":
+                out[synth.series_key(self.metric.name, labels)] = Ramp(p, Knob(self.metric, (), ()).default())
+            elif self.kind == "age":
+                out[synth.series_key(self.metric.name, labels)] = Ramp(1.0, -p, anchored=True)
+            elif self.metric.type is MetricType.GAUGE:
                 out[synth.series_key(self.metric.name, labels)] = GaugeValue(p)
             elif self.metric.type is MetricType.COUNTER:
                 out[synth.series_key(self.metric.name, labels)] = CounterRate(p)
@@ -154,7 +168,11 @@ class SignalSearch:
         self.minutes = math.ceil((window + phases * step) / synth.INTERVAL) + 2
         end = self.minutes * synth.INTERVAL
         self.times = [end - k * step for k in range(phases)]
-        self.defaults = tuple((k, k.default()) for k in self.knobs if not k.fixed)
+        first: dict = {}  # one default per metric: its first whole-metric knob (the kinds' order says which)
+        for knob in self.knobs:
+            if not knob.fixed:
+                first.setdefault(knob.metric.name, knob)
+        self.defaults = tuple((k, k.default()) for k in first.values())
         self._measured: dict = {}
         self.set_under(None)
         self.tried: dict[str, list[float]] = {}  # knob description -> signal values reached
@@ -369,6 +387,8 @@ def _reads(catalog: Catalog, signal: str):
             first = node.args[0]
             if isinstance(first, pp.NumberLiteral):
                 quantiles.append(float(first.val))
+        elif isinstance(node, pp.Call) and node.func.name in _SLOPE_FUNCTIONS | {"time"}:
+            values.setdefault(("", "functions"), set()).add(node.func.name)
         elif isinstance(node, pp.VectorSelector):
             name = selector_name(node) or ""
             if name in catalog.rules and name not in seen:
@@ -383,6 +403,9 @@ def _reads(catalog: Catalog, signal: str):
 
     pp.walk(parse(signal), visit)
     return list(metrics.values()), quantiles, max(windows), values
+
+
+_SLOPE_FUNCTIONS = frozenset({"deriv", "predict_linear", "delta", "idelta"})
 
 
 def label_sets(catalog: Catalog, metric: Metric, named: dict) -> list[dict[str, str]]:
@@ -412,9 +435,16 @@ def _knobs(catalog: Catalog, metrics: list[Metric], quantiles: list[float], name
             for chosen in itertools.combinations(names, size):
                 for picked in itertools.product(*(sorted({dict(c)[n] for c in combos}) for n in chosen)):
                     subsets.append(tuple(zip(chosen, picked)))
-        for fixed in subsets[:MAX_KNOBS]:
-            members = tuple(c for c in combos if all(dict(c)[k] == v for k, v in fixed))
-            knobs.append(Knob(metric, fixed, members, quantile))
+        functions = named.get(("", "functions"), set())
+        kinds = [""]
+        if metric.type is MetricType.GAUGE and functions & _SLOPE_FUNCTIONS:
+            kinds.append("slope")
+        if metric.type is MetricType.GAUGE and "time" in functions:
+            kinds.insert(0, "age")
+        for kind in kinds:
+            for fixed in subsets[:MAX_KNOBS]:
+                members = tuple(c for c in combos if all(dict(c)[k] == v for k, v in fixed))
+                knobs.append(Knob(metric, fixed, members, quantile, kind))
     return knobs
 
 

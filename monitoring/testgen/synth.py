@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import struct
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
 from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale, on_grid
-from monitoring.promql.evaluator import Series, labels_of
+from monitoring.promql.evaluator import STALE_NAN, Series, labels_of
 
 INTERVAL = 60.0  # seconds between input samples
 TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
@@ -86,7 +85,8 @@ def histogram_inputs(metric: Metric, labels: dict, rates: list[float]) -> dict[s
         out[series_key(f"{metric.name}_bucket", {**labels, "le": format_le(bound)})] = CounterRate(cumulative)
     mid = [b if not math.isinf(b) else bounds[-2] * 2 for b in bounds]
     out[series_key(f"{metric.name}_count", labels)] = CounterRate(cumulative)
-    out[series_key(f"{metric.name}_sum", labels)] = CounterRate(sum(r * m for r, m in zip(rates, mid)))
+    # on the 1/64 grid like the bucket rates: exact sample values, so evaluation steps repeat bit for bit
+    out[series_key(f"{metric.name}_sum", labels)] = CounterRate(on_grid(sum(r * m for r, m in zip(rates, mid))))
     return out
 
 
@@ -189,14 +189,12 @@ def _continued(spec):
         return CounterRate(spec.per_second)
     if isinstance(spec, Stale):
         return Absence()
-    if isinstance(spec, Ramp):
+    if isinstance(spec, Ramp) and not spec.anchored:
         return Ramp(spec.per_second)
     return spec
 
 
 STALE = "stale"  # a staleness marker in expanded values (promtool's `stale`)
-# Prometheus' staleness marker: a NaN with this exact bit pattern (value.StaleNaN).
-STALE_NAN = struct.unpack("<d", struct.pack("<Q", 0x7FF0000000000002))[0]
 
 
 def _extend(out: list, spec, count: int, current):
@@ -214,6 +212,11 @@ def _extend(out: list, spec, count: int, current):
         step = spec.per_second * INTERVAL
         for i in range(count):
             current = 0.0 if i == 0 else current + step
+            out.append(current)
+        return current
+    if isinstance(spec, Ramp) and spec.anchored:
+        for _ in range(count):
+            current = spec.start + spec.per_second * (len(out) * INTERVAL)
             out.append(current)
         return current
     if isinstance(spec, Ramp):
