@@ -6,28 +6,38 @@ import sys
 
 import click
 
-from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, policies_option, user_errors
+from monitoring.cli.common import (
+    EXIT_FAILED,
+    definitions_option,
+    out_option,
+    policies_option,
+    user_errors,
+    warn_about_sizes,
+)
 
 
 @click.command()
 @definitions_option
-@out_option
+@out_option()
 @policies_option
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict, no diff.")
 @user_errors
 def check(definitions, out, policies, quiet):
     """Regenerate in memory and compare with OUT (exit 1 on any difference; writes nothing)."""
     from monitoring.cli.lint import lint_definitions
-    from monitoring.pipeline.batch import collecting_rarely
+    from monitoring.pipeline.deploy import load_deploy_policy
     from monitoring.pipeline.secrets import scan_tree
+    from monitoring.pipeline.workers import collecting_rarely
     from monitoring.pipeline.writer import compare_tree
-    from monitoring.render.estate import load_and_render
+    from monitoring.render.estate import load, render_all
 
-    with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/batch.py
-        # `monitoring lint` on the definitions (errors fail the check) runs while the stacks render.
-        _, files, lint_ok = load_and_render(definitions, policies_dir=policies, alongside=lint_definitions)
+    with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/workers.py
+        stacks = load(definitions)
+        files = render_all(stacks, policies_dir=policies, deploy=load_deploy_policy(policies))
+        lint_ok = lint_definitions(stacks)  # `monitoring lint` on the definitions: errors fail the check
         result = compare_tree(out, files)
         leaks = [finding.error().format() for finding in scan_tree(out)]  # e.g. a credential pasted in generated/
+    warn_about_sizes(files)
     for leak in leaks:
         click.echo(f"secret: {leak}", err=True)
     if leaks:

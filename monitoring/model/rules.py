@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model._origin import caller_origin
 from monitoring.model.conditions import Absent, Band, Compound, Condition, format_number  # noqa: F401
 from monitoring.model.panel import Panel
@@ -33,7 +33,7 @@ class RecordingRule:
     labels: tuple[tuple[str, str], ...] = ()
     # For rules whose inputs the test generator cannot synthesise: {series selector: promtool values}.
     test_inputs: tuple[tuple[str, str], ...] = ()
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -88,7 +88,7 @@ class Alert:
     # (see monitoring.model.synthetic). Without one the generator finds the inputs itself.
     driver: Callable | None = field(default=None, compare=False)
     scenarios: tuple[Scenario, ...] = ()
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -122,7 +122,7 @@ class RuleGroup:
     name: str
     interval: str
     rules: tuple[RecordingRule | Alert, ...]
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model._origin import caller_origin
 
 _COLOUR_RE = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z]+(-[a-z]+)*)$")
@@ -31,7 +31,7 @@ class Threshold:
     name: str
     steps: tuple[Step, ...]
     unit: str = ""
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

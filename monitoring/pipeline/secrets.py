@@ -89,7 +89,7 @@ def scan_document(document: Document) -> list[Finding]:
     for path, value in _walk(document.data, ()):
         what = _secret_in(path, value)
         if what:
-            line = int(document.where(path).rsplit(":", 1)[1])
+            line = document.where(path).line
             findings.append(Finding(document.file, line, dotted(path), what))
     return findings
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from monitoring.errors import DefinitionError, DefinitionErrors
+from monitoring.errors import DefinitionError, DefinitionErrors, Location
 from monitoring.pipeline.schema import schema_validator
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
@@ -28,12 +28,12 @@ class Document:
     data: object
     lines: dict[tuple, int] = field(default_factory=dict)
 
-    def where(self, path: tuple = ()) -> str:
-        """``file:line`` of the closest path that has a line (the document start for the root)."""
+    def where(self, path: tuple = ()) -> Location:
+        """The Location of the closest path that has a line (the document start for the root)."""
         path = tuple(path)
         while path and path not in self.lines:
             path = path[:-1]
-        return f"{self.file}:{self.lines.get(path, 1)}"
+        return Location(self.file, self.lines.get(path, 1))
 
     def error(self, path: tuple, message: str, hint: str = "") -> DefinitionError:
         key = dotted(path)
@@ -108,6 +108,8 @@ def schema_check(document: Document, schema_path: Path) -> None:
     errors = []
     for error in schema_validator(str(schema_path)).iter_errors(document.data):
         path = tuple(error.absolute_path)
+        if "propertyNames" in error.absolute_schema_path:  # a bad key: point at the key's own line
+            path += (error.instance,)
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed), key=str):
@@ -121,5 +123,5 @@ def schema_check(document: Document, schema_path: Path) -> None:
         else:
             errors.append(document.error(path, error.message))
     if errors:
-        errors.sort(key=lambda e: (e.where.rsplit(":", 1)[0], int(e.where.rsplit(":", 1)[1]), e.message))
+        errors.sort(key=lambda e: (e.location, e.message))
         raise errors[0] if len(errors) == 1 else DefinitionErrors(errors)
