@@ -48,13 +48,28 @@ def generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
 
     try:
         return cases.cases(alert, stack, interval)
-    except (search.SearchFailed, Unsupported) as exc:
+    except Unsupported as exc:
+        raise DefinitionError(
+            f"alert {alert.name}: cannot generate its tests: {exc}{_where(exc, alert.expr)}",
+            alert.origin,
+            "the expected outcomes come from our evaluator, which has the PromQL of Prometheus 2.42 (float "
+            "samples): write the condition with what 2.42 offers",
+        ) from None
+    except search.SearchFailed as exc:
         raise DefinitionError(
             f"alert {alert.name}: cannot generate its tests: {exc}",
             alert.origin,
             "check the threshold can be reached within the metrics' declared ranges, or give the alert "
             "driver=lambda value: {series: shape} (see monitoring.model.synthetic)",
         ) from None
+
+
+def _where(exc: Exception, expr: str) -> str:
+    """ " (`construct` at column N of the alert's expression)" for an unsupported construct the evaluator names."""
+    construct = getattr(exc, "construct", None)
+    if not construct or construct not in expr or "column" in str(exc):
+        return ""
+    return f" (`{construct}` at column {expr.index(construct) + 1} of `{expr}`)"
 
 
 def _firing_at(states, eval_time, for_seconds):
