@@ -21,7 +21,7 @@ from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.panel import Gauge, Panel, PieChart, Query, Stat, Table, Text, TimeSeries
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup, Scenario
 from monitoring.model.stack import Stack
-from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale
+from monitoring.model.synthetic import Absence, CounterRate, CounterReset, Flapping, GaugeValue, Ramp, Stale
 from monitoring.model.threshold import Level, Step, Threshold
 
 COUNTER, GAUGE, HISTOGRAM, SUMMARY = (MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM, MetricType.SUMMARY)
@@ -33,6 +33,7 @@ __all__ = [
     "Band",
     "Compound",
     "CounterReset",
+    "Flapping",
     "Ramp",
     "Stale",
     "COUNTER",

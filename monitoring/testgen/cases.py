@@ -207,7 +207,9 @@ class CaseBuilder:
         what = f"{signal} at {firing[0][1]:.6g}" if signal and firing else _describe(run, eval_time)
         if not firing:
             raise Mismatch(f"generated case '{label}' ({what}) does not fire at {fmt_duration(eval_time)}")
-        if math.isinf(distance):
+        if math.isinf(distance) and any(drivers.COUNTS.search(c.signal) for c in self.comparisons):
+            clear = "whole counts, exact at every step it depends on"
+        elif math.isinf(distance):
             clear = "exactly on the value at every step it depends on"
         else:
             clear = f"at least {distance:.3g} from the threshold at every step it depends on"
@@ -262,8 +264,26 @@ class CaseBuilder:
         inputs, kind = leaf.driver.safe()
         safe = self.run([healthy, inputs])
         value = safe.closest_value([leaf.comparison])
+        kind = self.checked_boundary(safe, leaf.comparison, kind)
         out.insert(1, self.quiet(safe, "safe side", f"{signal} at {value:.12g}, {kind}"))
         return out
+
+    def checked_boundary(self, run, comparison: Comparison, kind: str) -> str:
+        """ "on the boundary" only if the signal sits exactly on it at every step once settled (a count that dips
+        as its window slides is not); otherwise the case is named for what it is: just inside."""
+        if kind != drivers.ON_BOUNDARY or comparison.op == "!=":
+            return kind
+        settled = run.since + synth.INTERVAL + self.window + self.interval  # the next phase starts a sample later
+        steps = self.values_after(run, comparison.signal, settled)
+        on_it = {labels for labels, v in steps[-1].items() if v == comparison.value} if steps else set()
+        if not on_it or any(state.get(labels) != comparison.value for state in steps for labels in on_it):
+            return drivers.JUST_INSIDE
+        return kind
+
+    @staticmethod
+    def values_after(run, signal: str, start: float) -> list[dict]:
+        steps = run.values[signal]
+        return [steps[t] for t in steps if t >= start]
 
     def band_cases(self, low: Leaf, high: Leaf) -> list[dict]:
         signal = low.comparison.signal
@@ -390,11 +410,15 @@ class Run:
             # The healthy phase's settled values were chosen as they are (even exactly on a threshold, as for
             # `> 0` with no errors): a step that reads one of them is not a step in between.
             settled = {(labels, v) for t, state in steps.items() if t < self.since for labels, v in state.items()}
+            # changes() and resets() count: whole numbers are exact, whatever the arithmetic
+            counts = drivers.COUNTS.search(comparison.signal) is not None
             for t, state in steps.items():
                 if start <= t <= end:
                     for labels, value in state.items():
                         if (comparison.op == "==" and value == comparison.value) or (labels, value) in settled:
                             continue  # holding exactly is what == means
+                        if counts and float(value).is_integer():
+                            continue
                         gap = abs(value - comparison.value)
                         if gap < least:
                             least, where = gap, t

@@ -14,6 +14,8 @@ safe side as close to the threshold as the comparator allows, with a word on whi
 
 from __future__ import annotations
 
+import re
+
 import promql_parser as pp
 
 from monitoring.model import Metric, MetricType, Stack
@@ -26,6 +28,7 @@ ON_BOUNDARY, JUST_INSIDE, JUST_OFF = "on the boundary", "just inside", "just off
 # The crossed distance is not a simple fraction of the healthy one, so a moving average passing from healthy to
 # crossed does not land exactly on the threshold at some step (k/n of the way for an n-sample window).
 HEALTHY_SHARE, CROSSED_SHARE, INSIDE_SHARE = 0.4, 0.23, 0.02
+COUNTS = re.compile(r"^\s*(changes|resets)\s*\(")  # signals that count: whole numbers, exact
 MARGIN = 1e-6  # relative: "clearly past the threshold" means at least this x the threshold's scale
 
 
@@ -43,6 +46,8 @@ def fires_value(comparison: Comparison, attempt: int) -> float:
     if comparison.op == "==":
         return comparison.value
     distance = scale(comparison) * (CROSSED_SHARE + 0.0371 * attempt)
+    if COUNTS.search(comparison.signal):  # a count dips by one as the window slides over the flaps: aim 2 past
+        distance = max(distance, 2.0 + attempt)
     return comparison.value - distance if comparison.op in ("<", "<=") else comparison.value + distance
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import promql_parser as pp
 
 from monitoring.model import Metric, MetricType
-from monitoring.model.synthetic import CounterRate, GaugeValue, Ramp
+from monitoring.model.synthetic import CounterRate, CounterReset, Flapping, GaugeValue, Ramp
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import synth
@@ -62,7 +62,8 @@ class Knob:
     combos: tuple[tuple[tuple[str, str], ...], ...]  # label sets of the series it moves
     quantile: float = 0.5  # histograms: the quantile the buckets are shaped for
     # gauges: "level" (constant), "slope" (a ramp, for deriv/predict_linear/delta), "age" (a Unix-time gauge
-    # p seconds behind the clock, for time() - x); counters: "rate"; histograms: "latency"
+    # p seconds behind the clock, for time() - x), "flaps" (switching every p samples, for changes());
+    # counters: "rate", "resets" (restarting every p samples, for resets()); histograms: "latency"
     kind: str = ""
 
     def __post_init__(self):
@@ -78,6 +79,8 @@ class Knob:
         )
 
     def domain(self) -> tuple[float, float]:
+        if self.kind in ("flaps", "resets"):
+            return 1.0, 240.0
         if self.kind == "age":
             return 0.0, MAX_RATE * 1024
         if self.kind == "slope":
@@ -93,6 +96,8 @@ class Knob:
     def snap(self, p: float) -> float:
         low, high = self.domain()
         p = min(max(p, low), high)
+        if self.kind in ("flaps", "resets"):
+            return float(round(p))
         if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age"):
             return round(p * RATE_GRID) / RATE_GRID
         if self.metric.type is MetricType.HISTOGRAM:
@@ -100,6 +105,8 @@ class Knob:
         return p
 
     def default(self) -> float:
+        if self.kind in ("flaps", "resets"):
+            return 240.0
         if self.kind == "slope":
             return 0.0
         if self.kind == "age":
@@ -118,7 +125,12 @@ class Knob:
         out: dict = {}
         for combo in self.combos:
             labels = dict(combo)
-            if self.kind == "slope":
+            if self.kind == "flaps":
+                level = Knob(self.metric, (), ()).default()
+                out[synth.series_key(self.metric.name, labels)] = Flapping(level, level + 1, int(p))
+            elif self.kind == "resets":
+                out[synth.series_key(self.metric.name, labels)] = CounterReset(1.0, int(p))
+            elif self.kind == "slope":
                 out[synth.series_key(self.metric.name, labels)] = Ramp(p, Knob(self.metric, (), ()).default())
             elif self.kind == "age":
                 out[synth.series_key(self.metric.name, labels)] = Ramp(1.0, -p, anchored=True)
@@ -354,6 +366,8 @@ def _goal_values(measured: dict, goal: Goal, output):
 def grid(knob: Knob) -> list[float]:
     """Points across the knob's range: between histogram buckets, or powers of two (and 0, and the bounds)."""
     low, high = knob.domain()
+    if knob.kind in ("flaps", "resets"):
+        return [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0, 60.0, 120.0, 240.0]
     if knob.metric.type is MetricType.HISTOGRAM:
         bounds = (0.0,) + knob.metric.buckets
         return sorted({low, high} | {(a + b) / 2 for a, b in zip(bounds, bounds[1:])} | set(knob.metric.buckets))
@@ -364,6 +378,8 @@ def grid(knob: Knob) -> list[float]:
 
 def _alternatives(knob: Knob, current: float) -> list[float]:
     low, high = knob.domain()
+    if knob.kind in ("flaps", "resets"):
+        return [1.0, 3.0]
     if knob.metric.type is MetricType.HISTOGRAM:
         buckets = knob.metric.buckets
         return [buckets[-1] if current < buckets[-1] / 2 else buckets[0]]
@@ -387,7 +403,7 @@ def _reads(catalog: Catalog, signal: str):
             first = node.args[0]
             if isinstance(first, pp.NumberLiteral):
                 quantiles.append(float(first.val))
-        elif isinstance(node, pp.Call) and node.func.name in _SLOPE_FUNCTIONS | {"time"}:
+        elif isinstance(node, pp.Call) and node.func.name in _SLOPE_FUNCTIONS | {"time", "changes", "resets"}:
             values.setdefault(("", "functions"), set()).add(node.func.name)
         elif isinstance(node, pp.VectorSelector):
             name = selector_name(node) or ""
@@ -441,6 +457,10 @@ def _knobs(catalog: Catalog, metrics: list[Metric], quantiles: list[float], name
             kinds.append("slope")
         if metric.type is MetricType.GAUGE and "time" in functions:
             kinds.insert(0, "age")
+        if metric.type is MetricType.GAUGE and "changes" in functions:
+            kinds.append("flaps")
+        if metric.type is MetricType.COUNTER and "resets" in functions:
+            kinds.append("resets")
         for kind in kinds:
             for fixed in subsets[:MAX_KNOBS]:
                 members = tuple(c for c in combos if all(dict(c)[k] == v for k, v in fixed))

@@ -7,7 +7,16 @@ import math
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
-from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale, on_grid
+from monitoring.model.synthetic import (
+    Absence,
+    CounterRate,
+    CounterReset,
+    Flapping,
+    GaugeValue,
+    Ramp,
+    Stale,
+    on_grid,
+)
 from monitoring.promql.evaluator import STALE_NAN, Series, labels_of
 
 INTERVAL = 60.0  # seconds between input samples
@@ -185,7 +194,7 @@ class Timeline:
 
 def _continued(spec):
     """A shape carried into a later phase that does not name the series: a reset or staleness happens once."""
-    if isinstance(spec, CounterReset):
+    if isinstance(spec, CounterReset) and spec.every is None:
         return CounterRate(spec.per_second)
     if isinstance(spec, Stale):
         return Absence()
@@ -211,7 +220,13 @@ def _extend(out: list, spec, count: int, current):
     if isinstance(spec, CounterReset):
         step = spec.per_second * INTERVAL
         for i in range(count):
-            current = 0.0 if i == 0 else current + step
+            restart = i == 0 if spec.every is None else len(out) % spec.every == 0
+            current = 0.0 if restart or current is None else current + step
+            out.append(current)
+        return current
+    if isinstance(spec, Flapping):
+        for _ in range(count):
+            current = spec.high if (len(out) // spec.every) % 2 else spec.low
             out.append(current)
         return current
     if isinstance(spec, Ramp) and spec.anchored:
