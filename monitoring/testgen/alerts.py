@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
-from monitoring.model.rules import parse_duration
+from monitoring.model.rules import RawCondition, parse_duration
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import search, synth, templates
 from monitoring.testgen.stepping import evaluation_times
@@ -40,6 +40,15 @@ def rules_by_record(stack: Stack) -> dict[str, tuple[str, dict]]:
 
 def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     """promtool test groups for one alert: the generated cases, then the definition's own scenarios."""
+    if isinstance(alert.condition, RawCondition):  # kept as written (imported): only its scenarios test it
+        if not alert.scenarios:
+            raise DefinitionError(
+                f"alert {alert.name}: the test generator cannot drive a raw condition (`{alert.expr}`)",
+                alert.origin,
+                "give the alert Scenarios (hand-written promtool cases), or a condition such as above(), "
+                "equal_to(), outside(), both() or absent() on a Threshold step",
+            )
+        return _scenario_cases(alert, stack, interval)
     return generated_cases(alert, stack, interval) + _scenario_cases(alert, stack, interval)
 
 
@@ -106,7 +115,7 @@ def _scenario_cases(alert, stack, interval):
         step = parse_duration(scenario.interval, alert.origin)
         series = [synth.parse_series(key, values, step) for key, values in scenario.series]
         states = _simulate_series(alert, stack, series, interval, at)
-        firing = _firing_at(states, at, parse_duration(alert.for_))
+        firing = _firing_at(states, at, parse_duration(alert.for_ or "0s"))
         stated = sorted(tuple(sorted(dict(extra).items())) for extra in scenario.fires)
         found = (
             sorted(

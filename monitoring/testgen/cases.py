@@ -62,7 +62,7 @@ class CaseBuilder:
         self.alert, self.stack, self.interval = alert, stack, interval
         self.condition = alert.condition
         self.rules = rules_by_record(stack)
-        self.for_seconds = parse_duration(alert.for_)
+        self.for_seconds = parse_duration(alert.for_ or "0s")  # imported alerts may have no `for`
         self.comparisons = self.condition.comparisons()
         self.state = _compile(self.condition)  # values of its signals at one step -> the condition's result
         signals = [c.signal for c in self.comparisons] or [str(self.condition.signal)]
