@@ -62,8 +62,10 @@ class StepSimulator:
         rules: dict[str, tuple[str, dict]],
         interval: float,
         evaluator_for: Callable[[list[Series]], Callable[[float], State]],
+        active: Callable[[State], bool] = bool,
     ):
         self.interval = interval
+        self.active = active  # whether anything holds in a state (a signal's states: whether it crosses)
         self.evaluator_for = evaluator_for
         # None: copying is not known to be exact for this expression; every step is evaluated.
         self.reads = _reads(expr, rules)
@@ -105,7 +107,7 @@ class StepSimulator:
         states[: len(known)] = known
         if first and states[first] is None:
             states[first] = evaluate(times[first])
-        if first and states[first]:
+        if first and self.active(states[first]):
             first = 0  # a run of true states may reach back before it: every step counts
         copies = [False] * len(times)  # copies[k]: the state at k is the state at k - period
         if period:
