@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, tree
 
+from monitoring.errors import DefinitionError
 from monitoring.pipeline import writer
 
 
@@ -46,16 +47,16 @@ def test_check_writes_nothing(cli, tmp_path):
 
 def test_generate_replaces_stale_files(cli, tmp_path):
     out = tmp_path / "gen"
-    out.mkdir()
-    (out / "old.json").write_text("{}")
     assert cli(["generate", "--out", out]).exit_code == 0
-    assert not (out / "old.json").exists()
+    (out / "grafana/dashboards/old.json").write_text("{}")  # e.g. from a stack since removed
+    assert cli(["generate", "--out", out]).exit_code == 0
+    assert not (out / "grafana/dashboards/old.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".gen.")], "temporary folders left behind"
 
 
 def test_writer_failure_half_way_leaves_output_untouched(tmp_path, monkeypatch):
     out = tmp_path / "gen"
-    writer.write_tree(out, {"a.txt": b"old a", "b/c.txt": b"old c"})
+    writer.write_tree(out, {"README.md": writer.MARKER + b"old", "a.json": b"old a", "b/c.yml": b"old c"})
     before = tree(out)
     calls = {"n": 0}
     real_write = Path.write_bytes
@@ -67,8 +68,8 @@ def test_writer_failure_half_way_leaves_output_untouched(tmp_path, monkeypatch):
         return real_write(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", failing_write)
-    with pytest.raises(OSError, match="disk full"):
-        writer.write_tree(out, {"a.txt": b"new a", "b/c.txt": b"new c", "d.txt": b"new d"})
+    with pytest.raises(DefinitionError, match="cannot write the output: disk full"):
+        writer.write_tree(out, {"README.md": writer.MARKER, "a.json": b"new a", "b/c.yml": b"new c", "d.json": b""})
     assert calls["n"] == 2
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gen"]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from monitoring.cli.common import definitions_option, out_option, policies_option, user_errors
+from monitoring.cli.common import (
+    definitions_option,
+    input_folders,
+    out_is_explicit,
+    out_option,
+    policies_option,
+    user_errors,
+)
 
 
 @click.command()
@@ -15,10 +22,12 @@ from monitoring.cli.common import definitions_option, out_option, policies_optio
 def generate(definitions, out, policies):
     """Render everything in memory, then replace OUT atomically."""
     from monitoring.pipeline.batch import collecting_rarely
-    from monitoring.pipeline.writer import write_tree
+    from monitoring.pipeline.writer import output_folder, write_tree
     from monitoring.render.estate import load_and_render
 
+    protected = input_folders(definitions, policies)
+    output_folder(out, protected, out_is_explicit())  # refused before the work, and again under the lock
     with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/batch.py
         _, files, _ = load_and_render(definitions, policies_dir=policies)
-        write_tree(out, files)
+        write_tree(out, files, protected, out_is_explicit())
     click.echo(f"wrote {len(files)} files to {out}/")

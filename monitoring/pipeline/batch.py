@@ -82,7 +82,9 @@ def map_in_order(function: Callable, items: Sequence) -> list:
     _task = (function, items)
     chunks = _chunks(len(items), workers * 16)  # many small chunks: workers finish within a chunk of each other
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        from monitoring.pipeline.processes import die_with_parent
+
+        with multiprocessing.get_context("fork").Pool(workers, die_with_parent, (os.getpid(),)) as pool:
             outcomes = pool.map(_run_chunk, chunks, chunksize=1)
     finally:
         _task = None

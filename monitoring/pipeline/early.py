@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from monitoring.errors import DefinitionError
 from monitoring.pipeline.batch import _Failure, worker_count
+from monitoring.pipeline.processes import die_with_parent
 
 EARLY_FRACTION = 16  # fork the first worker once 1/16 of the files have loaded
 _MISSING = object()
@@ -99,10 +100,12 @@ class EarlyWorkers:
         self._known = len(self.items)
         gc.freeze()  # what has loaded stays out of the worker's collections, so its pages are not copied
         read, write = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker: never returns into the caller's code
             status = 1
             try:
+                die_with_parent(parent)
                 os.close(read)
                 try:
                     outcomes = self._run(len(self.items))
