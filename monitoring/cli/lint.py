@@ -56,7 +56,9 @@ def lint(files, definitions, config_path, only, explain):
 
             findings = lint_stacks(load_stacks(definitions), render_rules, config, tuple(only))
     except DefinitionError as exc:
-        click.echo(f"error: {exc.format()}", err=True)
+        from monitoring.pipeline.secrets import redact
+
+        click.echo(f"error: {redact(exc.format())}", err=True)
         sys.exit(EXIT_USER_ERROR)
     sys.exit(EXIT_FINDINGS if report(findings) else 0)
 
