@@ -11,7 +11,7 @@ from monitoring.model._origin import caller_origin
 from monitoring.model.metric import Label, Metric
 from monitoring.model.panel import Panel
 
-_UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
+_UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}\Z")
 
 
 @dataclass(frozen=True)

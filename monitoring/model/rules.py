@@ -7,22 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from monitoring.errors import DefinitionError
+from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
+from monitoring.model.durations import parse_duration
 from monitoring.model.panel import Panel
 from monitoring.model.threshold import Level
 
-_RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
-_ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-_DURATION_RE = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+_RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+\Z")
+_ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
 COMPARATORS = ("<", "<=", ">", ">=")
-
-
-def parse_duration(text: str, where: str = "") -> float:
-    """Prometheus duration string to seconds ("1h30m" -> 5400)."""
-    if not isinstance(text, str) or not _DURATION_RE.match(text):
-        raise DefinitionError(f"{text!r} is not a Prometheus duration", where, "write e.g. 30s, 5m, 1h30m")
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-    return sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", text))
 
 
 def format_number(value: float) -> str:
@@ -43,6 +36,8 @@ class RecordingRule:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.record, "a recording rule's name", self.origin)
+        types.text(str(self.expr), f"recording rule {self.record!r}: expr", self.origin, empty=False)
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
         if not _RECORD_RE.match(self.record):
@@ -127,6 +122,15 @@ class Alert:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.name, "an alert's name", self.origin)
+        for name in ("for_", "severity", "summary", "description", "team"):
+            types.text(getattr(self, name), f"alert {self.name}: {name.rstrip('_')}", self.origin)
+        if not isinstance(self.condition, Condition):
+            raise DefinitionError(
+                f"alert {self.name}: the condition must be below(...) or above(...)",
+                self.origin,
+                "e.g. above(RATE, T['high'])",
+            )
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         if self.driver is not None and not callable(self.driver):
             raise DefinitionError(f"alert {self.name}: driver must be a function value -> input series", self.origin)
@@ -155,5 +159,13 @@ class RuleGroup:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.name, "a rule group's name", self.origin)
+        types.text(self.interval, f"rule group {self.name!r}: interval", self.origin)
+        types.sequence(self.rules, f"rule group {self.name!r}: rules", self.origin, (RecordingRule, Alert))
         object.__setattr__(self, "rules", tuple(self.rules))
-        parse_duration(self.interval, self.origin)
+        if parse_duration(self.interval, self.origin) <= 0:
+            raise DefinitionError(
+                f"rule group {self.name!r}: interval {self.interval!r} must be above zero",
+                self.origin,
+                "Prometheus evaluates the group every interval: e.g. 30s or 1m",
+            )

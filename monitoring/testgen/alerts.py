@@ -16,8 +16,8 @@ import math
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
+from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.metric import MetricType
-from monitoring.model.rules import parse_duration
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import synth, templates
 from monitoring.testgen.drivers import driver_for, healthy_value
@@ -34,14 +34,6 @@ def longest_range(expr: str, stack: Stack) -> float:
         if rule.record in expr:
             ranges.append(longest_range(rule.text, stack))
     return max(ranges, default=0.0)
-
-
-def fmt_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "") + (f"{secs}s" if secs else "")
-    return text or "0s"
 
 
 def rules_by_record(stack: Stack) -> dict[str, tuple[str, dict]]:
@@ -106,18 +98,18 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
         if driven_fires != expect_firing_driven:
             raise DefinitionError(
                 f"alert {alert.name}: generated case '{title}' with the signal at {value:g} "
-                f"{'does not fire' if expect_firing_driven else 'fires'} at {fmt_duration(eval_time)}",
+                f"{'does not fire' if expect_firing_driven else 'fires'} at {format_duration(eval_time)}",
                 alert.origin,
                 "check the driver, the threshold step and the comparator agree",
             )
         return {
             "name": f"{alert.name}: {title} ({alert.condition.signal} at {value:g}, "
             f"threshold {alert.condition.op} {level:g}, for {alert.for_})",
-            "interval": fmt_duration(synth.INTERVAL),
+            "interval": format_duration(synth.INTERVAL),
             "input_series": [dict(series) for series in inputs],  # copies: a shared list would dump as an alias
             "alert_rule_test": [
                 {
-                    "eval_time": fmt_duration(eval_time),
+                    "eval_time": format_duration(eval_time),
                     "alertname": alert.name,
                     "exp_alerts": [_expected(alert, stack, labels, value_at) for labels, value_at in firing],
                 }
@@ -204,7 +196,7 @@ def _scenario_cases(alert, stack, interval):
                 "input_series": [{"series": k, "values": v} for k, v in scenario.series],
                 "alert_rule_test": [
                     {
-                        "eval_time": fmt_duration(at),
+                        "eval_time": format_duration(at),
                         "alertname": alert.name,
                         "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
                     }

@@ -43,7 +43,7 @@ def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[set[str],
 def driver_for(alert: Alert, stack: Stack):
     """``(driver, inputs_name)``: driver(value, healthy) -> {series: spec}."""
     if alert.driver is not None:
-        return alert.driver
+        return _guarded(alert)
     metrics, quantiles = raw_dependencies(str(alert.condition.signal), stack)
     by_name = {m.name: m for m in stack.metrics}
     if len(metrics) == 1:
@@ -62,6 +62,31 @@ def driver_for(alert: Alert, stack: Stack):
         "tests are generated for signals over one gauge or one histogram's quantile; for anything else give "
         "the alert driver=lambda value: {series: CounterRate(...)|GaugeValue(...)} or scenarios=(...)",
     )
+
+
+def _guarded(alert: Alert):
+    """The alert's own driver; whatever it raises (even sys.exit) is a definition error at the alert."""
+
+    def drive(value):
+        try:
+            inputs = alert.driver(value)
+        except DefinitionError:
+            raise
+        except (Exception, SystemExit) as exc:  # user code: report it at the alert, never a traceback
+            raise DefinitionError(
+                f"alert {alert.name}: its driver raised {type(exc).__name__}: {exc}"[:500],
+                alert.origin,
+                "fix the driver: it maps a signal value to {series: CounterRate(...) | GaugeValue(...)}",
+            ) from None
+        if not isinstance(inputs, dict):
+            raise DefinitionError(
+                f"alert {alert.name}: its driver returned {type(inputs).__name__}, not a dict",
+                alert.origin,
+                "return {series selector: CounterRate(...) | GaugeValue(...)}",
+            )
+        return inputs
+
+    return drive
 
 
 def healthy_value(alert: Alert, metric=None) -> float:

@@ -22,7 +22,7 @@ Good::
 from __future__ import annotations
 
 from monitoring.lint.finding import Problem
-from monitoring.model.rules import format_number, parse_duration
+from monitoring.model.durations import format_duration, parse_duration
 
 NAME = "alert-for"
 SEVERITY = "warning"
@@ -42,13 +42,7 @@ def check(ctx):
             yield Problem(
                 rule.where,
                 f"alert {rule.name}: for {rule.for_ or '(none)'} is shorter than two evaluation "
-                f"intervals of group {rule.group!r} ({_duration(needed)}): it fires on a "
+                f"intervals of group {rule.group!r} ({format_duration(needed)}): it fires on a "
                 "single evaluation",
-                f"use for: {_duration(needed)} or longer",
+                f"use for: {format_duration(needed)} or longer",
             )
-
-
-def _duration(seconds: float) -> str:
-    if seconds % 60 == 0:
-        return f"{format_number(seconds / 60)}m"
-    return f"{format_number(seconds)}s"
