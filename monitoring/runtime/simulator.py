@@ -19,6 +19,7 @@ Control API (JSON): ``GET /faults``, ``POST /faults/<name>[?model=<model>]``, ``
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
@@ -256,6 +257,8 @@ class Simulator:
 
         from monitoring.runtime.instrument import instrument
 
+        if not (isinstance(rate, (int, float)) and math.isfinite(rate) and rate > 0):
+            raise ValueError(f"the request rate must be a finite number above zero, not {rate!r}")
         self.rate, self.tick = rate, tick
         self.registry = CollectorRegistry()
         self.metrics = instrument(STACK, self.registry)
@@ -267,7 +270,7 @@ class Simulator:
         self._weights = {m: 0.0 for m in MODELS}  # smooth weighted round robin
         self._error_debt = {m: 0.0 for m in MODELS}  # errors owed, spread evenly
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), _handler(self))
+        self._server = _Server((host, port), _handler(self))
         self._threads = [
             threading.Thread(target=self._server.serve_forever, name="simulator-http", daemon=True),
             threading.Thread(target=self._generate, name="simulator-traffic", daemon=True),
@@ -378,6 +381,20 @@ def _clamp(value: float, metric) -> float:
     low = metric.min if metric.min is not None else value
     high = metric.max if metric.max is not None else value
     return min(max(value, low), high)
+
+
+class _Server(ThreadingHTTPServer):
+    """Many clients at once (Prometheus, the e2e run, curl), and quiet when one hangs up early."""
+
+    request_queue_size = 128  # the listen backlog: socketserver's default of 5 made clients wait seconds
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # a client that disconnected before its answer was written: nothing to report
+        super().handle_error(request, client_address)
 
 
 def _handler(sim: Simulator):
