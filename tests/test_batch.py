@@ -8,7 +8,7 @@ import pytest
 from conftest import MINIMAL_STACK
 
 from monitoring.errors import DefinitionError, DefinitionErrors
-from monitoring.pipeline.batch import WORKERS_ENV, collecting_rarely, map_in_order, worker_count
+from monitoring.pipeline.workers import WORKERS_ENV, InOrder, collecting_rarely, map_in_order, worker_count
 from monitoring.render import estate as pipeline
 from monitoring.render.estate import load, render_all
 
@@ -118,7 +118,7 @@ def _render_fails_on_svc11(stack):
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_alerting_renders_beside_the_workers_and_its_error_comes_second(tmp_path, monkeypatch, workers):
+def test_alerting_renders_beside_the_workers_and_its_error_comes_first(tmp_path, monkeypatch, workers):
     if workers == "2" and os.uname().sysname != "Linux":
         pytest.skip("workers are forked on Linux only")
     monkeypatch.setenv(WORKERS_ENV, workers)
@@ -128,12 +128,49 @@ def test_alerting_renders_beside_the_workers_and_its_error_comes_second(tmp_path
     render_all(stacks)
     assert rendered_by == [os.getpid()]  # the Alertmanager files render in this process
     monkeypatch.setattr(pipeline, "_render_and_scan", _render_fails_on_svc11)
-    monkeypatch.setattr(pipeline, "render_alerting", _policy_fails)
-    with pytest.raises(DefinitionError, match="svc11.py:1: stack svc11 cannot render"):  # the stacks' error first...
+    with pytest.raises(DefinitionError, match="svc11.py:1: stack svc11 cannot render"):
         render_all(stacks)
-    monkeypatch.setattr(pipeline, "_render_and_scan", lambda stack: ({f"{stack.name}.txt": b"x"}, []))
-    with pytest.raises(DefinitionError, match="p.yaml:3: the policy is wrong"):  # ...then the policy's
+    monkeypatch.setattr(pipeline, "render_alerting", _policy_fails)  # the policy's error first, whatever the workers
+    with pytest.raises(DefinitionError, match="p.yaml:3: the policy is wrong"):
         render_all(stacks)
+
+
+def _parent_pid(_item):
+    return os.getppid()
+
+
+@linux_only
+def test_workers_die_with_their_parent(tmp_path):
+    """A killed `generate` leaves no worker behind: each asks Linux for SIGKILL when its parent dies."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, time\n"
+        "os.environ['MONITORING_WORKERS'] = '2'\n"
+        "from monitoring.pipeline.workers import InOrder\n"
+        "def slow(item):\n"
+        "    print(os.getpid(), flush=True); time.sleep(60)\n"
+        "with InOrder(slow, list(range(32))) as m:\n"
+        "    m.results()\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workers = {int(parent.stdout.readline()) for _ in range(2)}
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 30  # generous: CI machines can be loaded
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
 
 
 def test_small_estates_stay_in_process(monkeypatch):
@@ -151,15 +188,29 @@ def test_a_bad_worker_setting_is_a_clean_error(cli, definitions, tmp_path, monke
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
-def test_the_collector_is_restored_by_the_outermost_use():
+def test_the_collector_is_restored_and_the_model_frozen_only_inside_a_command():
     before = gc.get_threshold()
+    from monitoring.pipeline.workers import freeze
+
+    freeze()  # outside a command: nothing stays frozen
+    assert gc.get_freeze_count() == 0
     with collecting_rarely():
         frozen = gc.get_freeze_count()
         assert gc.get_threshold()[0] == 100_000 and frozen > 0
-        with collecting_rarely():
-            pass
-        assert gc.get_threshold()[0] == 100_000 and gc.get_freeze_count() == frozen
+        kept = [[] for _ in range(10)]  # lists are tracked by the collector
+        freeze()
+        assert gc.get_freeze_count() >= frozen + len(kept)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_an_error_in_the_block_comes_before_the_items_errors(monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    with pytest.raises(DefinitionError, match="the block"):
+        with InOrder(_fail_on_odd, [1, 3]) as mapped:
+            raise DefinitionError("the block")
+    with pytest.raises(DefinitionError, match="item 1 is odd"):
+        with InOrder(_fail_on_odd, [1, 3]) as mapped:
+            mapped.results()
 
 
 @linux_only

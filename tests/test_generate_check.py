@@ -80,3 +80,13 @@ def test_output_names_cannot_escape(tmp_path, name):
     with pytest.raises(Exception, match="escape"):
         writer.write_tree(tmp_path / "gen", {name: b"x"})
     assert not (tmp_path / "escape.json").exists() and not (tmp_path / "gen").exists()
+
+
+def test_every_generated_file_is_of_a_kind_the_writer_accepts_in_out(cli, tmp_path):
+    """The writer refuses an OUT holding other kinds of file: what generate writes must be among its kinds."""
+    out = tmp_path / "gen"
+    assert cli(["generate", "--out", out]).exit_code == 0
+    files = tree(out)
+    assert files["README.md"].startswith(writer.MARKER)
+    assert [name for name in files if not name.endswith(writer.OUTPUT_SUFFIXES)] == []
+    assert cli(["generate", "--out", out]).exit_code == 0, "a second run over the first one's tree"

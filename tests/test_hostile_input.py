@@ -929,3 +929,12 @@ def test_hostile_input(row: Row, project: Path, tmp_path: Path):
 
 def test_the_table_is_large_enough():
     assert len(ROWS) >= 60
+
+
+def test_a_lint_finding_never_prints_a_credential(project, tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(project, root, symlinks=True)
+    (root / "rules.yml").write_text(rule_file(expr=f'sum(rate(x_total{{token="{SLACK_TOKEN}"}}[5m]) +'))
+    result = _run(root, LINT)
+    assert result.exit_code == 1 and "promql-syntax" in result.output, result.output
+    assert SLACK_TOKEN not in result.output and "[redacted]" in result.output

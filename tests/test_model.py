@@ -88,3 +88,16 @@ def test_dashboard_uid_is_stable_and_safe():
     panel = TimeSeries("p", ["up"])
     d = Dashboard("../x", rows=(Row("r", (panel,)),))
     assert "/" not in d.uid and ".." not in d.uid
+
+
+def test_locations_are_values_formatted_only_when_printed():
+    from monitoring.errors import DefinitionError, Location
+
+    metric = Metric("svc_load", GAUGE, "Load.")
+    assert isinstance(metric.origin, Location) and metric.origin.file.endswith("test_model.py")
+    assert metric.origin.line > 0 and str(metric.origin) == f"{metric.origin.file}:{metric.origin.line}"
+    assert Location.parse("a/b.yml:3:7") == Location("a/b.yml", 3, 7)
+    assert Location.parse("C:/x.yml:12") == Location("C:/x.yml", 12)
+    assert str(Location("rules.yml")) == "rules.yml"
+    error = DefinitionError("bad", Location("p.yaml", 4), "fix it")
+    assert error.location.line == 4 and error.format() == "p.yaml:4: bad\n  hint: fix it"

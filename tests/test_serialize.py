@@ -88,3 +88,26 @@ def test_random_documents_match_pyyaml(data):
 def test_the_dumper_has_no_path_resolvers_to_track():
     # _FastDumper replaces descend/ascend_resolver with no-ops: only right while there are none.
     assert not serialize._FastDumper.yaml_path_resolvers and not serialize._Dumper.yaml_path_resolvers
+
+
+def test_the_emitter_internals_the_serializer_relies_on_are_still_there():
+    """serialize.py drives PyYAML's emitter directly (pyproject pins PyYAML<7). If this fails after a PyYAML
+    upgrade, yaml_bytes may write different bytes: fall back to yaml.dump in serialize.py, or adapt it."""
+    import yaml
+
+    assert int(yaml.__version__.split(".")[0]) == 6, f"PyYAML {yaml.__version__}: check serialize.py"
+    dumper = serialize._Dumper
+    for name in ("open", "serialize", "close", "dispose", "resolve", "descend_resolver", "ascend_resolver"):
+        assert callable(getattr(dumper, name, None)), f"{dumper.__name__}.{name} is gone: check serialize.py"
+    for name in ("ScalarNode", "MappingNode", "SequenceNode"):
+        assert hasattr(yaml.nodes, name)
+    node = yaml.nodes.ScalarNode("tag:yaml.org,2002:str", "x")
+    assert (node.tag, node.value, node.style) == ("tag:yaml.org,2002:str", "x", None)
+
+
+def test_the_resolver_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(serialize, "PLAIN_CACHE_LIMIT", 10)
+    monkeypatch.setattr(serialize._FastDumper, "_plain", {})
+    data = {f"key{i}": [f"v{i}", "1.5", "true", "null"] for i in range(50)}
+    assert serialize.yaml_bytes(data) == pyyaml(data)
+    assert len(serialize._FastDumper._plain) <= 10

@@ -103,7 +103,7 @@ def test_traffic_split_and_error_ratios_are_exact_over_1000_requests():
         )
         assert count == 300 and slow == 300  # enhanced answers in 60-80 ms
     finally:
-        sim._server.server_close()
+        sim._server.stop()
 
 
 def test_same_seed_same_series():
@@ -114,8 +114,8 @@ def test_same_seed_same_series():
             sim._step(3.0)
         assert samples(first) == samples(second)
     finally:
-        first._server.server_close()
-        second._server.server_close()
+        first._server.stop()
+        second._server.stop()
 
 
 def call(url, method="GET"):

@@ -14,27 +14,30 @@ from monitoring.cli.common import (
     out_option,
     policies_option,
     user_errors,
+    warn_about_sizes,
 )
 
 
 @click.command()
 @definitions_option
-@out_option
+@out_option()
 @policies_option
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict, no diff.")
 @user_errors
 def check(definitions, out, policies, quiet):
     """Regenerate in memory and compare with OUT (exit 1 on any difference; writes nothing)."""
     from monitoring.cli.lint import lint_definitions
-    from monitoring.pipeline.batch import collecting_rarely
+    from monitoring.pipeline.deploy import load_deploy_policy
     from monitoring.pipeline.secrets import redact, scan_files
+    from monitoring.pipeline.workers import collecting_rarely
     from monitoring.pipeline.writer import compare_tree, output_folder, read_tree
-    from monitoring.render.estate import load_and_render
+    from monitoring.render.estate import load, render_all
 
     real = output_folder(out, input_folders(definitions, policies), out_is_explicit())
-    with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/batch.py
-        # `monitoring lint` on the definitions (errors fail the check) runs while the stacks render.
-        _, files, lint_ok = load_and_render(definitions, policies_dir=policies, alongside=lint_definitions)
+    with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/workers.py
+        stacks = load(definitions)
+        files = render_all(stacks, policies_dir=policies, deploy=load_deploy_policy(policies))
+        lint_ok = lint_definitions(stacks)  # `monitoring lint` on the definitions: errors fail the check
         # Read once, never following a symbolic link; compare and scan what was read.
         on_disk, problems = read_tree(real)
         result = compare_tree(out, files, on_disk)
@@ -42,6 +45,7 @@ def check(definitions, out, policies, quiet):
         # (e.g. a credential pasted in generated/) and are parsed strictly.
         changed = {name: on_disk[name] for name in (*result.stale, *result.unexpected)}
         findings = scan_files(changed, prefix=f"{out}/", strict=True)
+    warn_about_sizes(files)
     for problem in problems:
         click.echo(f"error: {redact(problem.format())}", err=True)
     for finding in findings:

@@ -44,22 +44,30 @@ def input_folders(definitions, policies) -> tuple:
     return (Path(definitions) if definitions else DEFAULT_DEFINITIONS, Path(policies) if policies else Path("policies"))
 
 
-definitions_option = click.option(
+def path_option(*declarations: str, envvar: str, help: str):
+    """An optional path, also read from ``envvar``."""
+    return click.option(*declarations, type=click.Path(path_type=Path), default=None, envvar=envvar, help=help)
+
+
+definitions_option = path_option(
     "--definitions",
     "-d",
-    type=click.Path(path_type=Path),
-    default=None,
     envvar="MONITORING_DEFINITIONS",
     help="Folder (or file) of definitions. Default: the package's monitoring/definitions/.",
 )
-out_option = click.option(
-    "--out",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("generated"),
-    show_default=True,
-    help="Output folder for the generated artifacts.",
-)
+
+
+def out_option(help: str = "Output folder for the generated artifacts."):
+    return click.option(
+        "--out",
+        "-o",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("generated"),
+        show_default=True,
+        help=help,
+    )
+
+
 policies_option = click.option(
     "--policies",
     type=click.Path(path_type=Path, file_okay=False),
@@ -67,3 +75,11 @@ policies_option = click.option(
     envvar="MONITORING_POLICIES",
     help="Folder of policies (notifications.yaml: Alertmanager routing). Default: ./policies if it has one.",
 )
+
+
+def warn_about_sizes(files: dict[str, bytes]) -> None:
+    """Kubernetes manifests that deploy only with server-side apply (see README, 'Deploying with GitOps')."""
+    from monitoring.render.kubernetes import size_warnings
+
+    for warning in size_warnings(files):
+        click.echo(f"warning: {warning}", err=True)

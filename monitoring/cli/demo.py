@@ -9,19 +9,12 @@ from pathlib import Path
 
 import click
 
-from monitoring.cli.common import user_errors
+from monitoring.cli.common import out_option, user_errors
 from monitoring.cli.simulate import describe_faults, fault_option, parse_faults
 
 
 @click.command()
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("generated"),
-    show_default=True,
-    help="Generated folder whose rules and Alertmanager config to run.",
-)
+@out_option("Generated folder whose rules and Alertmanager config to run.")
 @click.option(
     "--fast",
     is_flag=True,

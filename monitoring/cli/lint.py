@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from monitoring.cli.common import EXIT_FAILED as EXIT_FINDINGS
-from monitoring.cli.common import EXIT_USER_ERROR
+from monitoring.cli.common import EXIT_USER_ERROR, definitions_option, path_option
 from monitoring.errors import DefinitionError
 
 RULE_FILE_SUFFIXES = (".yml", ".yaml", ".rules", ".json")
@@ -16,20 +16,11 @@ RULE_FILE_SUFFIXES = (".yml", ".yaml", ".rules", ".json")
 
 @click.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--definitions",
-    "-d",
-    type=click.Path(path_type=Path),
-    default=None,
-    envvar="MONITORING_DEFINITIONS",
-    help="Folder (or file) of definitions. Default: the package's monitoring/definitions/.",
-)
-@click.option(
+@definitions_option
+@path_option(
     "--config",
     "-c",
     "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
     envvar="MONITORING_LINT_CONFIG",
     help="Lint policy. Default: policies/lint.yaml if present.",
 )
@@ -66,9 +57,10 @@ def lint(files, definitions, config_path, only, explain):
 def report(findings, err: bool = False) -> bool:
     """Print findings and counts by check; True when any finding is an error."""
     from monitoring.lint import summary
+    from monitoring.pipeline.secrets import redact
 
     for finding in findings:
-        click.echo(finding.format(), err=err)
+        click.echo(redact(finding.format()), err=err)  # a finding may quote an expression or a template
     click.echo(summary(findings), err=err)
     return any(f.severity == "error" for f in findings)
 

@@ -12,12 +12,13 @@ from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, u
 TEST_SUITES = (
     "monitoring.verify.rule_tests:run",
     "monitoring.verify.routing_tests:run",
+    "monitoring.verify.gitops:run",
 )
 
 
 @click.command("test")
 @definitions_option
-@out_option
+@out_option()
 @user_errors
 def test_command(definitions, out):
     """Run promtool/amtool over the generated rules, tests and routing; fail if any rule is untested."""

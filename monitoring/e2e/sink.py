@@ -6,7 +6,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from monitoring.runtime.http import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -20,22 +22,18 @@ class Sink:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._deliveries: list[Delivery] = []
         self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sink", daemon=True)
+        self._server = LoopbackServer(self._handler(), host, port, name="sink")
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
 
     def start(self) -> Sink:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
 
     def __enter__(self):
         return self.start()

@@ -19,7 +19,7 @@ def lint_stacks(stacks, render_rules, config: LintConfig | None = None, only: tu
     the rules as deployed, but sits below the renderers, so the caller hands it over)."""
     from monitoring.lint.context import from_stack
     from monitoring.lint.registry import run
-    from monitoring.pipeline.batch import map_in_order
+    from monitoring.pipeline.workers import map_in_order
 
     config = config or LintConfig()
     findings: list[Finding] = []

@@ -6,13 +6,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from monitoring.errors import Location, location_of
+
 SEVERITIES = ("error", "warning", "info")  # "off" in lint.yaml disables a check
 
 
 class Problem(NamedTuple):
     """What a check yields; the runner adds the check's name and configured severity."""
 
-    where: str
+    where: Location | str
     message: str
     hint: str = ""
 
@@ -21,19 +23,19 @@ class Problem(NamedTuple):
 class Finding:
     check: str
     severity: str
-    where: str
+    where: Location  # text is accepted and parsed
     message: str
     hint: str = ""
+
+    def __post_init__(self):  # checks hand over model origins (Locations) and file positions (text) alike
+        object.__setattr__(self, "where", location_of(self.where) or Location(""))
 
     def format(self) -> str:
         text = f"{self.where}: {self.severity}: {self.check}: {self.message}"
         return text + (f"\n  hint: {self.hint}" if self.hint else "")
 
     def sort_key(self):
-        file, _, line = self.where.rpartition(":")
-        return (
-            (file, int(line), self.check, self.message) if line.isdigit() else (self.where, 0, self.check, self.message)
-        )
+        return (self.where, self.check, self.message)
 
 
 def counts_by_check(findings: list[Finding]) -> dict[tuple[str, str], int]:

@@ -6,11 +6,13 @@ import functools
 import os
 import sys
 
+from monitoring.errors import Location
+
 _MODEL_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def caller_origin() -> str:
-    """Return "path:line" of the first frame outside the model package.
+def caller_origin() -> Location:
+    """Return the Location (path, line) of the first frame outside the model package.
 
     Definitions are plain constructor calls, so the first frame that is not
     model code is the definition file line the user wrote.
@@ -20,9 +22,9 @@ def caller_origin() -> str:
     while frame is not None:
         shown = _shown_path(frame.f_code.co_filename, cwd)
         if shown is not None:
-            return f"{shown}:{frame.f_lineno}"
+            return Location(shown, frame.f_lineno)
         frame = frame.f_back
-    return "<unknown>"
+    return Location("<unknown>")
 
 
 @functools.lru_cache(maxsize=4096)

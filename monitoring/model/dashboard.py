@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model._origin import caller_origin
 from monitoring.model.metric import Label, Metric
 from monitoring.model.panel import Panel
@@ -22,7 +22,7 @@ class LabelVariable:
     metric: Metric
     multi: bool = True
     include_all: bool = True
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -60,7 +60,7 @@ class Dashboard:
     links: tuple[Link, ...] = ()
     time_from: str = "now-6h"
     refresh: str = "30s"
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
 
@@ -62,7 +62,7 @@ class Label:
 
     name: str
     values: tuple[str, ...] = ()
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -93,7 +93,7 @@ class Metric:
     # Declared value range (inclusive), used by lint to catch impossible thresholds.
     min: float | None = None
     max: float | None = None
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

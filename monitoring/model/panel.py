@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model._origin import caller_origin
 from monitoring.model.threshold import Threshold
 
@@ -18,7 +18,7 @@ class Query:
     expr: object
     legend: str = ""
     instant: bool = False
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -48,7 +48,7 @@ class Panel:
     height: int = 8
     min: float | None = None
     max: float | None = None
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     kind = "panel"
 

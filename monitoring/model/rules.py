@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
 from monitoring.model.durations import parse_duration
@@ -32,7 +32,7 @@ class RecordingRule:
     labels: tuple[tuple[str, str], ...] = ()
     # For rules whose inputs the test generator cannot synthesise: {series selector: promtool values}.
     test_inputs: tuple[tuple[str, str], ...] = ()
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -118,7 +118,7 @@ class Alert:
     # driver(value) -> {series selector: CounterRate | GaugeValue} (see monitoring.model.synthetic).
     driver: Callable | None = field(default=None, compare=False)
     scenarios: tuple[Scenario, ...] = ()
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
@@ -155,7 +155,7 @@ class RuleGroup:
     name: str
     interval: str
     rules: tuple[RecordingRule | Alert, ...]
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

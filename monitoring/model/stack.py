@@ -6,7 +6,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
 from monitoring.model.dashboard import Dashboard
@@ -29,7 +29,7 @@ class Stack:
     runbook_base_url: str = ""
     grafana_url: str = "http://localhost:3000"
     scrape_interval: str = "15s"
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

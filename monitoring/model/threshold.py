@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
 
@@ -43,7 +43,7 @@ class Threshold:
     name: str
     steps: tuple[Step, ...]
     unit: str = ""
-    origin: str = field(default="", compare=False, repr=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())

@@ -6,7 +6,6 @@ import importlib.util
 import os
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, DefinitionErrors
@@ -15,14 +14,11 @@ from monitoring.model import Stack
 DEFAULT_DEFINITIONS = Path(__file__).resolve().parents[1] / "definitions"
 
 
-def load_stacks(
-    path: str | os.PathLike | None = None, loaded: Callable[[list[Stack], int, int], None] | None = None
-) -> list[Stack]:
+def load_stacks(path: str | os.PathLike | None = None) -> list[Stack]:
     """Import each definitions file and collect its Stack objects, sorted by name.
 
     A file may define ``STACK`` or ``STACKS``; any other module-level Stack is picked up too,
-    so a definitions file needs no registration anywhere else. ``loaded(stacks, files done, files)``
-    hears of each file's stacks as soon as it has been imported.
+    so a definitions file needs no registration anywhere else.
     """
     root = Path(path) if path else DEFAULT_DEFINITIONS
     if not root.exists():
@@ -30,7 +26,7 @@ def load_stacks(
     files = [root] if root.is_file() else sorted(p for p in root.glob("*.py") if not p.name.startswith("_"))
     stacks: list[Stack] = []
     errors: list[DefinitionError] = []
-    for done, file in enumerate(files, 1):
+    for file in files:
         try:
             found = _stacks_in(_import(file))
         except DefinitionError as exc:
@@ -39,14 +35,12 @@ def load_stacks(
         if not found:
             errors.append(DefinitionError("defines no Stack", _rel(file), "assign STACK = Stack(...) at module level"))
         stacks.extend(found)
-        if loaded is not None:
-            loaded(found, done, len(files))
     if errors:
         raise errors[0] if len(errors) == 1 else DefinitionErrors(errors)
     names = [s.name for s in stacks]
     for name in set(names):
         if names.count(name) > 1:
-            where = ", ".join(s.origin for s in stacks if s.name == name)
+            where = ", ".join(str(s.origin) for s in stacks if s.name == name)
             raise DefinitionError(f"two stacks are named {name!r}", where, "stack names must be unique")
     return sorted(stacks, key=lambda s: s.name)
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitoring.errors import DefinitionError, DefinitionErrors
+from monitoring.errors import DefinitionError, DefinitionErrors, Location
 from monitoring.pipeline.yamlfile import Document, dotted, parse_yaml
 
 # Keys whose value is the credential itself. Their `*_file` twins are the way to set them.
@@ -164,7 +164,7 @@ class Finding:
     unreadable: bool = False  # the file could not be parsed strictly, so it cannot be shown as safe
 
     def error(self) -> DefinitionError:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        where = Location(self.file, self.line or 0)
         if self.unreadable:
             return DefinitionError(
                 f"cannot be checked for secrets: {self.what}",

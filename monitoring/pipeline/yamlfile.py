@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from monitoring.errors import DefinitionError, DefinitionErrors
+from monitoring.errors import DefinitionError, DefinitionErrors, Location
 from monitoring.pipeline.schema import schema_validator
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
@@ -43,7 +43,7 @@ class YamlError(DefinitionError):
     """Text that is not YAML we accept; ``line`` is 1-based (0 when unknown)."""
 
     def __init__(self, message: str, display: str, line: int = 0, hint: str = ""):
-        super().__init__(message, f"{display}:{line}" if line else display, hint)
+        super().__init__(message, Location(display, line), hint)
         self.line = line
 
 
@@ -62,9 +62,9 @@ class Document:
             path = path[:-1]
         return self.lines.get(path, 1)
 
-    def where(self, path: tuple = ()) -> str:
-        """``file:line`` of the closest path that has a line."""
-        return f"{self.file}:{self.line(path)}"
+    def where(self, path: tuple = ()) -> Location:
+        """The Location of the closest path that has a line."""
+        return Location(self.file, self.line(path))
 
     def error(self, path: tuple, message: str, hint: str = "") -> DefinitionError:
         key = dotted(path)
@@ -293,6 +293,8 @@ def schema_check(document: Document, schema_path: Path) -> None:
     errors = []
     for error in schema_validator(str(schema_path)).iter_errors(document.data):
         path = tuple(error.absolute_path)
+        if "propertyNames" in error.absolute_schema_path:  # a bad key: point at the key's own line
+            path += (error.instance,)
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed), key=str):
@@ -306,16 +308,17 @@ def schema_check(document: Document, schema_path: Path) -> None:
         else:
             errors.append(document.error(path, _quiet(error.message, error.instance)))
     if errors:
-        errors.sort(key=lambda e: (e.where.rsplit(":", 1)[0], int(e.where.rsplit(":", 1)[1]), e.message))
+        errors.sort(key=lambda e: (e.location, e.message))
         raise errors[0] if len(errors) == 1 else DefinitionErrors(errors)
 
 
 def _echo(value) -> str:
-    """A value for a message: short plain ones as written, anything else (maybe a credential) by its type."""
+    """A value for a message: plain ones as written (cut at 200 characters), never one the secrets guard flags."""
     from monitoring.pipeline.secrets import looks_secret
 
-    if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 60 and not looks_secret(str(value)):
-        return repr(value)
+    if isinstance(value, (str, int, float, bool)) and not looks_secret(str(value)):
+        shown = repr(value)
+        return shown if len(shown) <= 200 else shown[:197] + "..."
     return "this value"
 
 

@@ -64,37 +64,18 @@ def _labels(node, stack: Stack, depth: int) -> frozenset[str]:
             return inner | {node.args[1].val if hasattr(node.args[1], "val") else str(node.args[1])}
         return inner
     if isinstance(node, pp.AggregateExpr):
-        inner = _labels(node.expr, stack, depth)
-        op = str(node.op)
-        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
-            return inner
-        modifier = node.modifier
-        if modifier is None:
-            base = frozenset()
-        elif str(modifier.type).endswith("By"):
-            base = frozenset(modifier.labels)
-        else:
-            base = inner - set(modifier.labels)
-        if op == "count_values" and hasattr(node.param, "val"):
-            base |= {node.param.val}
-        return base
+        return _aggregated(node, _labels(node.expr, stack, depth), listed_exist=True)
     if isinstance(node, pp.BinaryExpr):
         return _binary_labels(node, stack, depth)
     return frozenset()
 
 
 def _binary_labels(node, stack: Stack, depth: int) -> frozenset[str]:
-    lhs_scalar, rhs_scalar = is_scalar(node.lhs), is_scalar(node.rhs)
     lhs = _labels(node.lhs, stack, depth)
     rhs = _labels(node.rhs, stack, depth)
-    if lhs_scalar and rhs_scalar:
-        return frozenset()
-    if rhs_scalar:
-        return lhs
-    if lhs_scalar:
-        return rhs
-    op = str(node.op)
-    modifier = node.modifier
+    if (scalar := _with_a_scalar(node, lhs, rhs)) is not _VECTORS:
+        return scalar
+    op, modifier = str(node.op), node.modifier
     if op == "or":
         return lhs & rhs
     if op in ("and", "unless"):
@@ -163,6 +144,40 @@ def possible_labels(
     return _possible(ast, stack, records or {}, _depth)
 
 
+_VECTORS = object()  # both sides of a binary operation are vectors
+
+
+def _with_a_scalar(node, lhs, rhs):
+    """The labels of a binary operation with a scalar side: the vector side's (none for two scalars);
+    _VECTORS when both sides are vectors."""
+    lhs_scalar, rhs_scalar = is_scalar(node.lhs), is_scalar(node.rhs)
+    if lhs_scalar and rhs_scalar:
+        return frozenset()
+    if rhs_scalar or lhs_scalar:
+        return lhs if rhs_scalar else rhs
+    return _VECTORS
+
+
+def _aggregated(node, inner: frozenset | None, listed_exist: bool) -> frozenset | None:
+    """The labels an aggregation keeps, from its input's (None: unknown). ``listed_exist``: a ``by`` label
+    counts as present (result_labels); otherwise only where the input may carry it (possible_labels)."""
+    op = str(node.op)
+    if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+        return inner
+    modifier = node.modifier
+    if modifier is None:
+        base = frozenset()
+    elif str(modifier.type).endswith("By"):
+        base = frozenset(modifier.labels)
+        if not listed_exist and inner is not None:
+            base &= inner
+    else:
+        base = None if inner is None else inner - set(modifier.labels)
+    if op == "count_values" and hasattr(node.param, "val"):
+        base = _union(base, {node.param.val})
+    return base
+
+
 def _union(*sets):
     return None if any(s is None for s in sets) else frozenset().union(*sets)
 
@@ -200,20 +215,7 @@ def _possible(node, stack, records, depth):  # noqa: C901 - one branch per node 
             return _union(inner, {node.args[1].val})
         return inner
     if isinstance(node, pp.AggregateExpr):
-        inner = _possible(node.expr, stack, records, depth)
-        op = str(node.op)
-        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
-            return inner
-        modifier = node.modifier
-        if modifier is None:
-            base = frozenset()
-        elif str(modifier.type).endswith("By"):
-            base = frozenset(modifier.labels) if inner is None else frozenset(modifier.labels) & inner
-        else:
-            base = None if inner is None else inner - set(modifier.labels)
-        if op == "count_values" and hasattr(node.param, "val"):
-            base = _union(base, {node.param.val})
-        return base
+        return _aggregated(node, _possible(node.expr, stack, records, depth), listed_exist=False)
     if isinstance(node, pp.BinaryExpr):
         return _binary_possible(node, stack, records, depth)
     return None
@@ -222,13 +224,8 @@ def _possible(node, stack, records, depth):  # noqa: C901 - one branch per node 
 def _binary_possible(node, stack, records, depth):
     lhs = _possible(node.lhs, stack, records, depth)
     rhs = _possible(node.rhs, stack, records, depth)
-    lhs_scalar, rhs_scalar = is_scalar(node.lhs), is_scalar(node.rhs)
-    if lhs_scalar and rhs_scalar:
-        return frozenset()
-    if rhs_scalar:
-        return lhs
-    if lhs_scalar:
-        return rhs
+    if (scalar := _with_a_scalar(node, lhs, rhs)) is not _VECTORS:
+        return scalar
     op, modifier = str(node.op), node.modifier
     if op == "or":
         return _union(lhs, rhs)

@@ -17,32 +17,30 @@ SCHEMA_VERSION = 42
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE = {"type": "prometheus", "uid": f"${{{DATASOURCE_VARIABLE}}}"}
 
-# Keys Grafana's current Panel schema defines; everything else grafanalib adds is legacy.
-_PANEL_KEYS = {
-    "type",
-    "id",
-    "pluginVersion",
-    "targets",
-    "title",
-    "description",
-    "transparent",
-    "datasource",
-    "gridPos",
-    "links",
-    "repeat",
-    "repeatDirection",
-    "maxPerRow",
-    "maxDataPoints",
-    "transformations",
-    "interval",
-    "timeFrom",
-    "timeShift",
-    "hideTimeOverride",
-    "libraryPanel",
-    "options",
-    "fieldConfig",
+# Normalisation to schemaVersion 42, in one place. grafanalib builds the panels and variables; what it adds
+# that Grafana's current schema does not define (legacy keys, nulls) is dropped, keeping only these keys.
+V42_KEYS = {
+    "panel": frozenset(
+        (
+            "type id pluginVersion targets title description transparent datasource gridPos links repeat "
+            "repeatDirection maxPerRow maxDataPoints transformations interval timeFrom timeShift hideTimeOverride "
+            "libraryPanel options fieldConfig"
+        ).split()
+    ),
+    "target": frozenset("expr legendFormat refId instant range format hide interval".split()),
+    "field_defaults": frozenset("color custom mappings unit min max decimals".split()),
+    "variable": (  # in this order (the order Grafana writes them)
+        "type name label hide query datasource current multi includeAll allValue refresh sort regex options definition"
+    ).split(),
 }
-_TARGET_KEYS = {"expr", "legendFormat", "refId", "instant", "range", "format", "hide", "interval"}
+
+
+def normalise(kind: str, data: dict) -> dict:
+    """``data`` with only the keys schemaVersion 42 defines for ``kind`` (a key of V42_KEYS)."""
+    keys = V42_KEYS[kind]
+    if isinstance(keys, list):
+        return {key: data.get(key) for key in keys}
+    return {key: value for key, value in data.items() if key in keys}
 
 
 def render_dashboards(stack: Stack) -> dict[str, dict]:
@@ -116,7 +114,7 @@ def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
     )
     builder = _BUILDERS[type(panel)]
     data = _plain(builder(panel, common))
-    data = {key: value for key, value in data.items() if key in _PANEL_KEYS}
+    data = normalise("panel", data)
     data["id"], data["gridPos"], data["datasource"] = panel_id, grid, DATASOURCE
     if isinstance(panel, Text):
         for key in ("targets", "datasource", "maxDataPoints", "transformations"):
@@ -186,12 +184,7 @@ def _legend_mode(panel: Panel) -> str:
 
 
 def _field_config(panel: Panel, built: dict) -> dict:
-    defaults = dict(built.get("defaults") or {})
-    defaults = {
-        key: value
-        for key, value in defaults.items()
-        if key in ("color", "custom", "mappings", "unit", "min", "max", "decimals")
-    }
+    defaults = normalise("field_defaults", dict(built.get("defaults") or {}))
     defaults["unit"] = panel.unit or "short"
     defaults["decimals"] = panel.decimals
     defaults["min"], defaults["max"] = panel.min, panel.max
@@ -212,7 +205,7 @@ def thresholds_json(threshold: Threshold | None) -> dict:
 
 
 def _target(data: dict, instant: bool) -> dict:
-    target = {key: value for key, value in data.items() if key in _TARGET_KEYS}
+    target = normalise("target", data)
     target["datasource"] = DATASOURCE
     target["instant"], target["range"] = instant, not instant
     target["format"] = "table" if instant else "time_series"
@@ -246,24 +239,7 @@ def _label_variable(variable):
 
 
 def _variable_json(data: dict) -> dict:
-    keep = (
-        "type",
-        "name",
-        "label",
-        "hide",
-        "query",
-        "datasource",
-        "current",
-        "multi",
-        "includeAll",
-        "allValue",
-        "refresh",
-        "sort",
-        "regex",
-        "options",
-        "definition",
-    )
-    variable = {key: data.get(key) for key in keep}
+    variable = normalise("variable", data)
     if variable["type"] == "datasource":
         variable["datasource"] = None
         variable["regex"] = ""

@@ -25,12 +25,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from monitoring.definitions import ab_test
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert
+from monitoring.runtime.http import LoopbackServer
 
 STACK = ab_test.STACK
 MODELS = tuple(ab_test.TRAFFIC_TARGETS)
@@ -270,30 +271,24 @@ class Simulator:
         self._weights = {m: 0.0 for m in MODELS}  # smooth weighted round robin
         self._error_debt = {m: 0.0 for m in MODELS}  # errors owed, spread evenly
         self._stop = threading.Event()
-        self._server = _Server((host, port), _handler(self))
-        self._threads = [
-            threading.Thread(target=self._server.serve_forever, name="simulator-http", daemon=True),
-            threading.Thread(target=self._generate, name="simulator-traffic", daemon=True),
-        ]
+        self._server = LoopbackServer(_handler(self), host, port, name="simulator-http")
+        self._traffic = threading.Thread(target=self._generate, name="simulator-traffic", daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
 
     def start(self) -> Simulator:
         self._step(0.0)  # gauges have values before the first scrape
-        for thread in self._threads:
-            thread.start()
+        self._server.start()
+        self._traffic.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
-        for thread in self._threads:
-            if thread.is_alive():
-                thread.join(timeout=5)
+        self._server.stop()
+        if self._traffic.is_alive():
+            self._traffic.join(timeout=5)
 
     def __enter__(self):
         return self.start()
@@ -381,20 +376,6 @@ def _clamp(value: float, metric) -> float:
     low = metric.min if metric.min is not None else value
     high = metric.max if metric.max is not None else value
     return min(max(value, low), high)
-
-
-class _Server(ThreadingHTTPServer):
-    """Many clients at once (Prometheus, the e2e run, curl), and quiet when one hangs up early."""
-
-    request_queue_size = 128  # the listen backlog: socketserver's default of 5 made clients wait seconds
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        import sys
-
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return  # a client that disconnected before its answer was written: nothing to report
-        super().handle_error(request, client_address)
 
 
 def _handler(sim: Simulator):

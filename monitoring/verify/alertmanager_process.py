@@ -16,7 +16,6 @@ from monitoring.errors import DefinitionError
 from monitoring.verify.tools import find_tool
 
 SYSTEM_TEMPLATES = Path("/usr/share/prometheus/alertmanager/default.tmpl")
-_OVERLAY = 'mount -t overlay overlay -o "lowerdir=$0:/usr/share" /usr/share && exec "$@"'
 
 
 def alertmanager_argv(args: list[str]) -> list[str]:
@@ -32,5 +31,18 @@ def alertmanager_argv(args: list[str]) -> list[str]:
             "(util-linux) is missing to provide it privately",
             hint="apt-get install util-linux, or install Debian's prometheus-alertmanager",
         )
+    return overlaid(share, "/usr/share", [binary, *args], unshare)
+
+
+def overlaid(lower: Path, folder: str, argv: list[str], unshare: str | None = None) -> list[str]:
+    """``argv`` run in a private mount namespace where ``lower``'s files are laid over ``folder``.
+
+    Nothing outside the process changes; the process id is argv's own (exec). Unprivileged users get a user
+    namespace first (Linux 5.11 or later for overlayfs there).
+    """
+    unshare = unshare or shutil.which("unshare")
+    if unshare is None:
+        raise DefinitionError("`unshare` (util-linux) is missing", hint="apt-get install util-linux")
     namespaces = ["-m"] if os.geteuid() == 0 else ["-r", "-m"]  # unprivileged: a user namespace first
-    return [unshare, *namespaces, "sh", "-c", _OVERLAY, str(share), binary, *args]
+    script = f'mount -t overlay overlay -o "lowerdir=$0:{folder}" {folder} && exec "$@"'
+    return [unshare, *namespaces, "sh", "-c", script, str(lower), *argv]

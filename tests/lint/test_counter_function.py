@@ -43,4 +43,4 @@ def test_rule_files_rate_over_a_recorded_rate(tmp_path):
                 expr: rate(job:x:sum[5m])
         """
     [finding] = lint_text(tmp_path, text, "counter-function")
-    assert "job:x:rate5m" in finding.message and finding.where.endswith(":7")
+    assert "job:x:rate5m" in finding.message and str(finding.where).endswith(":7")

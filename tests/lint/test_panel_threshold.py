@@ -17,7 +17,7 @@ def test_panel_showing_the_series_with_other_colours():
     stat = Stat("Accuracy", [Query(f'{AVG}{{model_name=~"$model_name"}}')], thresholds=OTHER_T)
     [finding] = lint_stack("panel-threshold", AVG, _alert(), panels=(stat,))
     assert "AccuracyLow" in finding.message and "90" in finding.message
-    assert finding.where.startswith("tests/lint/test_panel_threshold.py:")
+    assert str(finding.where).startswith("tests/lint/test_panel_threshold.py:")
 
 
 def test_the_alerts_own_panel_is_checked_even_for_another_series():

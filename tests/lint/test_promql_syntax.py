@@ -8,7 +8,7 @@ from monitoring import Query, TimeSeries
 def test_rule_file_syntax_error_has_file_line_and_column(tmp_path):
     findings = lint_text(tmp_path, rule_file("sum(rate(x_total[5m])) / / 2"), "promql-syntax")
     assert len(findings) == 1 and findings[0].severity == "error"
-    assert findings[0].where.endswith("rules.yml:6")
+    assert str(findings[0].where).endswith("rules.yml:6")
     assert "column 26" in findings[0].message and "^" in findings[0].message
 
 
@@ -28,13 +28,13 @@ def test_definitions_rules_and_panel_queries(tmp_path):
         "recording rule 'model_name:svc_requests:rate5m'",
         "panel 'Broken'",
     }
-    assert all("test_promql_syntax.py:" in f.where for f in findings)
+    assert all("test_promql_syntax.py:" in str(f.where) for f in findings)
 
 
 def test_promtool_test_input_series_are_checked(tmp_path):
     text = "tests:\n  - input_series:\n      - series: 'up{job=\"a\"'\n        values: '1'\n"
     [finding] = lint_text(tmp_path, text, "promql-syntax", "t.yml")
-    assert finding.where.endswith("t.yml:3") and "test input series" in finding.message
+    assert str(finding.where).endswith("t.yml:3") and "test input series" in finding.message
 
 
 def test_valid_expressions_give_nothing(tmp_path):

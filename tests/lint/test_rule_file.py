@@ -16,7 +16,7 @@ def test_unknown_group_field_is_reported_at_its_line(tmp_path):
         """,
         "rule-file",
     )
-    assert [(f.where.rsplit(":", 1)[1], f.severity) for f in findings] == [("3", "error")]
+    assert [(str(f.where).rsplit(":", 1)[1], f.severity) for f in findings] == [("3", "error")]
     assert "unknown field 'namespace'" in findings[0].message and findings[0].hint
 
 

@@ -16,7 +16,7 @@ def test_label_aggregated_away_in_definitions():
         "template-labels", _alert("avg by (model_name) (svc_accuracy)", "{{ $labels.instance }} is at {{ $value }}")
     )
     assert "$labels.instance" in finding.message and "model_name" in finding.hint
-    assert finding.where.startswith("tests/lint/test_template_labels.py:")
+    assert str(finding.where).startswith("tests/lint/test_template_labels.py:")
 
 
 def test_kept_labels_are_fine():

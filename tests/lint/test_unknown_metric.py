@@ -9,7 +9,7 @@ def test_typo_in_metric_name_is_reported_with_a_suggestion():
     rule = RecordingRule("model_name:svc_requests:rate5m", "sum by (model_name) (rate(svc_request_total[5m]))")
     [finding] = lint_stack("unknown-metric", rule)
     assert "'svc_request_total'" in finding.message and "svc_requests_total" in finding.hint
-    assert finding.where.startswith("tests/lint/test_unknown_metric.py:")
+    assert str(finding.where).startswith("tests/lint/test_unknown_metric.py:")
 
 
 def test_panels_may_use_recorded_series_and_metric_series():
