@@ -853,6 +853,23 @@ ROWS = [
         "symbolic link",
     ),
     Row("check: an up-to-date tree", nothing, CHECK, 0, "is up to date"),
+    Row(
+        "check: -o a symlink to a tree that is not generated",
+        both(write("other/notes.txt", "mine\n"), symlink("link", "other")),
+        ["check", "-d", "defs", "--policies", "policies", "-o", "link"],
+        2,
+        "not a generated tree",
+    ),
+    Row(
+        "check: -o a symlink to a generated tree",
+        both(lambda root: shutil.copytree(root / "generated", root / "elsewhere"), symlink("link", "elsewhere")),
+        ["check", "-d", "defs", "--policies", "policies", "-o", "link"],
+        0,
+        "is up to date",
+    ),
+    # --- the simulator -------------------------------------------------------------------------------
+    Row("simulate --rate nan", nothing, ["simulate", "--rate", "nan"], 2, "not a finite number"),
+    Row("simulate --rate inf", nothing, ["simulate", "--rate", "inf"], 2, "--rate"),
 ]
 
 

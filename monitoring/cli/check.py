@@ -30,10 +30,12 @@ def check(definitions, out, policies, quiet):
     from monitoring.pipeline.deploy import load_deploy_policy
     from monitoring.pipeline.secrets import redact, scan_files
     from monitoring.pipeline.workers import collecting_rarely
-    from monitoring.pipeline.writer import compare_tree, output_folder, read_tree
+    from monitoring.pipeline.writer import compare_tree, output_folder, read_tree, refuse_unless_generated
     from monitoring.render.estate import load, render_all
 
     real = output_folder(out, input_folders(definitions, policies), out_is_explicit())
+    if out.is_symlink():  # named with -o: followed only to a generated tree
+        refuse_unless_generated(real, str(out))
     with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/workers.py
         stacks = load(definitions)
         files = render_all(stacks, policies_dir=policies, deploy=load_deploy_policy(policies))
