@@ -13,7 +13,7 @@ PROMETHEUS   ?= $(or $(shell command -v prometheus 2>/dev/null),$(CURDIR)/$(TOOL
 ALERTMANAGER ?= $(or $(shell command -v prometheus-alertmanager 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/alertmanager)
 export PROMETHEUS ALERTMANAGER
 
-.PHONY: generate check test lint e2e bench install tools clean
+.PHONY: generate check test lint e2e bench bench-lint install tools clean
 
 generate: install  ## write generated/ from the definitions
 	$(BIN)/monitoring generate
@@ -39,6 +39,11 @@ BENCH_SIZES ?= 10,100,200,1000
 BENCH_REPEATS ?= 3
 bench: install tools  ## time generate/check/lint/promtool on synthetic estates against a floor and a baseline
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeats $(BENCH_REPEATS)
+
+# Benchmark (not a test): `monitoring lint` over every rule file of the shared corpus (goal: under 2 s wall).
+SHARED ?= ../shared
+bench-lint: install  ## time monitoring lint over the shared corpus of real-world rule files
+	$(BIN)/python bench/lint_corpus.py --shared $(SHARED)
 
 install: $(BIN)/.installed
 

@@ -3,6 +3,7 @@ files promtool rejects (and promtool's deliberately broken fixtures) as errors."
 
 import csv
 from collections import defaultdict
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -37,7 +38,7 @@ def test_lint_reads_every_corpus_file_and_flags_what_promtool_rejects(shared, ca
     errors = defaultdict(list)
     for finding in findings:
         if finding.severity == "error":
-            errors[finding.where.rsplit(":", 1)[0]].append(finding)
+            errors[finding.where.file].append(finding)
     rejected = _promtool_rejects(shared)
     assert {
         "rules/prometheus-promtool-testdata/bad-rules-syntax.yml",
@@ -50,6 +51,37 @@ def test_lint_reads_every_corpus_file_and_flags_what_promtool_rejects(shared, ca
         assert errors.get(str(shared / "corpora" / relative)), f"{relative}: promtool rejects it, lint found no error"
     with capsys.disabled():
         print(f"\nmonitoring lint over {len(files)} corpus files:\n{summary(findings)}")
+        print(per_check(findings, shared / "corpora"))
+
+
+def per_check(findings, root, examples: int = 3) -> str:
+    """Each check's count and its first findings, so the CI log shows what every check says of real rules."""
+    grouped = defaultdict(list)
+    for finding in findings:
+        grouped[finding.check].append(finding)
+    lines = []
+    for check, found in sorted(grouped.items(), key=lambda item: -len(item[1])):
+        lines.append(f"{check}: {len(found)}")
+        for finding in found[:examples]:
+            place = f"{Path(finding.where.file).relative_to(root)}:{finding.where.line}"
+            lines.append(f"    {place}: {finding.message[:160]}")
+    return "\n".join(lines)
+
+
+def test_duplicate_rules_agree_with_promtool(shared):
+    """promtool 2.42 reports duplicate rules (same name and labels) in five corpus files. We report the
+    same, except where the rules select different values of a label they keep (kube-prometheus'
+    code_verb:apiserver_request_total:increase1h for code=~"2..", "3..", ...: different series)."""
+    results = (shared / "corpora/results-promtool-2.42/promtool_check_rules.tsv").read_text()
+    promtool = {line.split("\t")[2] for line in results.splitlines() if "duplicate rule(s) found" in line}
+    assert len(promtool) == 5
+    for relative in sorted(promtool):
+        path = shared / "corpora" / relative
+        found = lint_files([path], only=("duplicate-rule",))
+        if "code_verb:apiserver_request_total:increase1h" in results.split(relative, 1)[1].split("\n", 1)[0]:
+            assert found == [], relative
+        else:
+            assert found and all(f.where.file == str(path) for f in found), relative
 
 
 def test_cli_over_the_corpus_folder_has_no_traceback(shared):

@@ -25,14 +25,29 @@ RULE_FILE_SUFFIXES = (".yml", ".yaml", ".rules", ".json")
     help="Lint policy. Default: policies/lint.yaml if present.",
 )
 @click.option("--check", "only", multiple=True, metavar="NAME", help="Run only this check (repeatable).")
-@click.option("--explain", metavar="NAME", help="Print what a check finds, why, and examples; then exit.")
-def lint(files, definitions, config_path, only, explain):
+@click.option(
+    "--explain",
+    metavar="NAME",
+    is_flag=False,
+    flag_value="",
+    help="Print what a check finds, why, and examples; without NAME list every check. Then exit.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: one line per finding and counts; json: one document; github: GitHub Actions annotations.",
+)
+def lint(files, definitions, config_path, only, explain, fmt):
     """Static analysis with no live Prometheus. Without FILES: every check on the definitions (with the metric
     catalog). With FILES (rule files or folders): the checks that need no catalog.
 
-    Exit codes: 0 clean or warnings only, 1 errors found, 2 bad input (lint policy, definitions)."""
+    Exit codes: 0 clean or warnings only, 1 errors found, 2 bad input (lint policy, definitions).
+    --explain without a name lists the checks."""
     try:
-        if explain:
+        if explain is not None:
             _explain(explain)
             return
         from monitoring.lint import lint_files, lint_stacks, load_config
@@ -51,17 +66,15 @@ def lint(files, definitions, config_path, only, explain):
 
         click.echo(f"error: {redact(exc.format())}", err=True)
         sys.exit(EXIT_USER_ERROR)
-    sys.exit(EXIT_FINDINGS if report(findings) else 0)
+    sys.exit(EXIT_FINDINGS if report(findings, fmt=fmt) else 0)
 
 
-def report(findings, err: bool = False) -> bool:
-    """Print findings and counts by check; True when any finding is an error."""
-    from monitoring.lint import summary
+def report(findings, err: bool = False, fmt: str = "text") -> bool:
+    """Print findings (and counts by check) in a format; True when any finding is an error."""
+    from monitoring.lint.report import render
     from monitoring.pipeline.secrets import redact
 
-    for finding in findings:
-        click.echo(redact(finding.format()), err=err)  # a finding may quote an expression or a template
-    click.echo(summary(findings), err=err)
+    click.echo(redact(render(findings, fmt)), err=err)  # a finding may quote an expression or a template
     return any(f.severity == "error" for f in findings)
 
 
@@ -102,8 +115,16 @@ def _check_names(only) -> None:
 
 
 def _explain(name: str) -> None:
-    from monitoring.lint.registry import module_named
+    from monitoring.lint.registry import check_modules, module_named
 
+    if not name:
+        width = max(len(m.NAME) for m in check_modules())
+        for module in check_modules():
+            summary = " ".join(module.__doc__.strip().split("\n\n", 1)[0].split(":", 1)[1].split())
+            catalog = " (needs the catalog)" if module.NEEDS_CATALOG else ""
+            click.echo(f"{module.NAME:<{width}}  {module.SEVERITY:<7}  {summary}{catalog}")
+        click.echo("\nmonitoring lint --explain NAME: what a check finds, why it matters, a bad and a good example")
+        return
     _check_names((name,))
     module = module_named(name)
     click.echo(

@@ -19,6 +19,12 @@ class LintConfig:
     scrape_interval: float = 15.0  # seconds; for rule files
     evaluation_interval: float = 60.0  # seconds; for rule groups without an interval
     checks: dict[str, str] = field(default_factory=dict)  # name -> severity or "off"
+    prometheus_version: str = "2"  # the Prometheus that loads the rules: 2.x legacy names, 3.x UTF-8 names
+    max_group_interval: float = 300.0  # seconds; longer group intervals leave recorded series stale
+
+    @property
+    def utf8_names(self) -> bool:
+        return int(self.prometheus_version.split(".", 1)[0]) >= 3
 
     def severity(self, check_module) -> str:
         return self.checks.get(check_module.NAME, check_module.SEVERITY)
@@ -78,4 +84,8 @@ def _config(document, display: str) -> LintConfig:
         if "evaluation_interval" in data
         else defaults.evaluation_interval,
         checks=dict(data["checks"]),
+        prometheus_version=str(data.get("prometheus_version", defaults.prometheus_version)),
+        max_group_interval=parse_duration(data["max_group_interval"], display)
+        if "max_group_interval" in data
+        else defaults.max_group_interval,
     )

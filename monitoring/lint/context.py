@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, Location
 from monitoring.lint.config import LintConfig
 from monitoring.model import Alert, RecordingRule, Stack
 from monitoring.model.rules import parse_duration
@@ -24,7 +24,7 @@ class Rule:
     kind: str  # "record" or "alert"
     name: str
     expr: str
-    where: str  # file:line
+    where: Location
     group: str
     interval: float  # evaluation interval, seconds
     for_: str = ""
@@ -32,6 +32,8 @@ class Rule:
     annotations: dict = field(default_factory=dict)
     source: object = None  # the model object (definitions only)
     query: Query | None = None
+    group_where: Location | None = None  # where its group is written: identifies it (names repeat across files)
+    interval_given: bool = True  # False: the group sets none, ``interval`` is the policy's evaluation_interval
 
 
 @dataclass
@@ -39,7 +41,7 @@ class Query:
     """One PromQL expression: a rule's, a panel's, or a promtool test's (syntax only)."""
 
     text: str
-    where: str
+    where: Location
     what: str  # "alert HighErrorRate", "panel 'Error Ratio'", ...
     role: str  # "rule", "panel" or "test"
     ast: object = None
@@ -62,8 +64,16 @@ class RuleDocument:
     def groups_path(self) -> tuple:
         return ("spec", "groups") if self.kind == "crd" else ("groups",)
 
-    def where(self, path: tuple = ()) -> str:
-        return f"{self.file}:{self.yaml.line(path) if self.yaml else (self.line or 1)}"
+    def where(self, path: tuple = ()) -> Location:
+        return Location(self.file, self.yaml.line(path) if self.yaml else (self.line or 1))
+
+
+class _Records(dict):
+    """name -> [(expr, static labels)], and ``memo``: name -> its possible labels, filled as they are asked."""
+
+    def __init__(self):
+        super().__init__()
+        self.memo: dict = {}
 
 
 @dataclass
@@ -74,6 +84,8 @@ class Context:
     rules: list[Rule] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
     documents: list[RuleDocument] = field(default_factory=list)
+    _possible: dict = field(default_factory=dict, repr=False)
+    _guaranteed: dict = field(default_factory=dict, repr=False)
 
     @property
     def parsed(self) -> list[Query]:
@@ -82,8 +94,10 @@ class Context:
 
     @cached_property
     def records(self) -> dict[str, list[tuple[str, frozenset[str]]]]:
-        """Recorded series outside the Stack (rule files): name -> [(expr, static label names)]."""
-        found: dict[str, list] = {}
+        """Recorded series outside the Stack (rule files): name -> [(expr, static label names)], with a memo
+        of each name's possible labels (monitoring.promql.labels uses it: kube-prometheus' rules read
+        recorded series that read recorded series, for every expression of every check)."""
+        found: dict[str, list] = _Records()
         if self.stack is None:
             for rule in self.rules:
                 if rule.kind == "record":
@@ -100,22 +114,33 @@ class Context:
         return Stack("lint", metrics=())
 
     def possible(self, node) -> frozenset[str] | None:
-        """Labels the result may carry; None when unknown."""
+        """Labels the result may carry; None when unknown. Asked by several checks of the same nodes, so
+        remembered per node (a node's identity is stable, see monitoring.lint.walk)."""
         from monitoring.promql.labels import possible_labels
 
+        remembered = self._possible.get(id(node))
+        if remembered is not None and remembered[0] is node:
+            return remembered[1]
         try:
-            return possible_labels(node, self.stack, self.records)
+            found = possible_labels(node, self.stack, self.records)
         except Exception:  # noqa: BLE001 - an odd AST shape must not stop the lint
-            return None
+            found = None
+        self._possible[id(node)] = (node, found)
+        return found
 
     def guaranteed(self, node) -> frozenset[str]:
-        """Labels the result always carries."""
+        """Labels the result always carries (remembered per node, as possible())."""
         from monitoring.promql.labels import result_labels
 
+        remembered = self._guaranteed.get(id(node))
+        if remembered is not None and remembered[0] is node:
+            return remembered[1]
         try:
-            return result_labels(node, self.stack or self._empty_stack)
+            found = result_labels(node, self.stack or self._empty_stack)
         except Exception:  # noqa: BLE001
-            return frozenset()
+            found = frozenset()
+        self._guaranteed[id(node)] = (node, found)
+        return found
 
     def catalog(self) -> dict[str, object]:
         return self.stack.series_catalog() if self.stack is not None else {}
@@ -125,7 +150,7 @@ class Context:
         return self.record_interval.get(series, self.scrape_interval) if series else self.scrape_interval
 
 
-def _query(text: str, where: str, what: str, role: str, grafana: bool = False, rule: Rule | None = None) -> Query:
+def _query(text: str, where: Location, what: str, role: str, grafana: bool = False, rule: Rule | None = None) -> Query:
     from monitoring.errors import DefinitionError
     from monitoring.promql.parse import parse
 
@@ -161,6 +186,7 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
                     interval,
                     labels=dict(out.get("labels", {})),
                     source=model,
+                    group_where=group.origin,
                 )
                 what = f"recording rule {model.record!r}"
             else:
@@ -176,6 +202,7 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
                     dict(out.get("labels", {})),
                     dict(out.get("annotations", {})),
                     model,
+                    group_where=group.origin,
                 )
                 what = f"alert {model.name}"
             rule.query = _query(rule.expr, rule.where, what, "rule", rule=rule)
@@ -270,6 +297,8 @@ def _collect_rules(ctx: Context, document: RuleDocument) -> None:
                 _text(item.get("for")) or "",
                 _string_map(item.get("labels")),
                 _string_map(item.get("annotations")),
+                group_where=document.where(base + (g,)),
+                interval_given="interval" in group,
             )
             what = f"alert {name}" if kind == "alert" else f"recording rule {name!r}"
             rule.query = _query(expr, document.where(path + ("expr",)), what, "rule", rule=rule)

@@ -29,6 +29,16 @@ CHECKS = (
     "panel_threshold",
     "range_interval",
     "recording_rule_name",
+    "duplicate_rule",
+    "regexp",
+    "fragile",
+    "comparison",
+    "nan",
+    "group_interval",
+    "rule_dependency",
+    "value_in_labels",
+    "counter_name",
+    "humanize",
 )
 
 

@@ -87,15 +87,6 @@ _LOWERED = frozenset(
 )
 
 
-def _found(text: str, lowered: str | None = None):
-    """(what, match) of every value pattern's matches in ``text``."""
-    lowered = text.lower() if lowered is None else lowered
-    for what, pattern in VALUE_PATTERNS:
-        source = lowered if what in _LOWERED else text
-        for match in pattern.finditer(source):
-            yield what, source, match
-
-
 def _first(text: str) -> str | None:
     lowered = text.lower()
     for what, pattern in VALUE_PATTERNS:
@@ -132,16 +123,31 @@ def redact(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # rare Unicode whose lower case is longer: positions would not line up
         return "[a message quoting a credential, redacted]"
-    spans = sorted({match.span() for _, _, match in _found(text, lowered)})
+    spans = []
+    for what, pattern in VALUE_PATTERNS:
+        source = lowered if what in _LOWERED else text
+        position = 0
+        while match := pattern.search(source, position):
+            stop = _run_end(text, match.end())  # the rest of the credential too
+            spans.append((match.start(), stop))
+            position = stop  # never rescan what is redacted already: linear
     parts, end = [], 0
-    for start, stop in spans:
+    for start, stop in sorted(spans):
         if start < end:
+            end = max(end, stop)
             continue
-        while stop < len(text) and not text[stop].isspace() and text[stop] not in "'\"":
-            stop += 1  # the rest of the credential too
         parts.append(text[end:start] + "[redacted]")
         end = stop
     return "".join(parts) + text[end:]
+
+
+_RUN_END = re.compile(r"[\s'\"]")
+
+
+def _run_end(text: str, position: int) -> int:
+    """Where the non-blank, unquoted run containing ``position`` ends."""
+    found = _RUN_END.search(text, position)
+    return found.start() if found else len(text)
 
 
 def _high_entropy(value: str) -> bool:

@@ -258,9 +258,15 @@ def _selector_possible(selector, stack, records, depth):
     if entry is not None:  # a recording rule of the stack
         return _union(possible_labels(entry.text, stack, records, depth + 1), {k for k, _ in entry.labels})
     if name in records:
-        return _union(
+        memo = getattr(records, "memo", None)  # records that carry a memo (lint's) resolve each name once
+        if memo is not None and name in memo:
+            return memo[name]
+        found = _union(
             *(_union(possible_labels(text, stack, records, depth + 1), static) for text, static in records[name])
         )
+        if memo is not None and depth == 0:  # deeper results may be cut short by the depth limit
+            memo[name] = found
+        return found
     return None
 
 

@@ -82,6 +82,7 @@ __all__ = [
     "RecordingRule",
     "SIZES",
     "STATUS",
+    "lint_files",
     "lint_stack",
     "lint_text",
     "messages",

@@ -70,3 +70,63 @@ def test_check_fails_when_lint_finds_errors(cli, tmp_path, monkeypatch):
     assert "is up to date, but `monitoring lint` found errors" in result.output
     monkeypatch.delenv("MONITORING_LINT_CONFIG")
     assert cli(["check", "--out", out]).exit_code == 0
+
+
+def _bad_file(tmp_path):
+    path = tmp_path / "a.yml"
+    path.write_text(
+        "groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: up == 0\n"
+        '        labels: {severity: page}\n        annotations: {summary: "100%, down: yes"}\n'
+    )
+    return path
+
+
+def test_json_format_is_one_document_with_positions_and_the_same_exit_code(cli, tmp_path):
+    import json
+
+    path = _bad_file(tmp_path)
+    result = cli(["lint", "--format", "json", path])
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    by_check = {f["check"]: f for f in document["findings"]}
+    assert by_check["alert-metadata"]["file"] == str(path) and by_check["alert-metadata"]["line"] == 4
+    assert by_check["alert-metadata"]["severity"] == "error" and by_check["alert-metadata"]["hint"]
+    assert document["totals"] == {"error": 2, "warning": 1, "info": 0}
+    assert document["by_check"] == {"alert-metadata": 2, "alert-for": 1}
+    clean = tmp_path / "clean.yml"
+    clean.write_text("groups: []\n")
+    result = cli(["lint", "--format", "json", clean])
+    assert result.exit_code == 0 and json.loads(result.output)["findings"] == []
+
+
+def test_github_format_is_one_annotation_per_finding(cli, tmp_path):
+    path = _bad_file(tmp_path)
+    result = cli(["lint", "--format", "github", path])
+    assert result.exit_code == 1
+    annotations = [line for line in result.output.splitlines() if line.startswith("::")]
+    assert len(annotations) == 3
+    assert annotations[0].startswith(f"::warning file={path},line=4,title=monitoring lint%3A alert-for::alert Down")
+    errors = [a for a in annotations if a.startswith("::error ")]
+    assert len(errors) == 2 and all("%0Ahint: " in a and "\n" not in a for a in errors)
+    assert "3 findings: 2 errors, 1 warning" in result.output  # the counts stay readable in the log
+
+
+def test_github_escaping():
+    from monitoring.errors import Location
+    from monitoring.lint.finding import Finding
+    from monitoring.lint.report import as_github
+
+    finding = Finding("humanize", "info", Location("dir,x/a:b.yml", 7, 3), "50% done\r\nnext", "h")
+    assert as_github(finding) == (
+        "::notice file=dir%2Cx/a%3Ab.yml,line=7,col=3,title=monitoring lint%3A humanize::50%25 done%0D%0Anext%0Ahint: h"
+    )
+
+
+def test_explain_without_a_name_lists_every_check(cli):
+    from monitoring.lint.registry import check_modules
+
+    result = cli(["lint", "--explain"])
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.splitlines()[: len(check_modules())]]
+    assert listed == [m.NAME for m in check_modules()]
+    assert cli(["lint", "--explain", "nope"]).exit_code == 2

@@ -1,6 +1,11 @@
 """rule-file: files Prometheus would refuse are errors, with the line of the offending key."""
 
+import pytest
 from lintkit import lint_text, rule_file
+
+from monitoring.errors import DefinitionError
+from monitoring.lint import LintConfig
+from monitoring.lint.config import load_config
 
 
 def test_unknown_group_field_is_reported_at_its_line(tmp_path):
@@ -77,3 +82,29 @@ def test_prometheus_rule_manifests_are_linted_and_test_files_skipped(tmp_path):
 def test_a_valid_file_gives_nothing(tmp_path):
     assert lint_text(tmp_path, rule_file("sum by (job) (rate(x_total[5m]))"), "rule-file") == []
     assert lint_text(tmp_path, rule_file("up == 0", alert=True, keep_firing_for="5m"), "rule-file") == []
+
+
+def test_utf8_names_are_valid_for_prometheus_3_only(tmp_path):
+    text = rule_file("sum(x)", record="http.requests:rate5m", labels={"service.name": "api"})
+    legacy = lint_text(tmp_path, text, "rule-file")
+    assert sorted(f.message.split(": ", 1)[1] for f in legacy) == [
+        "'service.name' is not a valid label name",
+        "not a valid metric name",
+    ]
+    assert "prometheus_version: 3" in legacy[0].hint
+    assert lint_text(tmp_path, text, "rule-file", config=LintConfig(prometheus_version="3.0")) == []
+    empty = rule_file("sum(x)", record="")
+    assert (
+        "not a valid metric name"
+        in lint_text(tmp_path, empty, "rule-file", config=LintConfig(prometheus_version="3"))[0].message
+    )
+
+
+def test_prometheus_version_in_the_policy(tmp_path):
+    policy = tmp_path / "lint.yaml"
+    policy.write_text("severities: [critical]\nchecks: {}\nprometheus_version: 3\nmax_group_interval: 10m\n")
+    config = load_config(policy)
+    assert config.utf8_names and config.max_group_interval == 600
+    policy.write_text("severities: [critical]\nchecks: {}\nprometheus_version: '4.0'\n")
+    with pytest.raises(DefinitionError, match="prometheus_version"):
+        load_config(policy)

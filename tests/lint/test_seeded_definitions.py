@@ -66,7 +66,7 @@ SEEDS = [
         "ERROR_RATIO = RecordingRule(",
     ),
     ("alert-metadata", "error", '"1m", "critical",', '"1m", "page",', 'Alert("HighErrorRate"'),
-    ("alert-for", "warning", '"2m", "critical",', '"30s", "critical",', 'Alert("ModelCompleteFailure"'),
+    ("alert-for", "warning", '"2m", "critical",', '"10s", "critical",', 'Alert("ModelCompleteFailure"'),
     (
         "threshold-range",
         "error",

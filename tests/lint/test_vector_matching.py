@@ -46,3 +46,12 @@ def test_matching_label_sets_with_the_catalog_are_fine():
         "sum by (model_name, status) (rate(svc_requests_total[5m]))"
     )
     assert lint_stack("vector-matching", RecordingRule(RULE, expr)) == []
+
+
+def test_unless_that_never_matches_returns_its_left_side(tmp_path):
+    expr = 'rate(cache_total{status="hit"}[5m]) unless rate(cache_total{status="miss"}[5m])'
+    [finding] = lint_text(tmp_path, rule_file(expr), "vector-matching")
+    assert "never removes anything" in finding.message and "whole left side" in finding.message
+    assert "always empty" not in finding.message
+    expr = 'rate(cache_total{status="hit"}[5m]) and rate(cache_total{status="miss"}[5m])'
+    assert "always empty" in lint_text(tmp_path, rule_file(expr), "vector-matching")[0].message

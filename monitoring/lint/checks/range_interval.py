@@ -21,8 +21,7 @@ from __future__ import annotations
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import name_of, seconds, walk
-from monitoring.model.rules import format_number
+from monitoring.lint.walk import duration, name_of, seconds, walk
 
 NAME = "range-interval"
 SEVERITY = "warning"
@@ -39,21 +38,15 @@ def check(ctx):
                 if span < 4 * interval:
                     yield Problem(
                         query.where,
-                        f"{query.what}: range [{_d(span)}] over {name or 'a series'} holds "
-                        f"fewer than four samples (one every {_d(interval)})",
-                        f"use a range of at least {_d(4 * interval)}",
+                        f"{query.what}: range [{duration(span)}] over {name or 'a series'} holds "
+                        f"fewer than four samples (one every {duration(interval)})",
+                        f"use a range of at least {duration(4 * interval)}",
                     )
             elif isinstance(node, pp.SubqueryExpr) and node.step is not None:
                 span, step = seconds(node.range), seconds(node.step)
                 if step and span < 4 * step:
                     yield Problem(
                         query.where,
-                        f"{query.what}: subquery [{_d(span)}:{_d(step)}] evaluates fewer than four steps",
-                        f"use a range of at least {_d(4 * step)}",
+                        f"{query.what}: subquery [{duration(span)}:{duration(step)}] evaluates fewer than four steps",
+                        f"use a range of at least {duration(4 * step)}",
                     )
-
-
-def _d(value: float) -> str:
-    if value >= 60 and value % 60 == 0:
-        return f"{format_number(value / 60)}m"
-    return f"{format_number(value)}s"

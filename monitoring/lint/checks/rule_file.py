@@ -2,6 +2,9 @@
 
 Why: Prometheus refuses to load the whole file when one field is unknown or one name is invalid,
 so every rule in it silently stops being evaluated. promtool finds these too, but only when run.
+Valid names depend on the Prometheus that loads the file (``prometheus_version`` in policies/lint.yaml):
+2.x needs legacy names (``[a-zA-Z_:][a-zA-Z0-9_:]*`` for series, no colon in label names), 3.x accepts
+any UTF-8 name.
 Also accepted: Kubernetes PrometheusRule manifests (their ``spec.groups``). promtool unit-test
 files are recognised and skipped (their input series and expressions are still syntax-checked).
 
@@ -42,6 +45,7 @@ _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
 def check(ctx):
+    utf8 = ctx.config.utf8_names
     for document in ctx.documents:
         if document.kind == "invalid":
             yield Problem(
@@ -50,10 +54,10 @@ def check(ctx):
                 "a rule file is a mapping with a 'groups' list (or a PrometheusRule manifest)",
             )
         elif document.kind in ("rules", "crd"):
-            yield from _groups(document)
+            yield from _groups(document, utf8)
 
 
-def _groups(document):
+def _groups(document, utf8: bool):
     base = document.groups_path
     groups = document.yaml.data["spec"]["groups"] if document.kind == "crd" else document.yaml.data["groups"]
     if not isinstance(groups, list):
@@ -91,10 +95,10 @@ def _groups(document):
             )
             continue
         for r, rule in enumerate(rules):
-            yield from _rule(document, path + ("rules", r), rule)
+            yield from _rule(document, path + ("rules", r), rule, utf8)
 
 
-def _rule(document, path, rule):
+def _rule(document, path, rule, utf8: bool):
     if not isinstance(rule, dict):
         yield Problem(document.where(path), "a rule is not a mapping", "each rule has record or alert, and expr")
         return
@@ -112,8 +116,8 @@ def _rule(document, path, rule):
             f"{what}: unknown field {key!r}",
             f"Prometheus refuses the file; allowed: {', '.join(sorted(RULE_FIELDS))}",
         )
-    if kind == "record" and not (isinstance(name, str) and _METRIC_NAME.match(name)):
-        yield Problem(where, f"{what}: not a valid metric name", "use [a-zA-Z_:][a-zA-Z0-9_:]*")
+    if kind == "record" and not _valid_name(name, _METRIC_NAME, utf8):
+        yield Problem(where, f"{what}: not a valid metric name", _name_hint("[a-zA-Z_:][a-zA-Z0-9_:]*", utf8))
     if kind == "alert" and not (isinstance(name, str) and name.strip()):
         yield Problem(where, "an alert has an empty name", "name the alert, e.g. HighErrorRate")
     expr = rule.get("expr")
@@ -137,12 +141,25 @@ def _rule(document, path, rule):
             yield Problem(document.where(path + (key,)), f"{what}: {key} is not a mapping", f"{key}: {{name: value}}")
             continue
         for label in value:
-            if not (isinstance(label, str) and _LABEL_NAME.match(label)):
+            if not _valid_name(label, _LABEL_NAME, utf8):
                 yield Problem(
                     document.where(path + (key, label)),
                     f"{what}: {label!r} is not a valid {key[:-1]} name",
-                    "use [a-zA-Z_][a-zA-Z0-9_]*",
+                    _name_hint("[a-zA-Z_][a-zA-Z0-9_]*", utf8),
                 )
+
+
+def _valid_name(name, legacy: re.Pattern, utf8: bool) -> bool:
+    """Prometheus 2.x: the legacy pattern; 3.x: any non-empty UTF-8 string (YAML text always is)."""
+    if not isinstance(name, str) or not name:
+        return False
+    return utf8 or bool(legacy.match(name))
+
+
+def _name_hint(pattern: str, utf8: bool) -> str:
+    if utf8:
+        return "a name must be a non-empty string"
+    return f"use {pattern} (Prometheus 3 accepts UTF-8 names: set prometheus_version: 3 in the lint policy)"
 
 
 def _duration(document, path, mapping, key, what):

@@ -2,7 +2,8 @@
 
 Why: a binary operator between two vectors pairs series with identical labels (or the labels
 named in ``on``/``ignoring``). If one side always has a label the other never has, nothing pairs
-and the result is always empty: the alert can never fire. The classic error ratio mistake is
+and the result is always empty: the alert can never fire (with ``unless`` nothing is ever removed,
+so the result is always the whole left side). The classic error ratio mistake is
 subtler: ``rate(x{status="error"}[5m]) / rate(x[5m])`` keeps ``status`` on both sides, so each
 error series is divided by itself and the "ratio" is a constant 1 (or empty).
 
@@ -69,13 +70,20 @@ def _cannot_match(ctx, node):
         other = "right" if side == "left" else "left"
         return (
             f"the two sides of '{node.op}' can never match: the {side} side always has {fmt(missing)}, "
-            f"the {other} side never does, so the result is always empty",
+            f"the {other} side never does, so {_outcome(node)}",
             _HINT,
         )
     conflict = _conflicting_values(ctx, node, kind, labels)
     if conflict:
         return conflict, _HINT
     return None
+
+
+def _outcome(node) -> str:
+    """What a binary operation whose sides never match returns."""
+    if str(node.op) == "unless":
+        return "'unless' never removes anything: the result is always the whole left side"
+    return "the result is always empty"
 
 
 def _pinned(selector) -> dict[str, str]:
@@ -112,7 +120,7 @@ def _conflicting_values(ctx, node, kind, labels):
             return (
                 f"the two sides of '{node.op}' can never match: the left side keeps {label}="
                 f"{pinned_l[label]!r} and the right side {label}={pinned_r[label]!r}, "
-                "so the result is always empty"
+                f"so {_outcome(node)}"
             )
     return None
 
