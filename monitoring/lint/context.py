@@ -174,7 +174,9 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
     ctx = Context(config, stack, parse_duration(stack.scrape_interval, stack.origin))
     rendered = render_rules(stack)["groups"]
     for group, group_out in zip(stack.groups, rendered):
-        interval = parse_duration(group.interval, group.origin)
+        # a group without one (imported) runs at the global evaluation_interval, which lint takes from its policy
+        given = bool(group.interval)
+        interval = parse_duration(group.interval, group.origin) if given else config.evaluation_interval
         for model, out in zip(group.rules, group_out["rules"]):
             if isinstance(model, RecordingRule):
                 rule = Rule(
@@ -187,6 +189,7 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
                     labels=dict(out.get("labels", {})),
                     source=model,
                     group_where=group.origin,
+                    interval_given=given,
                 )
                 what = f"recording rule {model.record!r}"
             else:
@@ -203,6 +206,7 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
                     dict(out.get("annotations", {})),
                     model,
                     group_where=group.origin,
+                    interval_given=given,
                 )
                 what = f"alert {model.name}"
             rule.query = _query(rule.expr, rule.where, what, "rule", rule=rule)

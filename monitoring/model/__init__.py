@@ -1,9 +1,9 @@
 """The model: small frozen dataclasses that definitions build and renderers read."""
 
-from monitoring.model.dashboard import Dashboard, LabelVariable, Link, Row
+from monitoring.model.dashboard import Dashboard, LabelVariable, Link, RawVariable, Row
 from monitoring.model.metric import Label, Metric, MetricType
-from monitoring.model.panel import Gauge, Panel, PieChart, Query, Stat, Table, Text, TimeSeries
-from monitoring.model.rules import Alert, Condition, RecordingRule, RuleGroup, Scenario, above, below
+from monitoring.model.panel import Gauge, Panel, PieChart, Query, RawPanel, Stat, Table, Text, TimeSeries
+from monitoring.model.rules import Alert, Condition, RawCondition, RecordingRule, RuleGroup, Scenario, above, below, raw
 from monitoring.model.stack import Stack
 from monitoring.model.synthetic import CounterRate, GaugeValue
 from monitoring.model.threshold import Level, Step, Threshold
@@ -29,6 +29,9 @@ __all__ = [
     "Panel",
     "PieChart",
     "Query",
+    "RawCondition",
+    "RawPanel",
+    "RawVariable",
     "RecordingRule",
     "Row",
     "RuleGroup",
@@ -43,4 +46,5 @@ __all__ = [
     "TimeSeries",
     "above",
     "below",
+    "raw",
 ]

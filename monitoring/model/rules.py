@@ -15,6 +15,7 @@ from monitoring.model.threshold import Level
 
 _RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+\Z")
 _ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
+_SERIES_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 COMPARATORS = ("<", "<=", ">", ">=")
 
 
@@ -32,6 +33,9 @@ class RecordingRule:
     labels: tuple[tuple[str, str], ...] = ()
     # For rules whose inputs the test generator cannot synthesise: {series selector: promtool values}.
     test_inputs: tuple[tuple[str, str], ...] = ()
+    # Imported from an existing rule file (`monitoring import`): the name is kept as dashboards and other
+    # teams query it, so only Prometheus' own name syntax is enforced, not level:metric:operations.
+    imported: bool = False
     origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
@@ -40,7 +44,10 @@ class RecordingRule:
         types.text(str(self.expr), f"recording rule {self.record!r}: expr", self.origin, empty=False)
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
-        if not _RECORD_RE.match(self.record):
+        if self.imported:
+            if not _SERIES_RE.match(self.record):
+                raise DefinitionError(f"{self.record!r} is not a valid Prometheus series name", self.origin)
+        elif not _RECORD_RE.match(self.record):
             raise DefinitionError(
                 f"recording rule name {self.record!r} does not follow level:metric:operations",
                 self.origin,
@@ -76,6 +83,27 @@ class Condition:
         return f"{self.signal} {self.op} {format_number(self.level.value)}"
 
 
+@dataclass(frozen=True)
+class RawCondition:
+    """An alert expression kept as written, for conditions that are not ``signal <op> threshold step``
+    (an imported rule's ``==``, ``and``, ``absent()``...). Rendered as is; generated tests need Scenarios."""
+
+    text: str
+
+    def __post_init__(self):
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise DefinitionError("a raw alert condition is a non-empty PromQL expression", caller_origin())
+
+    @property
+    def expr(self) -> str:
+        return self.text
+
+
+def raw(expr) -> RawCondition:
+    """The alert fires for every series ``expr`` returns, e.g. ``raw(f"absent({UP})")``."""
+    return RawCondition(str(expr))
+
+
 def below(signal, level: Level) -> Condition:
     return Condition(signal, "<", level)
 
@@ -106,7 +134,7 @@ class Scenario:
 @dataclass(frozen=True)
 class Alert:
     name: str
-    condition: Condition
+    condition: Condition | RawCondition
     for_: str
     severity: str
     summary: str
@@ -118,6 +146,11 @@ class Alert:
     # driver(value) -> {series selector: CounterRate | GaugeValue} (see monitoring.model.synthetic).
     driver: Callable | None = field(default=None, compare=False)
     scenarios: tuple[Scenario, ...] = ()
+    # Annotations beyond summary and description (runbook_url and dashboard_url are added by the stack).
+    annotations: tuple[tuple[str, str], ...] = ()
+    # Imported from an existing rule file (`monitoring import`): the name is kept as is (any valid Prometheus
+    # label value) and summary/description may be empty (lint's alert-metadata check reports that).
+    imported: bool = False
     origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
@@ -125,24 +158,29 @@ class Alert:
         types.text(self.name, "an alert's name", self.origin)
         for name in ("for_", "severity", "summary", "description", "team"):
             types.text(getattr(self, name), f"alert {self.name}: {name.rstrip('_')}", self.origin)
-        if not isinstance(self.condition, Condition):
+        if not isinstance(self.condition, (Condition, RawCondition)):
             raise DefinitionError(
                 f"alert {self.name}: the condition must be below(...) or above(...)",
                 self.origin,
                 "e.g. above(RATE, T['high'])",
             )
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
+        object.__setattr__(self, "annotations", tuple(dict(self.annotations).items()))
         if self.driver is not None and not callable(self.driver):
             raise DefinitionError(f"alert {self.name}: driver must be a function value -> input series", self.origin)
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
-        if not _ALERT_RE.match(self.name):
+        if self.imported:
+            if not self.name.strip():
+                raise DefinitionError("an alert needs a name", self.origin)
+        elif not _ALERT_RE.match(self.name):
             raise DefinitionError(
                 f"alert name {self.name!r} is not UpperCamelCase",
                 self.origin,
                 "alert names are UpperCamelCase, e.g. HighErrorRate",
             )
-        parse_duration(self.for_, self.origin)
-        if not self.summary.strip() or not self.description.strip():
+        if self.for_ or not self.imported:  # an imported alert without `for` keeps none
+            parse_duration(self.for_, self.origin)
+        if not self.imported and (not self.summary.strip() or not self.description.strip()):
             raise DefinitionError(f"alert {self.name}: summary and description are required", self.origin)
 
     @property
@@ -163,9 +201,10 @@ class RuleGroup:
         types.text(self.interval, f"rule group {self.name!r}: interval", self.origin)
         types.sequence(self.rules, f"rule group {self.name!r}: rules", self.origin, (RecordingRule, Alert))
         object.__setattr__(self, "rules", tuple(self.rules))
-        if parse_duration(self.interval, self.origin) <= 0:
-            raise DefinitionError(
-                f"rule group {self.name!r}: interval {self.interval!r} must be above zero",
-                self.origin,
-                "Prometheus evaluates the group every interval: e.g. 30s or 1m",
-            )
+        if self.interval:  # "" (imported groups that set none): Prometheus' global evaluation_interval
+            if parse_duration(self.interval, self.origin) <= 0:
+                raise DefinitionError(
+                    f"rule group {self.name!r}: interval {self.interval!r} must be above zero",
+                    self.origin,
+                    "Prometheus evaluates the group every interval: e.g. 30s or 1m",
+                )

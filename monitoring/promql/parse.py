@@ -9,13 +9,29 @@ import promql_parser
 
 from monitoring.errors import DefinitionError
 
+# promql-parser follows Prometheus 3, which renamed holt_winters (2.42 has it under its old name).
+promql_parser.register_extra_functions(
+    [
+        promql_parser.Function(
+            "holt_winters",
+            [promql_parser.ValueType.Matrix, promql_parser.ValueType.Scalar, promql_parser.ValueType.Scalar],
+            promql_parser.ValueType.Vector,
+        )
+    ]
+)
+
 # Grafana replaces these before Prometheus sees the query; give the parser something equivalent.
 _RANGE_VARS = re.compile(r"\$(__rate_interval|__interval|__range)|\$\{(__rate_interval|__interval|__range)\}")
 _VARS = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
+# A variable as a range or subquery step (`[$interval]`, `[$__range:$step]`) stands for a duration.
+_BRACKETED = re.compile(r"\[([^\]\[\"']*\$[^\]\[\"']*)\]")
+
+
 def grafana_to_promql(expr: str) -> str:
     expr = _RANGE_VARS.sub("5m", expr)
+    expr = _BRACKETED.sub(lambda m: "[" + _VARS.sub("5m", m.group(1)) + "]", expr)
     return _VARS.sub(lambda m: f"__var_{m.group(1)}", expr)
 
 

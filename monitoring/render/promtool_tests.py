@@ -12,7 +12,8 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     from monitoring.testgen.alerts import alert_cases
     from monitoring.testgen.recording import recording_case
 
-    interval = min((parse_duration(g.interval) for g in stack.groups), default=60.0)
+    # a group without an interval (imported) runs at the test file's evaluation_interval: 1m unless shorter
+    interval = min((parse_duration(g.interval or "1m") for g in stack.groups), default=60.0)
     tests = []
     recording = recording_case(stack, stack.recording_rules())
     if recording:

@@ -18,6 +18,7 @@ from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
 from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.metric import MetricType
+from monitoring.model.rules import RawCondition
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import synth, templates
 from monitoring.testgen.drivers import driver_for, healthy_value
@@ -50,6 +51,12 @@ def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
 
 
 def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
+    if isinstance(alert.condition, RawCondition):
+        raise DefinitionError(
+            f"alert {alert.name}: the test generator cannot drive a raw condition (`{alert.expr}`)",
+            alert.origin,
+            "give the alert Scenarios (hand-written promtool cases), or a condition on a Threshold step",
+        )
     drive = driver_for(alert, stack)
     level, op = alert.condition.level.value, alert.condition.op
     metric = getattr(drive, "metric", None)
@@ -67,7 +74,7 @@ def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
         crossed, healthy = (max(v, (lowest + level) / 2) for v in (crossed, healthy))
     # 0.7 - 0.14 is 0.5599999999999999 in floats; readable inputs are 12 significant digits.
     crossed, safe, healthy = (float(f"{v:.12g}") for v in (crossed, safe, healthy))
-    for_seconds = parse_duration(alert.for_)
+    for_seconds = parse_duration(alert.for_ or "0s")
     warmup = max(5, math.ceil(longest_range(str(alert.condition.signal), stack) / 60) + 1)
     length = warmup + math.ceil((for_seconds + 5 * interval) / 60) + 10
 
@@ -171,7 +178,7 @@ def _scenario_cases(alert, stack, interval):
         step = parse_duration(scenario.interval, alert.origin)
         series = [synth.parse_series(key, values, step) for key, values in scenario.series]
         states = _simulate_series(alert, stack, series, interval, at)
-        firing = _firing_at(states, at, parse_duration(alert.for_))
+        firing = _firing_at(states, at, parse_duration(alert.for_ or "0s"))
         stated = sorted(tuple(sorted(dict(extra).items())) for extra in scenario.fires)
         found = (
             sorted(

@@ -38,6 +38,11 @@ from monitoring.promql.parse import parse, selector_name
 
 State = dict  # {labels without __name__: value}
 _DIFFERENCE_FUNCS = frozenset({"rate", "increase", "irate", "delta"})
+# Functions that read absolute time (the evaluation time or sample times), so no two steps are alike.
+_ABSOLUTE_TIME_FUNCS = frozenset(
+    ("time", "timestamp", "year", "month", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour")
+    + ("minute",)
+)
 _EXACT_SCALE, _EXACT_LIMIT = 1024.0, 2.0**43
 
 
@@ -225,7 +230,8 @@ def _reads(expr: str, rules: dict[str, tuple[str, dict]]) -> tuple[frozenset[str
     """(names read other than through rate/increase/irate/delta, longest time back it reads, in seconds).
 
     Recording rules are followed. None when the expression has anything that could make copying
-    inexact: an unnamed selector, offset/@, a window that is not whole seconds, an unknown node.
+    inexact: an unnamed selector, offset/@, a window that is not whole seconds, a function of absolute time
+    (time(), timestamp(), the date functions), an unknown node (subqueries included).
     """
     raw: set[str] = set()
     # An instant selector reads the latest sample within the look-back; copied steps only ever see series
@@ -243,6 +249,8 @@ def _reads(expr: str, rules: dict[str, tuple[str, dict]]) -> tuple[frozenset[str
         if isinstance(node, pp.AggregateExpr):
             return visit(node.expr) and (node.param is None or visit(node.param))
         if isinstance(node, pp.Call):
+            if node.func.name in _ABSOLUTE_TIME_FUNCS:
+                return False
             difference = node.func.name in _DIFFERENCE_FUNCS
             return all(visit(arg, difference) for arg in node.args)
         if isinstance(node, pp.MatrixSelector):

@@ -33,7 +33,7 @@ def check(ctx):
     for rule in ctx.rules:
         alert = rule.source
         condition = getattr(alert, "condition", None)
-        if condition is None:
+        if not hasattr(condition, "level"):  # none, or a raw condition: no threshold step
             continue
         series = _single_series(str(condition.signal), grafana=False)
         value = condition.level.value
