@@ -803,11 +803,11 @@ ROWS = [
     ),
     Row(
         "check: a GitHub token in the routing tests",
-        edit("generated/alertmanager/routing-tests.yml", lambda text: text + f"# {GITHUB}\n"),
+        edit("generated/alertmanager/routing-tests.json", lambda text: text.replace("{", f'{{"note": "{GITHUB}", ', 1)),
         CHECK,
         1,
-        "a GitHub token",
-        r"routing-tests\.yml:\d+",
+        "note: holds a GitHub token",
+        r"routing-tests\.json",
         GITHUB,
     ),
     Row(
