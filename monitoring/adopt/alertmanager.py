@@ -26,7 +26,7 @@ from monitoring.adopt.rules import Imported
 from monitoring.alertmanager.matchers import Matcher, MatcherError, parse_matcher
 from monitoring.alertmanager.routing import receivers_for, route_from_config
 from monitoring.errors import DefinitionError, Location
-from monitoring.lint.yamldoc import YamlProblem, load_documents
+from monitoring.pipeline.yamlfile import parse_documents, parse_yaml, read_text
 
 SECRETS_DIR = "/etc/alertmanager/secrets"
 MATCH_ALL = 'alertname=~".*"'
@@ -44,17 +44,12 @@ ConfigCheck = Callable[[Path], "str | None"]
 
 def read_config(path: Path, display: str, check: ConfigCheck | None) -> dict:
     """The Alertmanager config (also from a Kubernetes Secret wrapping one); amtool's word on it when given."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        documents = load_documents(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"cannot read the file: {exc}", Location(display)) from None
-    except YamlProblem as exc:
-        raise DefinitionError(exc.message, Location(display, exc.line)) from None
+    text = read_text(path, display)
+    documents = parse_documents(text, display)  # the bounded loader: file:line errors
     data = documents[0].data if documents else None
     if isinstance(data, dict) and data.get("kind") == "Secret":
         text = _from_secret(data, display)
-        data = yaml.safe_load(text)
+        data = parse_yaml(text, display).data
     if not isinstance(data, dict) or "route" not in data:
         raise DefinitionError(
             "not an Alertmanager config: no `route`", Location(display, 1), "give the alertmanager.yml you deploy"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
-from monitoring.model.rules import RawCondition, parse_duration
+from monitoring.model.durations import format_duration, parse_duration
+from monitoring.model.rules import RawCondition
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import search, synth, templates
 from monitoring.testgen.stepping import evaluation_times
@@ -17,21 +18,13 @@ from monitoring.testgen.stepping import evaluation_times
 def longest_range(expr: str, stack: Stack) -> float:
     import re
 
-    from monitoring.model.rules import parse_duration as seconds
+    from monitoring.model.durations import parse_duration as seconds
 
     ranges = [seconds(r) for r in re.findall(r"\[([0-9a-z]+)\]", expr)]
     for rule in stack.recording_rules():
         if rule.record in expr:
             ranges.append(longest_range(rule.text, stack))
     return max(ranges, default=0.0)
-
-
-def fmt_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "") + (f"{secs}s" if secs else "")
-    return text or "0s"
 
 
 def rules_by_record(stack: Stack) -> dict[str, tuple[str, dict]]:
@@ -140,7 +133,7 @@ def _scenario_cases(alert, stack, interval):
                 "input_series": [{"series": k, "values": v} for k, v in scenario.series],
                 "alert_rule_test": [
                     {
-                        "eval_time": fmt_duration(at),
+                        "eval_time": format_duration(at),
                         "alertname": alert.name,
                         "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
                     }

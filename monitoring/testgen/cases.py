@@ -24,11 +24,11 @@ import operator
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
 from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition
-from monitoring.model.rules import parse_duration
+from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.synthetic import Stale
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import drivers, search, synth
-from monitoring.testgen.alerts import _expected, _firing_at, fmt_duration, longest_range, rules_by_record
+from monitoring.testgen.alerts import _expected, _firing_at, longest_range, rules_by_record
 from monitoring.testgen.stepping import StepSimulator, evaluation_times
 
 _OPERATORS = {
@@ -85,7 +85,7 @@ class CaseBuilder:
         if isinstance(self.condition, Band):
             band = (self.condition.low.value, self.condition.high.value)
         if self.alert.driver is not None and isinstance(self.condition, (Condition, Band)):
-            return Leaf(comparison, drivers.GivenDriver(comparison, self.alert.driver, band=band))
+            return Leaf(comparison, drivers.GivenDriver(comparison, drivers.guarded(self.alert), band=band))
         guess = None if searched else drivers.first_guess(comparison, self.stack, band)
         if guess is not None:
             return Leaf(comparison, guess)
@@ -195,7 +195,7 @@ class CaseBuilder:
             closest = (distance, at)
         raise Mismatch(
             f"generated case '{title}': in {ATTEMPTS} tries a step still lands within {closest[0]:.3g} of the "
-            f"threshold (at {fmt_duration(closest[1])}), where an ulp could decide the outcome"
+            f"threshold (at {format_duration(closest[1])}), where an ulp could decide the outcome"
         )
 
     def fires_and_too_short(self, run, t_true, distance, signal: str | None, label: str = "fires") -> list[dict]:
@@ -206,7 +206,7 @@ class CaseBuilder:
         firing = _firing_at(run.states, eval_time, self.for_seconds)
         what = f"{signal} at {firing[0][1]:.6g}" if signal and firing else _describe(run, eval_time)
         if not firing:
-            raise Mismatch(f"generated case '{label}' ({what}) does not fire at {fmt_duration(eval_time)}")
+            raise Mismatch(f"generated case '{label}' ({what}) does not fire at {format_duration(eval_time)}")
         if math.isinf(distance) and any(drivers.COUNTS.search(c.signal) for c in self.comparisons):
             clear = "whole counts, exact at every step it depends on"
         elif math.isinf(distance):
@@ -218,7 +218,7 @@ class CaseBuilder:
             short = t_true + self.for_seconds - self.interval
             pending = _firing_at(run.states, short, self.for_seconds)
             if pending:
-                raise Mismatch(f"generated case 'too short' ({what}) fires at {fmt_duration(short)}")
+                raise Mismatch(f"generated case 'too short' ({what}) fires at {format_duration(short)}")
             out.append(self.case(f"too short ({what}, {self.threshold_text()}; {clear})", run, short, []))
         return out
 
@@ -230,17 +230,17 @@ class CaseBuilder:
         eval_time = min(max(settled, (t_true or 0) + self.for_seconds + 2 * self.interval), run.end)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
         if firing:
-            raise Mismatch(f"generated case '{title}' ({what}) fires at {fmt_duration(eval_time)}")
+            raise Mismatch(f"generated case '{title}' ({what}) fires at {format_duration(eval_time)}")
         return self.case(f"{title} ({what}, {self.threshold_text()})", run, eval_time, [])
 
     def case(self, title: str, run, eval_time: float, firing) -> dict:
         return {
             "name": f"{self.alert.name}: {title}",
-            "interval": fmt_duration(synth.INTERVAL),
+            "interval": format_duration(synth.INTERVAL),
             "input_series": [dict(series) for series in run.inputs()],  # copies: a shared list dumps as an alias
             "alert_rule_test": [
                 {
-                    "eval_time": fmt_duration(eval_time),
+                    "eval_time": format_duration(eval_time),
                     "alertname": self.alert.name,
                     "exp_alerts": [_expected(self.alert, self.stack, labels, value) for labels, value in firing],
                 }
@@ -297,7 +297,7 @@ class CaseBuilder:
         if self.for_seconds > self.interval:
             short = t_true + self.for_seconds - self.interval
             if _firing_at(run.states, short, self.for_seconds):
-                raise Mismatch(f"generated case 'too short' fires at {fmt_duration(short)}")
+                raise Mismatch(f"generated case 'too short' fires at {format_duration(short)}")
             value = run.value_at(short)
             clear = f"at least {distance:.3g} from the threshold at every step it depends on"
             out.append(
@@ -363,17 +363,17 @@ class CaseBuilder:
         eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
         if not firing:
-            raise Mismatch(f"generated case 'fires' ({selector} gone) does not fire at {fmt_duration(eval_time)}")
-        gone_at = fmt_duration(run.since)
+            raise Mismatch(f"generated case 'fires' ({selector} gone) does not fire at {format_duration(eval_time)}")
+        gone_at = format_duration(run.since)
         out.append(self.case(f"fires ({selector} stale from {gone_at}, for {self.alert.for_})", run, eval_time, firing))
         keep = self.run_absent([present, present])
         if _firing_at(keep.states, eval_time, self.for_seconds):
-            raise Mismatch(f"generated case 'safe side' ({selector} reporting) fires at {fmt_duration(eval_time)}")
+            raise Mismatch(f"generated case 'safe side' ({selector} reporting) fires at {format_duration(eval_time)}")
         out.append(self.case(f"safe side ({selector} keeps reporting, for {self.alert.for_})", keep, eval_time, []))
         if self.for_seconds > self.interval:
             short = t_true + self.for_seconds - self.interval
             if _firing_at(run.states, short, self.for_seconds):
-                raise Mismatch(f"generated case 'too short' ({selector} gone) fires at {fmt_duration(short)}")
+                raise Mismatch(f"generated case 'too short' ({selector} gone) fires at {format_duration(short)}")
             title = f"too short ({selector} stale from {gone_at}, for less than {self.alert.for_})"
             out.append(self.case(title, run, short, []))
         return out

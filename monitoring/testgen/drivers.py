@@ -18,6 +18,7 @@ import re
 
 import promql_parser as pp
 
+from monitoring.errors import DefinitionError
 from monitoring.model import Metric, MetricType, Stack
 from monitoring.model.conditions import Comparison
 from monitoring.model.synthetic import GaugeValue
@@ -57,6 +58,31 @@ def healthy_target(comparison: Comparison) -> float:
         return level
     distance = scale(comparison) * HEALTHY_SHARE
     return level + distance if op in ("<", "<=", "==") else level - distance
+
+
+def guarded(alert):
+    """The alert's own driver; whatever it raises (even sys.exit) is a definition error at the alert."""
+
+    def drive(value):
+        try:
+            inputs = alert.driver(value)
+        except DefinitionError:
+            raise
+        except (Exception, SystemExit) as exc:  # user code: report it at the alert, never a traceback
+            raise DefinitionError(
+                f"alert {alert.name}: its driver raised {type(exc).__name__}: {exc}"[:500],
+                alert.origin,
+                "fix the driver: it maps a signal value to {series: CounterRate(...) | GaugeValue(...)}",
+            ) from None
+        if not isinstance(inputs, dict):
+            raise DefinitionError(
+                f"alert {alert.name}: its driver returned {type(inputs).__name__}, not a dict",
+                alert.origin,
+                "return {series selector: CounterRate(...) | GaugeValue(...)}",
+            )
+        return inputs
+
+    return drive
 
 
 class GivenDriver:

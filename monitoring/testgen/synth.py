@@ -7,6 +7,7 @@ import math
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
+from monitoring.model.metric import escape_label_value
 from monitoring.model.synthetic import (
     Absence,
     CounterRate,
@@ -24,7 +25,7 @@ TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
 
 
 def series_key(name: str, labels: dict[str, str]) -> str:
-    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    inner = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
     return f"{name}{{{inner}}}"
 
 
