@@ -16,13 +16,13 @@ from monitoring.model.conditions import (
     outside,
     unless,
 )
-from monitoring.model.dashboard import Dashboard, LabelVariable, Link, Row
+from monitoring.model.dashboard import Dashboard, LabelVariable, Link, RawVariable, Row
 from monitoring.model.metric import Label, Metric, MetricType
-from monitoring.model.panel import Gauge, Panel, PieChart, Query, Stat, Table, Text, TimeSeries
-from monitoring.model.rules import Alert, RecordingRule, RuleGroup, Scenario
+from monitoring.model.panel import Gauge, Panel, PieChart, Query, RawPanel, Stat, Table, Text, TimeSeries
+from monitoring.model.rules import Alert, RawCondition, RecordingRule, RuleGroup, Scenario, raw
 from monitoring.model.slo import SLO, BurnWindow, EventRatio, Latency, error_budget_dashboard, slo_rule_groups
 from monitoring.model.stack import Stack
-from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale
+from monitoring.model.synthetic import Absence, CounterRate, CounterReset, Flapping, GaugeValue, Ramp, Stale
 from monitoring.model.threshold import Level, Step, Threshold
 
 COUNTER, GAUGE, HISTOGRAM, SUMMARY = (MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM, MetricType.SUMMARY)
@@ -40,6 +40,7 @@ __all__ = [
     "Band",
     "Compound",
     "CounterReset",
+    "Flapping",
     "Ramp",
     "Stale",
     "COUNTER",
@@ -59,6 +60,9 @@ __all__ = [
     "Panel",
     "PieChart",
     "Query",
+    "RawCondition",
+    "RawPanel",
+    "RawVariable",
     "RecordingRule",
     "Row",
     "RuleGroup",
@@ -80,5 +84,6 @@ __all__ = [
     "equal_to",
     "not_equal_to",
     "outside",
+    "raw",
     "unless",
 ]

@@ -21,10 +21,11 @@ import math
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
+from monitoring.model.durations import format_duration
 from monitoring.model.rules import parse_duration
 from monitoring.promql.evaluator import Evaluator, Series, labels_of
 from monitoring.testgen import drivers, synth
-from monitoring.testgen.alerts import _expected, _firing_at, fmt_duration, rules_by_record
+from monitoring.testgen.alerts import _expected, _firing_at, rules_by_record
 
 EVENTS_PER_SECOND = 8.0
 ATTEMPTS = 6
@@ -132,16 +133,16 @@ class BurnCases:
         states = {t: self.state(evaluator, t) for t in times}
         firing = _firing_at(states, eval_time, self.for_seconds)
         if not firing:
-            raise BurnCaseError(f"the sustained burn does not fire at {fmt_duration(eval_time)}")
+            raise BurnCaseError(f"the sustained burn does not fire at {format_duration(eval_time)}")
         short_time = eval_time - self.interval
         if _firing_at(states, short_time, self.for_seconds):
-            raise BurnCaseError(f"the burn fires already at {fmt_duration(short_time)}")
+            raise BurnCaseError(f"the burn fires already at {format_duration(short_time)}")
         what = self.describe(evaluator, eval_time)
-        burning_for = fmt_duration(eval_time - start)
+        burning_for = format_duration(eval_time - start)
         return [
             self.case(f"fires (both windows burn: {what}; burning for {burning_for})", timeline, eval_time, firing),
             self.case(
-                f"too short (burning for {fmt_duration(short_time - start)}, one evaluation before it fires: "
+                f"too short (burning for {format_duration(short_time - start)}, one evaluation before it fires: "
                 f"{self.describe(evaluator, short_time)})",
                 timeline,
                 short_time,
@@ -180,7 +181,7 @@ class BurnCases:
         self.expect_split(evaluator, t, short_burns=True, title="only the short window burns")
         what = self.describe(evaluator, t)
         return self.case(
-            f"quiet: only the short window burns (a fresh burn of {fmt_duration(burn_minutes * 60)}: {what})",
+            f"quiet: only the short window burns (a fresh burn of {format_duration(burn_minutes * 60)}: {what})",
             timeline,
             t,
             [],
@@ -201,8 +202,8 @@ class BurnCases:
         self.expect_split(evaluator, t, short_burns=False, title="only the long window burns")
         what = self.describe(evaluator, t)
         return self.case(
-            f"quiet: only the long window burns (a burn of {fmt_duration(burn_minutes * 60)}, recovered "
-            f"{fmt_duration(t - stopped)} ago: {what})",
+            f"quiet: only the long window burns (a burn of {format_duration(burn_minutes * 60)}, recovered "
+            f"{format_duration(t - stopped)} ago: {what})",
             timeline,
             t,
             [],
@@ -218,7 +219,7 @@ class BurnCases:
                         f"case '{title}': the {which} window's burn rate is {value:g} against {self.factor:g}"
                     )
         if self.state(evaluator, t):
-            raise BurnCaseError(f"case '{title}' fires at {fmt_duration(t)}")
+            raise BurnCaseError(f"case '{title}' fires at {format_duration(t)}")
 
     def describe(self, evaluator, t: float) -> str:
         parts = []
@@ -231,11 +232,11 @@ class BurnCases:
     def case(self, title: str, timeline, eval_time: float, firing) -> dict:
         return {
             "name": f"{self.alert.name}: {title}",
-            "interval": fmt_duration(self.spacing),
+            "interval": format_duration(self.spacing),
             "input_series": [dict(series) for series in timeline.promtool_inputs()],
             "alert_rule_test": [
                 {
-                    "eval_time": fmt_duration(eval_time),
+                    "eval_time": format_duration(eval_time),
                     "alertname": self.alert.name,
                     "exp_alerts": [_expected(self.alert, self.stack, labels, value) for labels, value in firing],
                 }
@@ -320,14 +321,14 @@ def slo_recording_case(stack: Stack, slo) -> dict:
         tests.append(
             {
                 "expr": rule.record,
-                "eval_time": fmt_duration(eval_time),
+                "eval_time": format_duration(eval_time),
                 "exp_samples": [{"labels": _labels_text(labels), "value": value} for labels, value in result],
             }
         )
     return {
         "name": f"SLO {slo.name}: recording rules over a history of error ratios "
         + ", ".join(f"{ratio:g} for {minutes}m" for minutes, ratio in RECORDING_PHASES),
-        "interval": fmt_duration(spacing),
+        "interval": format_duration(spacing),
         "input_series": samples.promtool_inputs(),
         "promql_expr_test": tests,
     }

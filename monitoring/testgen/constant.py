@@ -5,10 +5,11 @@ and annotations, on no inputs at all. The value is the evaluator's."""
 from __future__ import annotations
 
 from monitoring.model import Alert, Stack
+from monitoring.model.durations import format_duration
 from monitoring.model.rules import parse_duration
 from monitoring.promql.evaluator import Evaluator
 from monitoring.promql.parse import parse, selectors
-from monitoring.testgen.alerts import _expected, fmt_duration, rules_by_record
+from monitoring.testgen.alerts import _expected, rules_by_record
 
 
 def is_constant(alert: Alert) -> bool:
@@ -29,7 +30,7 @@ def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
             "input_series": [],
             "alert_rule_test": [
                 {
-                    "eval_time": fmt_duration(eval_time),
+                    "eval_time": format_duration(eval_time),
                     "alertname": alert.name,
                     "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
                 }
