@@ -285,4 +285,7 @@ def test_amtool_answers_the_same_for_an_instance_and_its_projection(generate, st
         )
         assert whole == projected == case["receivers"], case
     result = routing_tests.run(stacks, out)
-    assert result.ok and "29 instances, 15 distinct on the labels routing reads (alertname, severity, team)" in result.summary
+    assert (
+        result.ok
+        and "29 instances, 15 distinct on the labels routing reads (alertname, severity, team)" in result.summary
+    )

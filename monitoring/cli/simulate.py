@@ -70,7 +70,7 @@ def describe_faults(url: str) -> str:
 def simulate(host, port, rate, seed, faults):
     """Serve simulated A/B test traffic: /metrics for Prometheus, /faults to inject problems.
 
-    Baseline gets 70% of requests (45-55 ms, 1.2% errors), enhanced 30% (60-80 ms, 0.8% errors).
+    Baseline gets 70% of requests (45-55 ms, 0.6% errors), enhanced 30% (60-80 ms, 0.4% errors).
     Every metric comes from the definitions' catalog (monitoring.instrument).
     """
     from monitoring.runtime.simulator import Simulator
