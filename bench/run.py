@@ -11,7 +11,8 @@ temporary folder, then measures in one run:
   and yaml.safe_dump on the same documents (encoding only: no model, no rendering, no test generation);
 - for the sizes in --verify-sizes, `promtool check/test rules` and the amtool routing tests, once.
 It prints medians of --repeats runs and the ratios, and writes everything as JSON. It is a benchmark, not
-a test: it fails only when a run fails or the outputs are not what the pipeline writes.
+a test, but it fails (exit 1, naming the failing files) when a run fails, the outputs are not what the pipeline
+writes, or promtool or amtool fails on what it generated.
 
     .venv/bin/python bench/run.py --sizes 10,100,200,1000 --repeats 3     (make bench)
 """
@@ -261,7 +262,21 @@ def main(argv=None) -> int:
         f"\n{report['seconds']:.0f} s in all; JSON: {args.json}"
         + (f"; load average at start {load[0]:.1f} (other work skews the figures)" if load and load[0] > 0.5 else "")
     )
-    return 0
+    failures = verification_failures(report["results"])
+    for line in failures:
+        print(line, file=sys.stderr)
+    return 1 if failures else 0
+
+
+def verification_failures(results: list[dict]) -> list[str]:
+    """'FAILED N=10 promtool: promtool test rules prometheus/tests/svc-0009.test.yml:' per failing file."""
+    lines = []
+    for result in results:
+        for tool, outcome in result["stages"].get("verify", {}).items():
+            if not outcome["ok"]:
+                named = outcome.get("failures") or [outcome.get("summary") or "failed"]
+                lines += [f"FAILED N={result['services']} {tool}: {failure}" for failure in named]
+    return lines
 
 
 if __name__ == "__main__":

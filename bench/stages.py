@@ -172,6 +172,8 @@ def verify(stacks, out: Path) -> dict:
             "rows": len(result.rows),
             "summary": result.summary,
             "problems": result.problems[:3],
+            # one line per problem, naming the failing file relative to the output folder
+            "failures": [problem.splitlines()[0].replace(f"{out}/", "") for problem in result.problems],
         }
     return results
 

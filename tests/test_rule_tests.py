@@ -157,17 +157,33 @@ def test_coverage_gate_fails_on_an_untested_rule(cli, generated):
     assert "19/20 rules covered" in result.output
 
 
-def test_undrivable_alert_is_a_clear_error(definitions, cli, tmp_path):
+def test_a_counter_rate_alert_gets_tests_without_a_driver(definitions, cli, tmp_path, promtool):
     from conftest import MINIMAL_STACK
 
     text = MINIMAL_STACK.replace(
         'above(f"max by (model_name) ({LOAD})"', 'above(f"sum by (model_name) (rate({REQUESTS}[5m]))"'
     )
     folder, _ = definitions(text)
+    out = tmp_path / "out"
+    result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    names = [g["name"] for g in load(out / "prometheus/tests/svc.test.yml")["tests"]]
+    assert sum(n.startswith("SvcOverloaded: ") for n in names) == 3
+    run = promtool_test(promtool, out / "prometheus/tests/svc.test.yml")
+    assert run.returncode == 0, run.stdout
+
+
+def test_an_unreachable_threshold_names_the_series_tried_and_the_range_reached(definitions, cli, tmp_path):
+    from conftest import MINIMAL_STACK
+
+    # count() of the load series is 2 whatever the load: no input can take it past 0.8
+    text = MINIMAL_STACK.replace('above(f"max by (model_name) ({LOAD})"', 'below(f"count({LOAD})"')
+    folder, _ = definitions(text)
     result = cli(["generate", "--definitions", folder, "--out", tmp_path / "out"], cwd=tmp_path)
     assert result.exit_code == 2
-    assert "alert SvcOverloaded: cannot synthesise test inputs" in result.output
-    assert "definitions/svc.py:" in result.output and "driver=" in result.output
+    assert "definitions/svc.py:" in result.output and "alert SvcOverloaded: cannot generate its tests" in result.output
+    assert "svc_load level: signal from 2 to 2" in result.output
+    assert "check the driver" not in result.output
     assert not (tmp_path / "out").exists()
 
 

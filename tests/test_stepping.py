@@ -11,7 +11,7 @@ from monitoring.model.synthetic import CounterRate, GaugeValue
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import synth
 from monitoring.testgen.alerts import rules_by_record
-from monitoring.testgen.drivers import driver_for, healthy_value
+from monitoring.testgen.cases import CaseBuilder
 from monitoring.testgen.stepping import StepSimulator, _reads
 
 RULES = rules_by_record(ab.STACK)
@@ -44,14 +44,18 @@ def simulator(expr, interval, evaluated=None):
     return StepSimulator(expr, RULES, interval, evaluator_for)
 
 
+def driver_of(alert):
+    return CaseBuilder(alert, ab.STACK, 30.0).leaf(alert.condition.comparisons()[0]).driver
+
+
 def alert_timelines(alert, minutes=(6, 30)):
     """healthy -> crossed and healthy -> just safe, as the generated cases build them."""
-    drive = driver_for(alert, ab.STACK)
-    level, below = alert.condition.level.value, alert.condition.op.startswith("<")
-    crossed = level + (-1 if below else 1) * (abs(level) * 0.2 or 0.1)
-    safe = level - (-1 if below else 1) * (abs(level) * 0.02 or 0.01)
-    healthy = healthy_value(alert, getattr(drive, "metric", None))
-    return [synth.Timeline().add(minutes[0], drive(healthy)).add(minutes[1], drive(value)) for value in (crossed, safe)]
+    driver = driver_of(alert)
+    healthy = driver.healthy()
+    return [
+        synth.Timeline().add(minutes[0], healthy).add(minutes[1], inputs)
+        for inputs in (driver.fires(0), driver.safe()[0])
+    ]
 
 
 @pytest.mark.parametrize("interval", [15.0, 30.0, 45.0, 60.0, 90.0])
@@ -98,7 +102,7 @@ def test_states_from_since_on_skip_the_wiped_history(alert):
 def test_a_condition_holding_before_since_keeps_every_step():
     # Accuracy stays below the threshold from the start: the run of true states reaches back to 0.
     alert = next(a for a in ab.ALERTS if a.name == "ModelAccuracyDegraded")
-    drive = driver_for(alert, ab.STACK)
+    drive = driver_of(alert).drive
     timeline = synth.Timeline().add(6, drive(60.0)).add(30, drive(50.0))
     series, end = timeline.series(), timeline.minutes * 60
     states = simulator(alert.expr, 30.0).states(series, end, since=6 * 60)
@@ -169,7 +173,7 @@ def test_random_phases_match_every_step(phases, expr, interval):
             inputs[ab.ACCURACY.select(model_name=model)] = GaugeValue(gauge / 64)
             for status in ab.STATUS.values:
                 spec = CounterRate(per_second)
-                # CounterRate rounds to the grid; off_grid keeps an inexact rate to test the exactness guard
+                # off_grid keeps an inexact rate to test the exactness guard
                 object.__setattr__(spec, "per_second", per_second * (2 if status == "success" else 1))
                 inputs[ab.REQUESTS.select(model_name=model, status=status)] = spec
         timeline.add(minutes, inputs)

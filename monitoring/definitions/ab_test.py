@@ -9,7 +9,6 @@ from monitoring import (
     GAUGE,
     HISTOGRAM,
     Alert,
-    CounterRate,
     Dashboard,
     Gauge,
     Label,
@@ -199,30 +198,6 @@ DASHBOARD = Dashboard(
 
 # --- Alerts ---------------------------------------------------------------------------------------
 ACCURACY_NOW = f"avg by (model_name) ({ACCURACY})"
-TEST_TRAFFIC = 100.0  # requests per second in generated tests
-
-
-def requests_at(shares: dict, error_ratios: dict) -> dict:
-    """Test inputs: request counters for each model and status at the given traffic shares and error ratios."""
-    inputs = {}
-    for model, share in shares.items():
-        total = TEST_TRAFFIC * share
-        errors = CounterRate(total * error_ratios[model])
-        inputs[REQUESTS.select(model_name=model, status="error")] = errors
-        inputs[REQUESTS.select(model_name=model, status="success")] = CounterRate(total - errors.per_second)
-    return inputs
-
-
-def error_ratio_driver(ratio: float) -> dict:
-    """Baseline fails `ratio` of its requests; enhanced stays at 1%."""
-    return requests_at(TRAFFIC_TARGETS, {"baseline": ratio, "enhanced": 0.01})
-
-
-def split_deviation_driver(points: float) -> dict:
-    """Baseline takes `points` percentage points more than its target (so enhanced that many fewer)."""
-    baseline = TRAFFIC_TARGETS["baseline"] + points / 100
-    return requests_at({"baseline": baseline, "enhanced": 1 - baseline}, {"baseline": 0.01, "enhanced": 0.01})
-
 
 ALERTS = (
     Alert("ModelCompleteFailure", below(ACCURACY_NOW, ACCURACY_T["failing"]), "2m", "critical",
@@ -234,7 +209,7 @@ ALERTS = (
           summary="A model is failing too many requests.",
           description="{{ $value | humanizePercentage }} of requests to model {{ $labels.model_name }} "
                       f"failed over 5 minutes (limit {ERROR_RATIO_T['high'].value:.0%}).",
-          team="ml-platform", panel=ERROR_RATIO_PANEL, driver=error_ratio_driver),
+          team="ml-platform", panel=ERROR_RATIO_PANEL),
     Alert("ModelAccuracyDegraded", below(ACCURACY_NOW, ACCURACY_T["acceptable"]), "5m", "warning",
           summary="A model's accuracy has degraded.",
           description='Accuracy of model {{ $labels.model_name }} is {{ $value | printf "%.1f" }}%, '
@@ -249,7 +224,7 @@ ALERTS = (
           summary="Traffic is not split between the models as intended.",
           description='Share of model {{ $labels.model_name }} is {{ $value | printf "%.1f" }} percentage '
                       f"points off its target (limit {SPLIT_T['off target'].value:g}).",
-          team="ml-platform", panel=SPLIT_DEVIATION_STAT, driver=split_deviation_driver),
+          team="ml-platform", panel=SPLIT_DEVIATION_STAT),
     Alert("PredictionDriftHigh", above(f"max({DRIFT})", DRIFT_T["drifting"]), "5m", "warning",
           summary="Predictions of the two models are drifting apart.",
           description='Kolmogorov-Smirnov drift score is {{ $value | printf "%.2f" }} '

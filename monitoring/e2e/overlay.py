@@ -15,7 +15,7 @@ from dataclasses import replace
 import promql_parser
 
 from monitoring.errors import DefinitionError
-from monitoring.model import Alert, Condition, RecordingRule, RuleGroup, Stack
+from monitoring.model import Alert, RecordingRule, RuleGroup, Stack
 from monitoring.model.rules import parse_duration
 
 _DURATION = r"[0-9]+(?:ms|s|m|h|d|w|y)(?:[0-9]+(?:ms|s|m|h|d|w|y))*"
@@ -95,13 +95,8 @@ def fast_stack(stack: Stack, speedup: float, min_range: float = 4.0) -> Stack:
         if isinstance(rule, RecordingRule):
             return replace(rule, expr=scale_ranges(rule.text, speedup, min_range))
         if isinstance(rule, Alert):
-            condition = rule.condition
-            signal = scale_ranges(str(condition.signal), speedup, min_range)
-            return replace(
-                rule,
-                for_=scale_duration(rule.for_, speedup),
-                condition=Condition(signal, condition.op, condition.level),
-            )
+            condition = rule.condition.with_signals(lambda signal: scale_ranges(signal, speedup, min_range))
+            return replace(rule, for_=scale_duration(rule.for_, speedup), condition=condition)
         return rule
 
     groups = tuple(

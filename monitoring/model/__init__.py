@@ -1,17 +1,40 @@
 """The model: small frozen dataclasses that definitions build and renderers read."""
 
+from monitoring.model.conditions import (
+    Absent,
+    Band,
+    Compound,
+    Condition,
+    above,
+    absent,
+    at_least,
+    at_most,
+    below,
+    both,
+    equal_to,
+    not_equal_to,
+    outside,
+    unless,
+)
 from monitoring.model.dashboard import Dashboard, LabelVariable, Link, Row
 from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.panel import Gauge, Panel, PieChart, Query, Stat, Table, Text, TimeSeries
-from monitoring.model.rules import Alert, Condition, RecordingRule, RuleGroup, Scenario, above, below
+from monitoring.model.rules import Alert, RecordingRule, RuleGroup, Scenario
 from monitoring.model.stack import Stack
-from monitoring.model.synthetic import CounterRate, GaugeValue
+from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale
 from monitoring.model.threshold import Level, Step, Threshold
 
 COUNTER, GAUGE, HISTOGRAM, SUMMARY = (MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM, MetricType.SUMMARY)
 
 __all__ = [
+    "Absence",
+    "Absent",
     "Alert",
+    "Band",
+    "Compound",
+    "CounterReset",
+    "Ramp",
+    "Stale",
     "COUNTER",
     "Condition",
     "CounterRate",
@@ -42,5 +65,13 @@ __all__ = [
     "Threshold",
     "TimeSeries",
     "above",
+    "absent",
+    "at_least",
+    "at_most",
     "below",
+    "both",
+    "equal_to",
+    "not_equal_to",
+    "outside",
+    "unless",
 ]

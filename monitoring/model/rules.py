@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 
 from monitoring.errors import DefinitionError, Location
 from monitoring.model._origin import caller_origin
+from monitoring.model.conditions import Absent, Band, Compound, Condition, format_number  # noqa: F401
 from monitoring.model.panel import Panel
-from monitoring.model.threshold import Level
 
 _RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
 _ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _DURATION_RE = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
-COMPARATORS = ("<", "<=", ">", ">=")
 
 
 def parse_duration(text: str, where: str = "") -> float:
@@ -23,11 +22,6 @@ def parse_duration(text: str, where: str = "") -> float:
         raise DefinitionError(f"{text!r} is not a Prometheus duration", where, "write e.g. 30s, 5m, 1h30m")
     units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
     return sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", text))
-
-
-def format_number(value: float) -> str:
-    """Shortest exact PromQL literal: 50 -> "50", 0.05 -> "0.05"."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 @dataclass(frozen=True)
@@ -61,35 +55,6 @@ class RecordingRule:
 
 
 @dataclass(frozen=True)
-class Condition:
-    """``signal <op> level``: the level is a step of a Threshold, never a copied number."""
-
-    signal: object
-    op: str
-    level: Level
-
-    def __post_init__(self):
-        if self.op not in COMPARATORS:
-            raise DefinitionError(f"comparator {self.op!r} is not one of {COMPARATORS}", caller_origin())
-        if not isinstance(self.level, Level):
-            raise DefinitionError(
-                "an alert condition compares against a threshold step, e.g. ACCURACY['failing']", caller_origin()
-            )
-
-    @property
-    def expr(self) -> str:
-        return f"{self.signal} {self.op} {format_number(self.level.value)}"
-
-
-def below(signal, level: Level) -> Condition:
-    return Condition(signal, "<", level)
-
-
-def above(signal, level: Level) -> Condition:
-    return Condition(signal, ">", level)
-
-
-@dataclass(frozen=True)
 class Scenario:
     """Hand-written promtool case for an alert whose expression is not a simple comparison.
 
@@ -111,7 +76,7 @@ class Scenario:
 @dataclass(frozen=True)
 class Alert:
     name: str
-    condition: Condition
+    condition: Condition | Band | Compound | Absent
     for_: str
     severity: str
     summary: str
@@ -119,8 +84,8 @@ class Alert:
     team: str = ""
     panel: Panel | None = None
     labels: tuple[tuple[str, str], ...] = ()
-    # How generated tests put the signal at a value, when it is not a plain gauge or histogram quantile:
-    # driver(value) -> {series selector: CounterRate | GaugeValue} (see monitoring.model.synthetic).
+    # Optional: how generated tests put the signal at a value, driver(value) -> {series selector: input shape}
+    # (see monitoring.model.synthetic). Without one the generator finds the inputs itself.
     driver: Callable | None = field(default=None, compare=False)
     scenarios: tuple[Scenario, ...] = ()
     origin: Location | str = field(default="", compare=False, repr=False)
@@ -128,6 +93,12 @@ class Alert:
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
+        if not isinstance(self.condition, (Condition, Band, Compound, Absent)):
+            raise DefinitionError(
+                f"alert {self.name}: the condition must be below(), above(), at_most(), at_least(), equal_to(), "
+                f"not_equal_to(), outside(), both(), unless() or absent(), not {type(self.condition).__name__}",
+                self.origin,
+            )
         if self.driver is not None and not callable(self.driver):
             raise DefinitionError(f"alert {self.name}: driver must be a function value -> input series", self.origin)
         object.__setattr__(self, "scenarios", tuple(self.scenarios))

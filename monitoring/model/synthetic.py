@@ -1,15 +1,27 @@
-"""Synthetic input shapes for generated promtool tests, used by alert drivers in definitions.
+"""Input shapes for generated promtool tests: what one input series does during one phase of a test.
 
-A driver is ``driver(value) -> {series selector: CounterRate | GaugeValue}``: the input series that
-put an alert's signal at ``value``. The test generator calls it with a value past the threshold, one
-just on the safe side and a healthy one, and computes the expected outcome itself.
+A generated test is a timeline of phases (a healthy phase, then the phase that crosses the threshold: every
+generated case is a *step* from one phase to the next). In each phase every input series has one shape:
+
+- ``GaugeValue(v)``: a gauge holding v (constant);
+- ``CounterRate(r)``: a counter increasing by r per second (it starts an hour into its life);
+- ``Ramp(r, start=None)``: a gauge rising (r > 0) or falling (r < 0) by r per second, from ``start`` or from
+  where it was;
+- ``CounterReset(r)``: the counter restarts from 0 (a process restart), then increases by r per second;
+- ``Absence()``: no samples (the series is absent, promtool's ``_``);
+- ``Stale()``: the series goes stale (a staleness marker, promtool's ``stale``), then has no samples.
+
+Optional hand-written drivers return ``{series selector: shape}`` for a signal value: ``driver(value)``.
+Values are used exactly as given (no rounding); test names show the value the inputs actually produce.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Counter rates are rounded to multiples of 1/64 so promtool's repeated additions stay exact in float64.
+# The generator's own synthetic rates (recording-rule datasets, histogram buckets) are multiples of 1/GRID per
+# second: sample values are then exact binary fractions, so repeated additions are exact and steps repeat bit
+# for bit. Its searches use a finer grid (testgen.search). A driver's CounterRate is used as given.
 GRID = 64
 
 
@@ -19,8 +31,7 @@ def on_grid(value: float) -> float:
 
 @dataclass(frozen=True)
 class GaugeValue:
-    """A gauge holding ``value``. Not rounded: a constant series is exact as it is, and rounding would
-    move a value that must sit exactly on a threshold (the generated "safe side" case)."""
+    """A gauge holding ``value``."""
 
     value: float
 
@@ -32,4 +43,30 @@ class CounterRate:
     per_second: float
 
     def __post_init__(self):
-        object.__setattr__(self, "per_second", on_grid(self.per_second))
+        if not self.per_second >= 0:
+            raise ValueError(f"a counter cannot go backwards (rate {self.per_second}); use CounterReset for a reset")
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """A gauge changing linearly by ``per_second``, from ``start`` (or from its value in the phase before)."""
+
+    per_second: float
+    start: float | None = None
+
+
+@dataclass(frozen=True)
+class CounterReset:
+    """The counter restarts from 0 at the start of the phase, then increases by ``per_second``."""
+
+    per_second: float
+
+
+@dataclass(frozen=True)
+class Absence:
+    """No samples during the phase."""
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A staleness marker at the start of the phase, then no samples."""

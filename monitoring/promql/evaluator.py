@@ -1,10 +1,21 @@
-"""A small PromQL evaluator, independent of Prometheus, for computing generated tests' expectations.
+"""A PromQL evaluator independent of Prometheus, for computing generated tests' expectations.
 
-It covers the subset that rules in definitions use (selectors, range functions over counters and gauges,
-aggregations, vector matching, histogram_quantile) and mirrors Prometheus 2.42's arithmetic step by step
-(range selectors closed at both ends, extrapolated rate, incremental avg, bucket interpolation), so the
-float64 results are bit-identical to promtool's and can be compared exactly. Anything outside the subset
-raises Unsupported instead of guessing.
+It implements the PromQL of Prometheus 2.42 over float samples (native histograms stay out): selectors with
+lookback and staleness, offset and @, subqueries, every function (functions.py, a table like 2.42's
+FunctionCalls), every aggregation (aggregations.py), every binary operator with vector matching (binary.py).
+Arithmetic mirrors 2.42 operation for operation (Kahan sums where 2.42 uses them, plain sums where it does not,
+rate's extrapolation factor divided before it multiplies), so float64 results are bit-identical to promtool's
+and can be compared exactly; the README lists where the order of operations matters.
+
+Semantics as 2.42 has them:
+- an instant selector reads a series' latest sample at or before t - offset, if it is at most the lookback
+  (5m) old (both ends included) and not a stale marker;
+- a range selector [r] reads the samples with t - offset - r <= time <= t - offset, stale markers skipped;
+- recording rules are evaluated in order at each rule-evaluation time, so a selector naming a recorded series
+  reads the rule's result at t (and, when the rule interval is given, at every earlier evaluation time, which
+  range selectors, offset and subqueries over recorded series need).
+
+Anything outside it raises Unsupported naming the construct and its column.
 """
 
 from __future__ import annotations
@@ -12,61 +23,153 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
 
 import promql_parser as pp
 
+from monitoring.promql import aggregations, binary
+from monitoring.promql.functions import FUNCTIONS, go_regex, not_in_242
 from monitoring.promql.parse import parse
+from monitoring.promql.values import (
+    LOOKBACK,
+    STALE_NAN,
+    Labels,
+    QueryError,
+    Series,
+    Unsupported,
+    check_unique,
+    drop_name,
+    is_stale,
+    labels_of,
+)
 
-LOOKBACK = 300.0  # seconds, Prometheus' default lookback delta
+__all__ = ["Evaluator", "LOOKBACK", "Series", "Unsupported", "QueryError", "labels_of", "STALE_NAN"]
+
+# Aggregations of 2.42 (promql-parser also knows later ones, e.g. limitk).
+_AGGREGATIONS_242 = frozenset(aggregations.SIMPLE) | {"topk", "bottomk", "quantile", "count_values"}
+DEFAULT_SUBQUERY_STEP = 60.0  # promtool's and the engine tests' default evaluation interval
 
 
-class Unsupported(Exception):
-    """The expression uses PromQL the evaluator does not implement."""
+class _Stored:
+    """One input series, indexed for selection: all samples (instant lookups) and those without stale markers."""
 
+    __slots__ = ("labels", "mapping", "times", "samples", "clean_times", "clean")
 
-Labels = tuple  # sorted tuple of (name, value), including "__name__" where present
-
-
-@dataclass(frozen=True)
-class Series:
-    labels: Labels
-    samples: tuple[tuple[float, float], ...]  # (time in seconds, value), increasing time
-
-
-def labels_of(mapping: dict) -> Labels:
-    return tuple(sorted(mapping.items()))
-
-
-@lru_cache(maxsize=1 << 16)  # the same few label sets recur at every evaluation step
-def _drop_name(labels: Labels) -> Labels:
-    return tuple((k, v) for k, v in labels if k != "__name__")
+    def __init__(self, series: Series):
+        self.labels = series.labels
+        self.mapping = dict(series.labels)
+        self.samples = series.samples
+        self.times = [ts for ts, _ in series.samples]
+        if any(v != v and is_stale(v) for _, v in series.samples):
+            self.clean = tuple(s for s in series.samples if not (s[1] != s[1] and is_stale(s[1])))
+            self.clean_times = [ts for ts, _ in self.clean]
+        else:
+            self.clean, self.clean_times = self.samples, self.times
 
 
 class Evaluator:
-    """Evaluate instant queries at time t over fixed input series (+ recording rules by name)."""
+    """Evaluate instant queries at time t over fixed input series (+ recording rules by name).
 
-    def __init__(self, series: list[Series], recording_rules: dict[str, tuple[str, dict]] | None = None):
+    ``rule_interval``: the rule group's evaluation interval, when recorded series must be read at other times
+    than t itself (range selectors, offset, subqueries over them). ``subquery_step``: a subquery's step when
+    it gives none (Prometheus uses the global evaluation interval).
+    """
+
+    def __init__(
+        self,
+        series: list[Series],
+        recording_rules: dict[str, tuple[str, dict]] | None = None,
+        *,
+        rule_interval: float | None = None,
+        subquery_step: float = DEFAULT_SUBQUERY_STEP,
+        lookback: float = LOOKBACK,
+    ):
         self.series = sorted(series, key=lambda s: s.labels)
         self.rules = recording_rules or {}  # record -> (expr, extra labels)
+        self.rule_interval = rule_interval
+        self.subquery_step = subquery_step
+        self.lookback = lookback
         self._cache: dict = {}
         self._matched: dict[tuple, list] = {}  # (name, matchers) -> the input series they match
-        # Series by name, with their labels as a dict and their sample times, so a selector only looks at
-        # its own series and finds a window by bisection instead of scanning every sample.
-        self._by_name: dict[str, list[tuple[Labels, dict, list[float], tuple]]] = {}
-        for series in self.series:
-            labels = dict(series.labels)
-            self._by_name.setdefault(labels.get("__name__"), []).append(
-                (series.labels, labels, [ts for ts, _ in series.samples], series.samples)
-            )
+        self._stored = [_Stored(s) for s in self.series]
+        self._by_name: dict[str | None, list[_Stored]] = {}
+        for stored in self._stored:
+            self._by_name.setdefault(stored.mapping.get("__name__"), []).append(stored)
+        self._query_time = 0.0  # what @ start() and @ end() mean: the instant query's time
 
     # --- public -------------------------------------------------------------------------------
     def instant(self, expr: str, t: float) -> list[tuple[Labels, float]]:
-        value = self._eval(parse(expr), t)
+        """The result at t, sorted by labels; a scalar as [((), value)]."""
+        value = self.query(expr, t)
         if isinstance(value, float):
             return [((), value)]
+        if isinstance(value, str):
+            raise Unsupported("a string result has no samples", None)
         return sorted(value)
+
+    def query(self, expr: str, t: float):
+        """The result at t as the engine returns it: a float, a str, or a list of (labels, value) in its order."""
+        node = parse(expr)
+        t = float(t)
+        outer, self._query_time = self._query_time, t
+        try:
+            return self._eval(node, t)
+        except Unsupported as exc:
+            raise _located(exc, expr) from None
+        finally:
+            self._query_time = outer
+
+    # --- what functions and operators call --------------------------------------------------------
+    def vector(self, node, t):
+        value = self._eval(node, t)
+        if not isinstance(value, list):
+            raise Unsupported("expected an instant vector")
+        return value
+
+    def scalar(self, node, t) -> float:
+        value = self._eval(node, t)
+        if not isinstance(value, float):
+            raise Unsupported("expected a scalar")
+        return value
+
+    def string(self, node) -> str:
+        while isinstance(node, pp.ParenExpr):
+            node = node.expr
+        if not isinstance(node, pp.StringLiteral):
+            raise Unsupported("expected a string literal")
+        return node.val
+
+    def matrix(self, node, t):
+        """(range start, range end, window, [(labels, samples)]) of a range selector or a subquery."""
+        while isinstance(node, pp.ParenExpr):
+            node = node.expr
+        if isinstance(node, pp.MatrixSelector):
+            window, selector = _plan(node, _matrix_plan)
+            name, matchers, offset, at = _plan(selector, _selector_plan)
+            end = (self._at_time(at) if at is not None else t) - offset
+            start = end - window
+            return start, end, window, self._window(name, matchers, start, end)
+        if isinstance(node, pp.SubqueryExpr):
+            return self._subquery(node, t)
+        raise Unsupported("expected a range vector")
+
+    def select_with_times(self, selector, t):
+        """[(labels, sample time, value)] of an instant selector (timestamp() reads the sample times)."""
+        name, matchers, offset, at = _plan(selector, _selector_plan)
+        ref = (self._at_time(at) if at is not None else t) - offset
+        if name in self.rules:
+            return [(labels, ts, v) for labels, ts, v in self._recorded_instant(name, matchers, ref)]
+        out = []
+        oldest = ref - self.lookback
+        for stored in self._matching(name, matchers):
+            i = bisect_right(stored.times, ref) - 1
+            if i < 0:
+                continue
+            ts, v = stored.samples[i]
+            if ts < oldest or (v != v and is_stale(v)):
+                continue
+            out.append((stored.labels, ts, v))
+        return out
 
     # --- nodes --------------------------------------------------------------------------------
     def _eval(self, node, t: float):
@@ -81,147 +184,169 @@ class Evaluator:
     def _number(self, node, t: float):
         return float(node.val)
 
+    def _string(self, node, t: float):
+        return node.val
+
     def _unary(self, node, t: float):
         inner = self._eval(_plan(node, _inner), t)
-        return -inner if isinstance(inner, float) else [(_drop_name(l), -v) for l, v in inner]
+        if isinstance(inner, float):
+            return -inner
+        return check_unique([(drop_name(l), -v) for l, v in inner], "unary minus")
 
-    def _matching_series(self, selector, t: float, window: float, instant: bool = False):
-        """[(labels, samples with t - window <= time <= t)] of the series the selector matches."""
-        name, matchers, offset = _plan(selector, _selector_plan)
-        if offset:
-            raise Unsupported("offset is not supported")
-        if name in self.rules:
-            if not instant:
-                raise Unsupported("range selectors over recorded series are not supported")
-            return self._recorded(name, matchers, t)
+    def _select(self, selector, t: float):
+        return [(labels, v) for labels, _, v in self.select_with_times(selector, t)]
+
+    def _matrix_selector(self, node, t: float):
+        raise Unsupported("a range vector cannot be the result of an instant query; use a function over it")
+
+    def _subquery_node(self, node, t: float):
+        raise Unsupported("a subquery cannot be the result of an instant query; use a function over it")
+
+    def _matching(self, name, matchers) -> list[_Stored]:
         matched = self._matched.get((name, matchers))
         if matched is None:  # which series match does not change from step to step
-            matched = self._matched[name, matchers] = [
-                (labels, times, samples)
-                for labels, mapping, times, samples in self._by_name.get(name, ())
-                if _matches(mapping, matchers)
-            ]
-        start = t - window
+            candidates = self._by_name.get(name, ()) if name is not None else self._stored
+            matched = self._matched[name, matchers] = [s for s in candidates if _matches(s.mapping, matchers)]
+        return matched
+
+    def _window(self, name, matchers, start: float, end: float):
+        """[(labels, samples with start <= time <= end, stale markers left out)] of the matched series."""
+        if name in self.rules:
+            return self._recorded_window(name, matchers, start, end)
         return [
-            (labels, samples[bisect_left(times, start) : bisect_right(times, t)]) for labels, times, samples in matched
+            (s.labels, s.clean[bisect_left(s.clean_times, start) : bisect_right(s.clean_times, end)])
+            for s in self._matching(name, matchers)
         ]
 
-    def _recorded(self, name, matchers, t):
-        """A recording rule's series at t: its expression evaluated at t (rules run at t, in order)."""
-        expr, extra = self.rules[name]
-        extra = tuple(extra.items())
-        out = []
-        for labels, value in self._eval_cached(expr, t):
-            recorded = _recorded_labels(labels, extra, name, matchers)
-            if recorded is not None:
-                out.append((recorded, [(t, value)]))
-        return out
+    def _at_time(self, at) -> float:
+        return self._query_time if at is _START_OR_END else at
 
+    # --- recording rules ----------------------------------------------------------------------
     def _eval_cached(self, expr: str, t: float):
         key = (expr, t)
         if key not in self._cache:
             self._cache[key] = self.instant(expr, t)
         return self._cache[key]
 
-    def _select(self, selector, t: float):
+    def _recorded_at(self, name, matchers, t):
+        """A rule's result as recorded at evaluation time t: [(recorded labels, value)] the selector matches."""
+        expr, extra = self.rules[name]
+        extra = tuple(extra.items())
         out = []
-        for labels, samples in self._matching_series(selector, t, LOOKBACK, instant=True):
-            recent = [(ts, v) for ts, v in samples if ts > t - LOOKBACK]
-            if recent:
-                out.append((labels, recent[-1][1]))
+        for labels, value in self._eval_cached(expr, t):
+            recorded = _recorded_labels(labels, extra, name, matchers)
+            if recorded is not None:
+                out.append((recorded, value))
         return out
 
-    def _range(self, node, t: float):
-        if not isinstance(node, pp.MatrixSelector):
-            raise Unsupported("subqueries are not supported")
-        window, selector = _plan(node, lambda n: (n.range.total_seconds(), n.vector_selector))
-        return window, self._matching_series(selector, t, window)
+    def _rule_times(self, start: float, end: float, what: str) -> list[float]:
+        if self.rule_interval is None:
+            raise Unsupported(f"{what} over recorded series needs the rule interval", None)
+        step = self.rule_interval
+        first = max(0, math.ceil(start / step - 1e-9))
+        times = []
+        k = first
+        while k * step <= end:
+            if k * step >= start:
+                times.append(k * step)
+            k += 1
+        return times
+
+    def _recorded_instant(self, name, matchers, ref):
+        if self.rule_interval is None:
+            # Rules run at t, in order: a rule read at the evaluation time itself is the rule at t.
+            if ref != self._query_time:
+                raise Unsupported("offset, @ and subqueries over recorded series need the rule interval", None)
+            return [(labels, ref, v) for labels, v in self._recorded_at(name, matchers, ref)]
+        times = self._rule_times(ref - self.lookback, ref, "reading")
+        if not times:
+            return []
+        last = times[-1]  # a series missing there was marked stale when the rule stopped producing it
+        return [(labels, last, v) for labels, v in self._recorded_at(name, matchers, last)]
+
+    def _recorded_window(self, name, matchers, start, end):
+        series: dict[Labels, list] = {}
+        for ts in self._rule_times(start, end, "a range selector"):
+            for labels, v in self._recorded_at(name, matchers, ts):
+                series.setdefault(labels, []).append((ts, v))
+        return list(series.items())
+
+    # --- subqueries ---------------------------------------------------------------------------
+    def _subquery(self, node, t: float):
+        inner, window, step, offset, at = _plan(node, _subquery_plan)
+        end = (self._at_time(at) if at is not None else t) - offset
+        step = step or self.subquery_step
+        # 2.42 works in integer milliseconds: the first step at or after end - window that is a multiple of step.
+        step_ms, start_ms = round(step * 1000), round((end - window) * 1000)
+        first = step_ms * int(start_ms / step_ms)  # Go's integer division truncates toward zero
+        if first < start_ms:
+            first += step_ms
+        end_ms = round(end * 1000)
+        series: dict[Labels, list] = {}
+        ts_ms = first
+        while ts_ms <= end_ms:
+            ts = ts_ms / 1000
+            value = self._eval(inner, ts)
+            if isinstance(value, float):
+                series.setdefault((), []).append((ts, value))
+            elif isinstance(value, list):
+                for labels, v in value:
+                    series.setdefault(labels, []).append((ts, v))
+            else:
+                raise Unsupported("a subquery needs a vector or scalar expression")
+            ts_ms += step_ms
+        return end - window, end, window, list(series.items())
 
     # --- functions ----------------------------------------------------------------------------
     def _call(self, node, t: float):
         name, args = _plan(node, lambda n: (n.func.name, tuple(n.args)))
-        if name in ("rate", "increase", "delta"):
-            window, matrix = self._range(args[0], t)
-            return [
-                (_drop_name(l), v)
-                for l, s in matrix
-                if (v := _extrapolated(s, t - window, t, window, name != "delta", name == "rate")) is not None
-            ]
-        if name == "irate":
-            _, matrix = self._range(args[0], t)
-            return [(_drop_name(l), _irate(s)) for l, s in matrix if len(s) >= 2]
-        if name in _OVER_TIME:
-            _, matrix = self._range(args[0], t)
-            return [(_drop_name(l), _OVER_TIME[name](s)) for l, s in matrix if s]
-        if name == "histogram_quantile":
-            q = self._scalar(args[0], t)
-            return _histogram_quantile(q, self._eval(args[1], t))
-        if name in ("abs", "ceil", "floor", "exp", "sqrt", "ln", "log2", "log10"):
-            fn = {
-                "abs": abs,
-                "ceil": math.ceil,
-                "floor": math.floor,
-                "exp": math.exp,
-                "sqrt": math.sqrt,
-                "ln": math.log,
-                "log2": math.log2,
-                "log10": math.log10,
-            }[name]
-            return [(_drop_name(l), float(fn(v))) for l, v in self._vector(args[0], t)]
-        if name in ("clamp_min", "clamp_max"):
-            bound = self._scalar(args[1], t)
-            pick = max if name == "clamp_min" else min
-            return [(_drop_name(l), pick(v, bound)) for l, v in self._vector(args[0], t)]
-        if name == "vector":
-            return [((), self._scalar(args[0], t))]
-        if name == "scalar":
-            vec = self._vector(args[0], t)
-            return vec[0][1] if len(vec) == 1 else math.nan
-        raise Unsupported(f"function {name}() is not supported by the test generator's evaluator")
-
-    def _scalar(self, node, t):
-        value = self._eval(node, t)
-        if not isinstance(value, float):
-            raise Unsupported("expected a scalar")
-        return value
-
-    def _vector(self, node, t):
-        value = self._eval(node, t)
-        if isinstance(value, float):
-            raise Unsupported("expected an instant vector")
-        return value
+        function = FUNCTIONS.get(name)
+        if function is None:
+            raise not_in_242(name)
+        return function(self, args, t)
 
     # --- aggregation --------------------------------------------------------------------------
     def _aggregate(self, node, t: float):
-        op, by, listed, expr = _plan(node, _aggregate_plan)
-        if op not in ("sum", "avg", "min", "max", "count", "group"):
-            raise Unsupported(f"aggregation {op} is not supported")
-        groups: dict[Labels, list[float]] = {}
-        for labels, value in self._vector(expr, t):
-            groups.setdefault(_group_key(labels, listed, by), []).append(value)
-        return [(key, _AGGREGATE[op](values)) for key, values in groups.items()]
+        op, without, grouping, param, expr = _plan(node, _aggregate_plan)
+        if op not in _AGGREGATIONS_242:
+            raise Unsupported(f"aggregation {op} is not in Prometheus 2.42's PromQL", f"{op}")
+        key_of = _key_function(without, grouping)
+        if op in aggregations.SIMPLE:
+            return aggregations.simple(op, self.vector(expr, t), key_of)
+        if op == "count_values":
+            label = self.string(param)
+            value_key = key_of if without else _key_function(False, grouping | {label})
+            return aggregations.count_values(label, self.vector(expr, t), value_key)
+        value = self.scalar(param, t)
+        vector = self.vector(expr, t)
+        if op == "quantile":
+            return aggregations.quantile_by(value, vector, key_of)
+        return aggregations.top_bottom(op, value, vector, key_of)
 
     # --- binary operators ---------------------------------------------------------------------
     def _binary(self, node, t: float):
-        op, lhs_node, rhs_node, modifier = _plan(node, lambda n: (str(n.op), n.lhs, n.rhs, n.modifier))
+        op, lhs_node, rhs_node, matching = _plan(node, _binary_plan)
         lhs, rhs = self._eval(lhs_node, t), self._eval(rhs_node, t)
-        return_bool = bool(modifier and modifier.return_bool)
-        if isinstance(lhs, float) and isinstance(rhs, float):
-            return _scalar_op(op, lhs, rhs, True)
-        if isinstance(rhs, float):
-            return _vector_scalar(op, lhs, rhs, return_bool, scalar_right=True)
-        if isinstance(lhs, float):
-            return _vector_scalar(op, rhs, lhs, return_bool, scalar_right=False)
+        lhs_scalar, rhs_scalar = isinstance(lhs, float), isinstance(rhs, float)
+        if lhs_scalar and rhs_scalar:
+            return binary.scalar_scalar(op, lhs, rhs)
+        if rhs_scalar:
+            return check_unique(binary.vector_scalar(op, lhs, rhs, matching.return_bool, False), f"operator {op}")
+        if lhs_scalar:
+            return check_unique(binary.vector_scalar(op, rhs, lhs, matching.return_bool, True), f"operator {op}")
         if op in ("and", "or", "unless"):
-            return _set_op(op, lhs, rhs, modifier)
-        return _vector_vector(op, lhs, rhs, modifier, return_bool)
+            return binary.set_operation(op, lhs, rhs, matching)
+        return binary.vector_vector(op, lhs, rhs, matching)
 
 
 _DISPATCH = {
     pp.ParenExpr: Evaluator._paren,
     pp.NumberLiteral: Evaluator._number,
+    pp.StringLiteral: Evaluator._string,
     pp.UnaryExpr: Evaluator._unary,
     pp.VectorSelector: Evaluator._select,
+    pp.MatrixSelector: Evaluator._matrix_selector,
+    pp.SubqueryExpr: Evaluator._subquery_node,
     pp.Call: Evaluator._call,
     pp.AggregateExpr: Evaluator._aggregate,
     pp.BinaryExpr: Evaluator._binary,
@@ -231,6 +356,7 @@ _DISPATCH = {
 # and argument lists anew on every attribute access. Parsed nodes live as long as the parse cache (forever),
 # and each entry holds its node, so an id is never reused while its entry exists.
 _PLANS: dict[int, tuple] = {}
+_START_OR_END = object()  # @ start() / @ end(): an instant query's own time
 
 
 def _plan(node, make):
@@ -244,21 +370,67 @@ def _inner(node):
     return node.expr
 
 
+def _seconds(delta) -> float:
+    return delta.total_seconds() if delta is not None else 0.0
+
+
+def _at_of(node):
+    at = node.at
+    if at is None:
+        return None
+    kind = str(at.type)
+    if kind.endswith("Start") or kind.endswith("End"):
+        return _START_OR_END
+    return at.at.timestamp()
+
+
 def _selector_plan(selector):
     matchers = tuple((m.name, str(m.op).split(".")[-1], m.value) for m in selector.matchers.matchers)
-    return selector.name, matchers, selector.offset
+    if selector.name:
+        matchers = tuple(m for m in matchers if m[0] != "__name__" or m[1] != "Equal" or m[2] != selector.name)
+    name = selector.name or None
+    if name is None:  # {__name__="x"} is x
+        names = [m[2] for m in matchers if m[0] == "__name__" and m[1] == "Equal"]
+        if names:
+            name = names[0]
+    return name, matchers, _seconds(selector.offset), _at_of(selector)
+
+
+def _matrix_plan(node):
+    return node.range.total_seconds(), node.vector_selector
+
+
+def _subquery_plan(node):
+    return node.expr, node.range.total_seconds(), _seconds(node.step), _seconds(node.offset), _at_of(node)
 
 
 def _aggregate_plan(node):
     modifier = node.modifier
-    # The grouping key never keeps __name__: `by` keeps the listed labels, `without` all but those.
-    by = modifier is None or str(modifier.type).endswith("By")
-    listed = (
-        frozenset(modifier.labels if modifier is not None else ()) - {"__name__"}
-        if by
-        else frozenset(modifier.labels) | {"__name__"}
-    )
-    return str(node.op), by, listed, node.expr
+    without = modifier is not None and str(modifier.type).endswith("Without")
+    grouping = frozenset(modifier.labels) if modifier is not None else frozenset()
+    return str(node.op), without, grouping, node.param, node.expr
+
+
+def _binary_plan(node):
+    return str(node.op), node.lhs, node.rhs, binary.Matching(node.modifier)
+
+
+def _key_function(without: bool, grouping: frozenset):
+    """Aggregation output labels: `by` keeps the listed labels, `without` drops them and __name__."""
+    dropped = grouping | {"__name__"}
+    if without:
+        return lambda labels: _without_key(labels, dropped)
+    return lambda labels: _by_key(labels, grouping)
+
+
+@lru_cache(maxsize=1 << 16)
+def _by_key(labels: Labels, grouping: frozenset) -> Labels:
+    return tuple((k, v) for k, v in labels if k in grouping)
+
+
+@lru_cache(maxsize=1 << 16)
+def _without_key(labels: Labels, dropped: frozenset) -> Labels:
+    return tuple((k, v) for k, v in labels if k not in dropped)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -270,265 +442,38 @@ def _recorded_labels(labels: Labels, extra: tuple, name: str, matchers: tuple) -
     return labels_of(full) if _matches(full, matchers) else None
 
 
+@lru_cache(maxsize=1024)
+def _regex(pattern: str) -> re.Pattern:
+    try:
+        return re.compile(go_regex(pattern))
+    except re.error as exc:
+        raise QueryError(f"invalid regular expression {pattern!r}: {exc}") from None
+
+
 def _matches(labels: dict, matchers) -> bool:
     for name, op, value in matchers:
         actual = labels.get(name, "")
-        if op == "Equal" and actual != value:
-            return False
-        if op == "NotEqual" and actual == value:
-            return False
-        if op == "Re" and not re.fullmatch(value, actual):
-            return False
-        if op == "NotRe" and re.fullmatch(value, actual):
+        if op == "Equal":
+            if actual != value:
+                return False
+        elif op == "NotEqual":
+            if actual == value:
+                return False
+        elif op == "Re":
+            if not _regex(value).fullmatch(actual):
+                return False
+        elif not op == "NotRe" or _regex(value).fullmatch(actual):
             return False
     return True
 
 
-def _extrapolated(samples, range_start, range_end, window, is_counter, is_rate):
-    """Prometheus 2.42 extrapolatedRate, operation for operation."""
-    if len(samples) < 2:
-        return None
-    result = samples[-1][1] - samples[0][1]
-    if is_counter:
-        previous = samples[0][1]
-        for _, value in samples[1:]:
-            if value < previous:
-                result += previous
-            previous = value
-    duration_to_start = samples[0][0] - range_start
-    duration_to_end = range_end - samples[-1][0]
-    sampled_interval = samples[-1][0] - samples[0][0]
-    average_between = sampled_interval / float(len(samples) - 1)
-    if is_counter and result > 0 and samples[0][1] >= 0:
-        duration_to_zero = sampled_interval * (samples[0][1] / result)
-        if duration_to_zero < duration_to_start:
-            duration_to_start = duration_to_zero
-    threshold = average_between * 1.1
-    extrapolate_to = sampled_interval
-    extrapolate_to += duration_to_start if duration_to_start < threshold else average_between / 2
-    extrapolate_to += duration_to_end if duration_to_end < threshold else average_between / 2
-    factor = extrapolate_to / sampled_interval
-    if is_rate:
-        factor /= window  # Prometheus divides the factor, not the result: the last bit differs
-    return result * factor
-
-
-def _irate(samples):
-    (t1, v1), (t2, v2) = samples[-2], samples[-1]
-    delta = v2 - v1 if v2 >= v1 else v2
-    return delta / (t2 - t1)
-
-
-def _avg_over_time(samples):
-    mean, count = 0.0, 0.0
-    for _, value in samples:
-        count += 1
-        mean += value / count - mean / count
-    return mean
-
-
-def _incremental_avg(values):
-    mean, count = 0.0, 0.0
-    for value in values:
-        count += 1
-        mean += value / count - mean / count
-    return mean
-
-
-def _plain_sum(values):
-    total = 0.0
-    for value in values:
-        total += value
-    return total
-
-
-_OVER_TIME = {
-    "avg_over_time": _avg_over_time,
-    "sum_over_time": lambda s: _plain_sum(v for _, v in s),
-    "min_over_time": lambda s: min(v for _, v in s),
-    "max_over_time": lambda s: max(v for _, v in s),
-    "count_over_time": lambda s: float(len(s)),
-    "last_over_time": lambda s: s[-1][1],
-}
-_AGGREGATE = {
-    "sum": _plain_sum,
-    "avg": _incremental_avg,
-    "min": min,
-    "max": max,
-    "count": lambda v: float(len(v)),
-    "group": lambda v: 1.0,
-}
-
-
-def _histogram_quantile(q: float, vector):
-    groups: dict[Labels, list[tuple[float, float]]] = {}
-    for labels, value in vector:
-        le, key = _bucket_of(labels)
-        if le is None:
-            continue
-        groups.setdefault(key, []).append((le, value))
-    return [(key, _bucket_quantile(q, buckets)) for key, buckets in groups.items()]
-
-
-@lru_cache(maxsize=1 << 16)
-def _group_key(labels: Labels, listed: frozenset, by: bool) -> Labels:
-    """Aggregation key: `by` keeps the listed labels, `without` drops them (listed includes __name__ then)."""
-    if by:
-        return tuple((k, v) for k, v in labels if k in listed)
-    return tuple((k, v) for k, v in labels if k not in listed)
-
-
-@lru_cache(maxsize=1 << 16)
-def _bucket_of(labels: Labels) -> tuple[float | None, Labels]:
-    """(le as a number or None, the histogram's labels without le and __name__)."""
-    le = next((v for k, v in labels if k == "le"), None)
-    return (None if le is None else float(le)), tuple((k, v) for k, v in labels if k != "le" and k != "__name__")
-
-
-def _bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
-    """Prometheus 2.42 bucketQuantile (coalesce, monotonic fix, linear interpolation)."""
-    if q < 0:
-        return -math.inf
-    if q > 1:
-        return math.inf
-    buckets = sorted(buckets)
-    if not buckets or not math.isinf(buckets[-1][0]):
-        return math.nan
-    merged: list[list[float]] = []
-    for upper, count in buckets:
-        if merged and merged[-1][0] == upper:
-            merged[-1][1] += count
-        else:
-            merged.append([upper, count])
-    if len(merged) < 2:
-        return math.nan
-    maximum = -math.inf
-    for bucket in merged:
-        if bucket[1] > maximum:
-            maximum = bucket[1]
-        elif bucket[1] < maximum:
-            bucket[1] = maximum
-    observations = merged[-1][1]
-    if observations == 0:
-        return math.nan
-    rank = q * observations
-    b = next((i for i in range(len(merged) - 1) if merged[i][1] >= rank), len(merged) - 1)
-    if b == len(merged) - 1:
-        return merged[-2][0]
-    if b == 0 and merged[0][0] <= 0:
-        return merged[0][0]
-    start, end, count = 0.0, merged[b][0], merged[b][1]
-    if b > 0:
-        start = merged[b - 1][0]
-        count -= merged[b - 1][1]
-        rank -= merged[b - 1][1]
-    return start + (end - start) * (rank / count)
-
-
-_COMPARISONS = {"==", "!=", ">", "<", ">=", "<="}
-
-
-def _scalar_op(op, a, b, return_bool):
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return (
-            a / b
-            if b != 0
-            else (
-                math.nan
-                if a == 0 or math.isnan(a)
-                else math.copysign(math.inf, a) * (1 if math.copysign(1, b) > 0 else -1)
-            )
-        )
-    if op == "%":
-        return math.fmod(a, b) if b != 0 else math.nan
-    if op == "^":
-        return a**b
-    if op in _COMPARISONS:
-        result = {"==": a == b, "!=": a != b, ">": a > b, "<": a < b, ">=": a >= b, "<=": a <= b}[op]
-        return 1.0 if result else 0.0
-    raise Unsupported(f"operator {op} is not supported")
-
-
-def _vector_scalar(op, vector, scalar, return_bool, scalar_right):
-    out = []
-    for labels, value in vector:
-        a, b = (value, scalar) if scalar_right else (scalar, value)
-        result = _scalar_op(op, a, b, return_bool)
-        if op in _COMPARISONS:
-            if return_bool:
-                out.append((_drop_name(labels), result))
-            elif result:
-                out.append((labels, value))
-        else:
-            out.append((_drop_name(labels), result))
-    return out
-
-
-def _signature(labels: Labels, matching) -> Labels:
-    plain = _drop_name(labels)
-    if matching is None:
-        return plain
-    if str(matching.type).endswith("Include"):
-        return tuple((k, v) for k, v in plain if k in matching.labels)
-    return tuple((k, v) for k, v in plain if k not in matching.labels)
-
-
-def _vector_vector(op, lhs, rhs, modifier, return_bool):
-    matching = modifier.matching if modifier is not None else None
-    card = str(modifier.card) if modifier is not None else "OneToOne"
-    include = list(modifier.group_labels or ()) if modifier is not None else []
-    if card.endswith("OneToMany"):
-        raise Unsupported("group_right is not supported")
-    right: dict[Labels, tuple[Labels, float]] = {}
-    for labels, value in rhs:
-        sig = _signature(labels, matching)
-        if sig in right:
-            raise Unsupported("many-to-many matching on the right-hand side")
-        right[sig] = (labels, value)
-    out = []
-    seen = set()
-    for labels, value in lhs:
-        sig = _signature(labels, matching)
-        if sig not in right:
-            continue
-        if not card.endswith("ManyToOne"):
-            if sig in seen:
-                raise Unsupported("many-to-one matching without group_left")
-            seen.add(sig)
-        rlabels, rvalue = right[sig]
-        result = _scalar_op(op, value, rvalue, return_bool)
-        if op in _COMPARISONS and not return_bool:
-            if not result:
-                continue
-            result = value
-        out_labels = dict(labels) if (op in _COMPARISONS and not return_bool) else dict(_drop_name(labels))
-        if card.endswith("OneToOne") or card == "OneToOne":
-            if matching is not None and str(matching.type).endswith("Include"):
-                out_labels = {k: v for k, v in out_labels.items() if k in matching.labels or k == "__name__"}
-            elif matching is not None:
-                out_labels = {k: v for k, v in out_labels.items() if k not in matching.labels}
-        for name in include:
-            rvalue_label = dict(rlabels).get(name)
-            if rvalue_label is None:
-                out_labels.pop(name, None)
-            else:
-                out_labels[name] = rvalue_label
-        out.append((labels_of(out_labels), result))
-    return out
-
-
-def _set_op(op, lhs, rhs, modifier):
-    matching = modifier.matching if modifier is not None else None
-    right_sigs = {_signature(l, matching) for l, _ in rhs}
-    if op == "and":
-        return [(l, v) for l, v in lhs if _signature(l, matching) in right_sigs]
-    if op == "unless":
-        return [(l, v) for l, v in lhs if _signature(l, matching) not in right_sigs]
-    left_sigs = {_signature(l, matching) for l, _ in lhs}
-    return list(lhs) + [(l, v) for l, v in rhs if _signature(l, matching) not in left_sigs]
+def _located(exc: Unsupported, expr: str) -> Unsupported:
+    """The same error, with the column of the construct it names (when it names one found in the text)."""
+    construct = getattr(exc, "construct", None)
+    if not construct:
+        return exc
+    index = expr.find(construct)
+    if index < 0:
+        return exc
+    located = type(exc)(f"{exc} (column {index + 1})", None)
+    return located

@@ -9,6 +9,17 @@ import promql_parser
 
 from monitoring.errors import DefinitionError
 
+# promql-parser follows Prometheus 3, which renamed holt_winters (2.42 has it under its old name).
+promql_parser.register_extra_functions(
+    [
+        promql_parser.Function(
+            "holt_winters",
+            [promql_parser.ValueType.Matrix, promql_parser.ValueType.Scalar, promql_parser.ValueType.Scalar],
+            promql_parser.ValueType.Vector,
+        )
+    ]
+)
+
 # Grafana replaces these before Prometheus sees the query; give the parser something equivalent.
 _RANGE_VARS = re.compile(r"\$(__rate_interval|__interval|__range)|\$\{(__rate_interval|__interval|__range)\}")
 _VARS = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")

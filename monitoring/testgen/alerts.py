@@ -1,9 +1,4 @@
-"""Three generated promtool cases per alert, from its threshold, comparator and `for`.
-
-- fires: the signal is past the threshold for longer than `for`; the alert fires with exact labels
-  and annotations;
-- safe side: the signal sits just on the safe side of the threshold; nothing fires;
-- too short: the signal is past the threshold for less than `for`; the alert is only pending.
+"""promtool cases for every alert: the generated ones (monitoring.testgen.cases), then the definition's scenarios.
 
 Expectations come from our own evaluator and a model of Prometheus' alert state machine, not from
 Prometheus; promtool then checks that both agree.
@@ -11,17 +6,12 @@ Prometheus; promtool then checks that both agree.
 
 from __future__ import annotations
 
-import functools
-import math
-
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
-from monitoring.model.metric import MetricType
 from monitoring.model.rules import parse_duration
 from monitoring.promql.evaluator import Evaluator, Unsupported
-from monitoring.testgen import synth, templates
-from monitoring.testgen.drivers import driver_for, healthy_value
-from monitoring.testgen.stepping import StepSimulator, evaluation_times
+from monitoring.testgen import search, synth, templates
+from monitoring.testgen.stepping import evaluation_times
 
 
 def longest_range(expr: str, stack: Stack) -> float:
@@ -49,100 +39,22 @@ def rules_by_record(stack: Stack) -> dict[str, tuple[str, dict]]:
 
 
 def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
-    """promtool test groups for one alert (generated cases, then the definition's own scenarios)."""
-    cases = []
-    if alert.driver is not None or not alert.scenarios:
-        cases.extend(_generated_cases(alert, stack, interval))
-    cases.extend(_scenario_cases(alert, stack, interval))
-    return cases
+    """promtool test groups for one alert: the generated cases, then the definition's own scenarios."""
+    return generated_cases(alert, stack, interval) + _scenario_cases(alert, stack, interval)
 
 
-def _generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
-    drive = driver_for(alert, stack)
-    level, op = alert.condition.level.value, alert.condition.op
-    metric = getattr(drive, "metric", None)
-    margin = abs(level) * 0.2 or 0.1
-    crossed = level - margin if op.startswith("<") else level + margin
-    if metric is not None and metric.min is not None:
-        crossed = max(crossed, metric.min)
-    # A gauge can sit exactly on the threshold: that also catches `<` written as `<=`.
-    exact = metric is not None and metric.type is MetricType.GAUGE
-    nudge = 0.0 if exact and op in ("<", ">") else abs(level) * 0.02 or 0.01
-    safe = level + nudge if op.startswith("<") else level - nudge
-    healthy = healthy_value(alert, metric)
-    lowest = getattr(drive, "lowest", None)  # the least a histogram quantile can report
-    if lowest is not None and lowest < level:
-        crossed, healthy = (max(v, (lowest + level) / 2) for v in (crossed, healthy))
-    # 0.7 - 0.14 is 0.5599999999999999 in floats; readable inputs are 12 significant digits.
-    crossed, safe, healthy = (float(f"{v:.12g}") for v in (crossed, safe, healthy))
-    for_seconds = parse_duration(alert.for_)
-    warmup = max(5, math.ceil(longest_range(str(alert.condition.signal), stack) / 60) + 1)
-    length = warmup + math.ceil((for_seconds + 5 * interval) / 60) + 10
+def generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
+    from monitoring.testgen import cases
 
-    simulator = _simulator(alert, stack, interval)  # shared by the cases: they share inputs up to the crossing
-    simulated: dict[tuple, tuple] = {}  # 'fires' and 'too short' drive the very same timeline
-
-    def case(title, value, minutes_crossed, expect_firing_driven):
-        if (value, minutes_crossed) not in simulated:
-            timeline = synth.Timeline().add(warmup, drive(healthy)).add(minutes_crossed, drive(value))
-            simulated[value, minutes_crossed] = (
-                timeline,
-                timeline.promtool_inputs(),
-                simulator.states(timeline.series(), timeline.minutes * 60, since=warmup * 60),
-            )
-        timeline, inputs, states = simulated[value, minutes_crossed]
-        # Search from the switch on: while a range window is still filling at the start of the series,
-        # rates read low, so a `below` condition can hold briefly before the healthy phase settles.
-        t_true = _first_true(states, since=warmup * 60)
-        if title == "too short":
-            if t_true is None or for_seconds <= interval:
-                return None
-            eval_time = t_true + for_seconds - interval
-        else:
-            eval_time = (t_true if t_true is not None else warmup * 60) + for_seconds + 2 * interval
-            eval_time = min(eval_time, timeline.minutes * 60)
-        firing = _firing_at(states, eval_time, for_seconds)
-        driven_fires = bool(firing)
-        if driven_fires != expect_firing_driven:
-            raise DefinitionError(
-                f"alert {alert.name}: generated case '{title}' with the signal at {value:g} "
-                f"{'does not fire' if expect_firing_driven else 'fires'} at {fmt_duration(eval_time)}",
-                alert.origin,
-                "check the driver, the threshold step and the comparator agree",
-            )
-        return {
-            "name": f"{alert.name}: {title} ({alert.condition.signal} at {value:g}, "
-            f"threshold {alert.condition.op} {level:g}, for {alert.for_})",
-            "interval": fmt_duration(synth.INTERVAL),
-            "input_series": [dict(series) for series in inputs],  # copies: a shared list would dump as an alias
-            "alert_rule_test": [
-                {
-                    "eval_time": fmt_duration(eval_time),
-                    "alertname": alert.name,
-                    "exp_alerts": [_expected(alert, stack, labels, value_at) for labels, value_at in firing],
-                }
-            ],
-        }
-
-    cases = [
-        case("fires", crossed, length, True),
-        case("safe side", safe, length, False),
-        case("too short", crossed, length, False),
-    ]
-    return [c for c in cases if c is not None]
-
-
-def _simulator(alert, stack, interval) -> StepSimulator:
-    """Condition result per evaluation time, {t: {labels: value}}, for the alert's generated timelines."""
-    rules = rules_by_record(stack)
-    expr = alert.expr  # a property that formats the condition: once, not at every step
-    return StepSimulator(
-        expr, rules, interval, lambda series: functools.partial(_state_at, alert, Evaluator(series, rules), expr=expr)
-    )
-
-
-def _first_true(states, since=0.0):
-    return next((t for t in sorted(states) if t >= since and states[t]), None)
+    try:
+        return cases.cases(alert, stack, interval)
+    except (search.SearchFailed, Unsupported) as exc:
+        raise DefinitionError(
+            f"alert {alert.name}: cannot generate its tests: {exc}",
+            alert.origin,
+            "check the threshold can be reached within the metrics' declared ranges, or give the alert "
+            "driver=lambda value: {series: shape} (see monitoring.model.synthetic)",
+        ) from None
 
 
 def _firing_at(states, eval_time, for_seconds):

@@ -1,19 +1,307 @@
-"""How generated tests put an alert's signal at a chosen value.
+"""How generated tests put one comparison's signal where each case needs it.
 
-Simple comparisons are driven from the catalog: a signal over one gauge sets that gauge, a
-histogram_quantile over one histogram shapes its buckets. Anything else needs a driver (or
-scenarios) written next to the alert in the definitions.
+Three drivers, tried in this order; the case generator checks every outcome with the evaluator:
+
+- a hand-written ``driver(value) -> {series: shape}`` given with the alert (optional, never required);
+- a first guess for the commonest signals: over one gauge (the gauge at the value) or one histogram's
+  quantile (buckets shaped so the quantile lands on the value). Cheap, and exact when it holds;
+- the search (monitoring.testgen.search): any signal over catalog metrics and recorded series.
+
+A driver answers three questions: inputs with every output series healthy, inputs that cross the threshold
+(``attempt`` > 0 asks for another value, when a step landed too close to the threshold), and inputs on the
+safe side as close to the threshold as the comparator allows, with a word on which (see ``SAFE``).
 """
 
 from __future__ import annotations
 
 import promql_parser as pp
 
-from monitoring.errors import DefinitionError
-from monitoring.model import Alert, MetricType, Stack
+from monitoring.model import Metric, MetricType, Stack
+from monitoring.model.conditions import Comparison
 from monitoring.model.synthetic import GaugeValue
 from monitoring.promql.parse import parse, selector_name
-from monitoring.testgen import synth
+from monitoring.testgen import search, synth
+
+ON_BOUNDARY, JUST_INSIDE, JUST_OFF = "on the boundary", "just inside", "just off the value"
+HEALTHY_SHARE, CROSSED_SHARE, INSIDE_SHARE = 0.4, 0.2, 0.02
+MARGIN = 1e-6  # relative: "clearly past the threshold" means at least this x the threshold's scale
+
+
+def scale(comparison: Comparison) -> float:
+    return abs(comparison.value) or 1.0
+
+
+def catalog_of(stack: Stack) -> search.Catalog:
+    rules = {r.record: (r.text, dict(r.labels)) for r in stack.recording_rules()}
+    return search.Catalog(tuple(stack.metrics), rules, stack.name)
+
+
+def fires_value(comparison: Comparison, attempt: int) -> float:
+    """The value a fires case aims at; each attempt a little further past, off any simple fraction."""
+    if comparison.op == "==":
+        return comparison.value
+    distance = scale(comparison) * (CROSSED_SHARE + 0.0371 * attempt)
+    return comparison.value - distance if comparison.op in ("<", "<=") else comparison.value + distance
+
+
+def healthy_target(comparison: Comparison) -> float:
+    level, op = comparison.value, comparison.op
+    if op == "!=":
+        return level
+    distance = scale(comparison) * HEALTHY_SHARE
+    return level + distance if op in ("<", "<=", "==") else level - distance
+
+
+class GivenDriver:
+    """A driver function, from the definitions or a first guess: value -> {series: shape}."""
+
+    def __init__(self, comparison: Comparison, drive, metric: Metric | None = None, lowest=None, band=None):
+        self.comparison, self.drive, self.metric, self.lowest = comparison, drive, metric, lowest
+        self.band = band  # (low, high) of a two-sided condition: healthy is half way between
+        self.healthy_value = self._healthy()
+
+    def _healthy(self) -> float:
+        if self.band is not None:
+            return float(f"{(self.band[0] + self.band[1]) / 2:.12g}")
+        value = healthy_target(self.comparison)
+        level = self.comparison.value
+        if self.metric is not None:
+            if self.metric.max is not None and value > self.metric.max:
+                value = (level + self.metric.max) / 2
+            if self.metric.min is not None and value < self.metric.min:
+                value = (level + self.metric.min) / 2
+        if self.lowest is not None and value < self.lowest < level:
+            value = (self.lowest + level) / 2
+        return float(f"{value:.12g}")
+
+    def healthy(self) -> dict:
+        return self.drive(self.healthy_value)
+
+    def fires(self, attempt: int) -> dict:
+        value = fires_value(self.comparison, attempt)
+        if self.metric is not None and self.metric.min is not None:
+            value = max(value, self.metric.min)
+        if self.metric is not None and self.metric.max is not None:
+            value = min(value, self.metric.max)
+        if self.lowest is not None and self.lowest < self.comparison.value:
+            value = max(value, (self.lowest + self.comparison.value) / 2)
+        return self.drive(float(f"{value:.12g}"))
+
+    def safe(self) -> tuple[dict, str]:
+        level, op = self.comparison.value, self.comparison.op
+        # A gauge can sit exactly on the threshold: that catches `<` written as `<=`.
+        exact = self.metric is not None and self.metric.type is MetricType.GAUGE
+        if op == "!=" or (exact and op in ("<", ">")):
+            return self.drive(level), ON_BOUNDARY
+        nudge = scale(self.comparison) * INSIDE_SHARE
+        if op == "==":
+            return self.drive(float(f"{level + nudge:.12g}")), JUST_OFF
+        value = level + nudge if op in ("<", "<=") else level - nudge
+        return self.drive(float(f"{value:.12g}")), JUST_INSIDE
+
+
+def answer(driver, state: str, under: dict | None = None) -> dict:
+    """The driver's inputs for a state ("healthy", "fires", "safe"), on top of ``under`` (other inputs)."""
+    if isinstance(driver, SearchDriver):
+        return driver.answer(state, under)
+    own = driver.healthy() if state == "healthy" else driver.fires(0) if state == "fires" else driver.safe()[0]
+    return {**(under or {}), **own}
+
+
+class SearchDriver:
+    """Inputs found by the search: the healthy setting, then the driving knob moved to each value."""
+
+    def __init__(self, comparison: Comparison, catalog: search.Catalog, interval: float, band=None):
+        self.comparison, self.band = comparison, band
+        self.search = search.SignalSearch(catalog, comparison.signal, interval)
+        self.base = self._healthy_setting()
+        self.knob, self.output = self._driving_knob()
+
+    # --- goals ---------------------------------------------------------------------------------
+    def _past(self, values, margin) -> bool:
+        level, m = self.comparison.value, scale(self.comparison) * margin
+        return all(self.comparison.holds(v) and abs(v - level) >= m for v in values)
+
+    def _clear(self, values, margin) -> bool:
+        level, m = self.comparison.value, scale(self.comparison) * margin
+        op = self.comparison.op
+        return all(not self.comparison.holds(v) and (op in ("==", "!=") or abs(v - level) >= m) for v in values)
+
+    def _fires_goal(self, attempt: int) -> search.Goal:
+        if self.comparison.op == "==":
+            return search.Goal(self.comparison.value, lambda vs: all(v == self.comparison.value for v in vs))
+        target = fires_value(self.comparison, attempt)
+        near = abs(target - self.comparison.value) / 2
+        return search.Goal(
+            target,
+            lambda vs: self._past(vs, CROSSED_SHARE / 2) and all(abs(v - target) <= near for v in vs),
+            lambda vs: self._past(vs, MARGIN),
+        )
+
+    def _healthy_goal(self) -> search.Goal:
+        if self.band is not None:
+            low, high = self.band
+            quarter = (high - low) / 4
+            return search.Goal(
+                (low + high) / 2,
+                lambda vs: all(low + quarter <= v <= high - quarter for v in vs),
+                lambda vs: all(low < v < high for v in vs),
+                every=True,
+            )
+        return search.Goal(
+            healthy_target(self.comparison),
+            lambda vs: self._clear(vs, HEALTHY_SHARE / 2),
+            lambda vs: self._clear(vs, 0.0),
+            every=True,
+        )
+
+    # --- setting up ------------------------------------------------------------------------------
+    def _healthy_setting(self) -> search.Setting:
+        goal = self._healthy_goal()
+        start = self._populated()
+        measured = self.search.measure(start)
+        if measured and goal.accept([v for vs in measured.values() for v in vs]):
+            return start
+        for knob in self.search.knobs:
+            moved = self.search.moved(knob, start)
+            if not moved or (measured and not set(measured) <= moved):
+                continue
+            hit = self.search.solve(knob, start, goal)
+            if hit is not None:
+                return hit[0]
+        raise search.SearchFailed(
+            f"no input puts every series of `{self.comparison.signal}` on the safe side of "
+            f"{self.comparison.text}: tried {self.search.describe_tried()}"
+        )
+
+    def _populated(self) -> search.Setting:
+        """A setting where the signal returns something (a filter such as `and rate(x[5m]) > 1` may need it)."""
+        if self.search.measure(()):
+            return ()
+        for knob in self.search.knobs:
+            for p in search.grid(knob):
+                setting = ((knob, knob.snap(p)),)
+                if self.search.measure(setting):
+                    return setting
+        raise search.SearchFailed(
+            f"`{self.comparison.signal}` returns no series for any input tried (every series of "
+            f"{', '.join(sorted({k.metric.name for k in self.search.knobs}))} at each value of its range)"
+        )
+
+    def _driving_knob(self):
+        outputs = set(self.search.measure(self.base) or {})
+        candidates = []
+        for index, knob in enumerate(self.search.knobs):
+            moved = self.search.moved(knob, self.base) & outputs
+            if moved:
+                candidates.append((len(moved), index, knob, min(moved)))
+        self.alternatives = []  # other knobs moving as few outputs, for a safe side exactly on the boundary
+        for moved, _, knob, output in sorted(candidates, key=lambda c: c[:2]):
+            self.alternatives = [(k, o) for m, _, k, o in sorted(candidates, key=lambda c: c[:2]) if m == moved]
+            self.knob, self.output = knob, output
+            try:  # the driving knob must reach both sides of the threshold
+                self.fires(0)
+                self.safe()
+            except search.SearchFailed:
+                continue
+            return knob, output
+        raise search.SearchFailed(
+            f"no input puts `{self.comparison.signal}` {self.comparison.text}: tried {self.search.describe_tried()}"
+        )
+
+    # --- the driver's answers ----------------------------------------------------------------------
+    def answer(self, state: str, under: dict | None = None) -> dict:
+        """Inputs for a state on top of other inputs (which may set some of the same series)."""
+        self.search.set_under(under)
+        try:
+            if state == "healthy":
+                if under and self.satisfied(state, self.search.inputs(self.base)):
+                    return self.search.inputs(self.base)
+                if under:
+                    return self._inputs(self._healthy_goal(), f"no input keeps `{self.comparison.signal}` healthy")
+                return self.healthy()
+            return self.fires(0) if state == "fires" else self.safe()[0]
+        finally:
+            self.search.set_under(None)
+
+    def satisfied(self, state: str, inputs: dict) -> bool:
+        """Whether these inputs put the signal where the state needs it (every output for healthy)."""
+        measured = self.search.measure_inputs(inputs)
+        if not measured:
+            return False
+        if state == "healthy":
+            return self._healthy_goal().allow([v for vs in measured.values() for v in vs])
+        values = measured.get(self.output)
+        if values is None:
+            return False
+        if state == "fires":
+            return self._fires_goal(0).allow(values)
+        return all(not self.comparison.holds(v) for v in values)
+
+    def _inputs(self, goal: search.Goal, failure: str) -> dict:
+        hit = self.search.solve(self.knob, self.base, goal, self.output)
+        if hit is None:
+            raise search.SearchFailed(f"{failure}: tried {self.search.describe_tried()}")
+        return self.search.inputs(hit[0])
+
+    def healthy(self) -> dict:
+        return self.search.inputs(self.base)
+
+    def fires(self, attempt: int) -> dict:
+        return self._inputs(
+            self._fires_goal(attempt), f"no input puts `{self.comparison.signal}` {self.comparison.text}"
+        )
+
+    def safe(self) -> tuple[dict, str]:
+        level, op = self.comparison.value, self.comparison.op
+        if op == "!=":
+            goal = search.Goal(level, lambda vs: all(v == level for v in vs))
+            return self._inputs(goal, f"no input puts `{self.comparison.signal}` exactly at {level:g}"), ON_BOUNDARY
+        if op in ("<", ">"):
+            # exactly on it at every evaluation phase, so a comparator written with `=` would fire
+            goal = search.Goal(level, lambda vs: all(v == level for v in vs))
+            for knob, output in [(self.knob, self.output)] + [a for a in self.alternatives if a[0] is not self.knob][
+                :2
+            ]:
+                hit = self.search.solve(knob, self.base, goal, output)
+                if hit is not None:
+                    return self.search.inputs(hit[0]), ON_BOUNDARY
+        nudge = scale(self.comparison) * INSIDE_SHARE
+        if op == "==":
+            goal = search.Goal(
+                level + nudge / 20,
+                lambda vs: all(level < v <= level + nudge for v in vs),
+            )
+            return self._inputs(goal, f"no input puts `{self.comparison.signal}` just off {level:g}"), JUST_OFF
+        toward = nudge if op in ("<", "<=") else -nudge
+        goal = search.Goal(
+            level + toward,
+            lambda vs: all(not self.comparison.holds(v) and abs(v - level) <= 2.5 * nudge for v in vs),
+        )
+        failure = f"no input puts `{self.comparison.signal}` just inside {self.comparison.text}"
+        return self._inputs(goal, failure), JUST_INSIDE
+
+
+def first_guess(comparison: Comparison, stack: Stack, band=None):
+    """A GivenDriver for a signal over one gauge or one histogram's quantile, else None."""
+    metrics, quantiles = raw_dependencies(comparison.signal, stack)
+    by_name = {m.name: m for m in stack.metrics}
+    if len(metrics) != 1:
+        return None
+    metric = by_name[next(iter(metrics))]
+    if metric.type is MetricType.GAUGE:
+        return GivenDriver(comparison, _gauge_driver(metric, stack, comparison, band), metric, band=band)
+    if (
+        metric.type is MetricType.HISTOGRAM
+        and len(quantiles) == 1
+        and isinstance(quantiles[0].args[0], pp.NumberLiteral)
+    ):
+        q = float(quantiles[0].args[0].val)
+        lowest = q * metric.buckets[0]  # interpolating in the lowest bucket, the quantile never reports less
+        driver = GivenDriver(comparison, None, metric, lowest, band)
+        driver.drive = _histogram_driver(metric, stack, q, driver.healthy_value)
+        return driver
+    return None
 
 
 def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[set[str], list]:
@@ -40,45 +328,9 @@ def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[set[str],
     return metrics, quantiles
 
 
-def driver_for(alert: Alert, stack: Stack):
-    """``(driver, inputs_name)``: driver(value, healthy) -> {series: spec}."""
-    if alert.driver is not None:
-        return alert.driver
-    metrics, quantiles = raw_dependencies(str(alert.condition.signal), stack)
-    by_name = {m.name: m for m in stack.metrics}
-    if len(metrics) == 1:
-        metric = by_name[next(iter(metrics))]
-        if metric.type is MetricType.GAUGE:
-            return _gauge_driver(metric, stack, alert)
-        if (
-            metric.type is MetricType.HISTOGRAM
-            and len(quantiles) == 1
-            and isinstance(quantiles[0].args[0], pp.NumberLiteral)
-        ):
-            return _histogram_driver(metric, stack, float(quantiles[0].args[0].val), alert)
-    raise DefinitionError(
-        f"alert {alert.name}: cannot synthesise test inputs for `{alert.condition.signal}`",
-        alert.origin,
-        "tests are generated for signals over one gauge or one histogram's quantile; for anything else give "
-        "the alert driver=lambda value: {series: CounterRate(...)|GaugeValue(...)} or scenarios=(...)",
-    )
-
-
-def healthy_value(alert: Alert, metric=None) -> float:
-    level, op = alert.condition.level.value, alert.condition.op
-    margin = abs(level) * 0.4 or 1.0
-    value = level + margin if op.startswith("<") else level - margin
-    if metric is not None:
-        if metric.max is not None and value > metric.max:
-            value = (level + metric.max) / 2
-        if metric.min is not None and value < metric.min:
-            value = (level + metric.min) / 2
-    return value
-
-
-def _gauge_driver(metric, stack, alert):
+def _gauge_driver(metric, stack, comparison, band=None):
     combos = synth.label_combinations(metric, stack)
-    healthy = healthy_value(alert, metric)
+    healthy = GivenDriver(comparison, None, metric, band=band).healthy_value
 
     def drive(value):
         return {
@@ -86,32 +338,17 @@ def _gauge_driver(metric, stack, alert):
             for i, labels in enumerate(combos)
         }
 
-    drive.metric = metric
     return drive
 
 
-def _histogram_driver(metric, stack, q, alert):
+def _histogram_driver(metric, stack, q, healthy):
     combos = synth.label_combinations(metric, stack)
-    healthy = healthy_value(alert, metric)
-    # Interpolating inside the lowest bucket, histogram_quantile never reports less than q x its bound.
-    lowest = q * metric.buckets[0]
-    if healthy < lowest < alert.condition.level.value:
-        healthy = (lowest + alert.condition.level.value) / 2
 
     def drive(value):
         out = {}
         for i, labels in enumerate(combos):
-            try:
-                rates = synth.quantile_rates(metric.buckets, q, value if i == 0 else healthy)
-            except ValueError as exc:
-                raise DefinitionError(
-                    f"alert {alert.name}: {exc}",
-                    alert.origin,
-                    "give the histogram a bucket below the threshold, or raise the threshold",
-                ) from None
+            rates = synth.quantile_rates(metric.buckets, q, value if i == 0 else healthy)  # ValueError: no guess
             out.update(synth.histogram_inputs(metric, labels, rates))
         return out
 
-    drive.metric = metric
-    drive.lowest = lowest
     return drive

@@ -38,6 +38,11 @@ from monitoring.promql.parse import parse, selector_name
 
 State = dict  # {labels without __name__: value}
 _DIFFERENCE_FUNCS = frozenset({"rate", "increase", "irate", "delta"})
+# Functions that read absolute time (the evaluation time or sample times), so no two steps are alike.
+_ABSOLUTE_TIME_FUNCS = frozenset(
+    ("time", "timestamp", "year", "month", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour")
+    + ("minute",)
+)
 _EXACT_SCALE, _EXACT_LIMIT = 1024.0, 2.0**43
 
 
@@ -57,8 +62,10 @@ class StepSimulator:
         rules: dict[str, tuple[str, dict]],
         interval: float,
         evaluator_for: Callable[[list[Series]], Callable[[float], State]],
+        active: Callable[[State], bool] = bool,
     ):
         self.interval = interval
+        self.active = active  # whether anything holds in a state (a signal's states: whether it crosses)
         self.evaluator_for = evaluator_for
         # None: copying is not known to be exact for this expression; every step is evaluated.
         self.reads = _reads(expr, rules)
@@ -100,7 +107,7 @@ class StepSimulator:
         states[: len(known)] = known
         if first and states[first] is None:
             states[first] = evaluate(times[first])
-        if first and states[first]:
+        if first and self.active(states[first]):
             first = 0  # a run of true states may reach back before it: every step counts
         copies = [False] * len(times)  # copies[k]: the state at k is the state at k - period
         if period:
@@ -225,7 +232,8 @@ def _reads(expr: str, rules: dict[str, tuple[str, dict]]) -> tuple[frozenset[str
     """(names read other than through rate/increase/irate/delta, longest time back it reads, in seconds).
 
     Recording rules are followed. None when the expression has anything that could make copying
-    inexact: an unnamed selector, offset/@, a window that is not whole seconds, an unknown node.
+    inexact: an unnamed selector, offset/@, a window that is not whole seconds, a function of absolute time
+    (time(), timestamp(), the date functions), an unknown node (subqueries included).
     """
     raw: set[str] = set()
     # An instant selector reads the latest sample within the look-back; copied steps only ever see series
@@ -243,6 +251,8 @@ def _reads(expr: str, rules: dict[str, tuple[str, dict]]) -> tuple[frozenset[str
         if isinstance(node, pp.AggregateExpr):
             return visit(node.expr) and (node.param is None or visit(node.param))
         if isinstance(node, pp.Call):
+            if node.func.name in _ABSOLUTE_TIME_FUNCS:
+                return False
             difference = node.func.name in _DIFFERENCE_FUNCS
             return all(visit(arg, difference) for arg in node.args)
         if isinstance(node, pp.MatrixSelector):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import struct
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
-from monitoring.model.synthetic import CounterRate, GaugeValue, on_grid
+from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale, on_grid
 from monitoring.promql.evaluator import Series, labels_of
 
 INTERVAL = 60.0  # seconds between input samples
@@ -138,24 +139,20 @@ class Timeline:
     def minutes(self) -> int:
         return sum(m for m, _ in self.phases)
 
-    def expand(self) -> dict[str, list[float]]:
-        """Sample values per series at each minute 0..minutes (as promtool would expand them)."""
+    def expand(self) -> dict[str, list[float | None]]:
+        """Sample values per series at each minute 0..minutes (as promtool would expand them).
+
+        None is a missing sample; STALE a staleness marker.
+        """
         keys = list(dict.fromkeys(k for _, inputs in self.phases for k in inputs))
-        values: dict[str, list[float]] = {k: [] for k in keys}
+        values: dict[str, list] = {k: [] for k in keys}
         for key in keys:
             current = None
+            out = values[key]
             for phase_index, (minutes, inputs) in enumerate(self.phases):
-                spec = inputs.get(key) or self._fallback(key, phase_index)
+                spec = inputs.get(key) or _continued(self._fallback(key, phase_index))
                 count = minutes + (1 if phase_index == 0 else 0)
-                out = values[key]
-                if isinstance(spec, GaugeValue):
-                    out.extend([spec.value] * count)
-                    current = spec.value if count else current
-                    continue
-                step = spec.per_second * INTERVAL
-                for _ in range(count):
-                    current = spec.per_second * 3600 if current is None else current + step
-                    out.append(current)
+                current = _extend(out, spec, count, current)
         return values
 
     def _fallback(self, key, phase_index):
@@ -174,13 +171,67 @@ class Timeline:
         return self._expanded[1]
 
     def series(self) -> list[Series]:
-        return [
-            Series(_series_labels(key), tuple(zip(_sample_times(len(values)), values)))
-            for key, values in self._values().items()
-        ]
+        out = []
+        for key, values in self._values().items():
+            samples = zip(_sample_times(len(values)), values)
+            if None in values or STALE in values:
+                samples = ((t, STALE_NAN if v is STALE else v) for t, v in samples if v is not None)
+            out.append(Series(_series_labels(key), tuple(samples)))
+        return out
 
     def promtool_inputs(self) -> list[dict[str, str]]:
         return [{"series": key, "values": _encoded(tuple(values))} for key, values in self._values().items()]
+
+
+def _continued(spec):
+    """A shape carried into a later phase that does not name the series: a reset or staleness happens once."""
+    if isinstance(spec, CounterReset):
+        return CounterRate(spec.per_second)
+    if isinstance(spec, Stale):
+        return Absence()
+    if isinstance(spec, Ramp):
+        return Ramp(spec.per_second)
+    return spec
+
+
+STALE = "stale"  # a staleness marker in expanded values (promtool's `stale`)
+# Prometheus' staleness marker: a NaN with this exact bit pattern (value.StaleNaN).
+STALE_NAN = struct.unpack("<d", struct.pack("<Q", 0x7FF0000000000002))[0]
+
+
+def _extend(out: list, spec, count: int, current):
+    """Append ``count`` samples of one phase's shape to ``out``; returns the last value (None if absent)."""
+    if isinstance(spec, GaugeValue):
+        out.extend([spec.value] * count)
+        return spec.value if count else current
+    if isinstance(spec, CounterRate):
+        step = spec.per_second * INTERVAL
+        for _ in range(count):
+            current = spec.per_second * 3600 if current is None else current + step
+            out.append(current)
+        return current
+    if isinstance(spec, CounterReset):
+        step = spec.per_second * INTERVAL
+        for i in range(count):
+            current = 0.0 if i == 0 else current + step
+            out.append(current)
+        return current
+    if isinstance(spec, Ramp):
+        step = spec.per_second * INTERVAL
+        for i in range(count):
+            if i == 0 and (spec.start is not None or current is None):
+                current = spec.start if spec.start is not None else 0.0
+            else:
+                current += step
+            out.append(current)
+        return current
+    if isinstance(spec, Stale):
+        out.extend([STALE] + [None] * (count - 1) if count else [])
+        return None
+    if isinstance(spec, Absence):
+        out.extend([None] * count)
+        return None
+    raise TypeError(f"{spec!r} is not an input shape (GaugeValue, CounterRate, Ramp, CounterReset, Absence, Stale)")
 
 
 @lru_cache(maxsize=128)  # an alert's second case repeats most of its first case's series
@@ -199,15 +250,32 @@ def _sample_times(count: int) -> tuple[float, ...]:
     return tuple(i * INTERVAL for i in range(count))
 
 
-def encode(values: list[float]) -> str:
-    """Shortest run-length encoding in promtool's `a+bxn` notation."""
+def encode(values: list) -> str:
+    """Shortest run-length encoding in promtool's `a+bxn` notation (`_xn` for missing samples, `stale`)."""
     parts, i = [], 0
     while i < len(values):
+        if values[i] is STALE:
+            parts.append("stale")
+            i += 1
+            continue
+        if values[i] is None:
+            n = 1
+            while i + n < len(values) and values[i + n] is None:
+                n += 1
+            parts.append("_" if n == 1 else f"_x{n}")
+            i += n
+            continue
         start = values[i]
-        step = values[i + 1] - start if i + 1 < len(values) else 0.0
+        step = (
+            values[i + 1] - start
+            if i + 1 < len(values) and values[i + 1] is not None and values[i + 1] is not STALE
+            else 0.0
+        )
         n = 0
         while (
             i + n + 1 < len(values)
+            and values[i + n + 1] is not None
+            and values[i + n + 1] is not STALE
             and values[i + n + 1] - values[i + n] == step
             and values[i + n] + step == values[i + n + 1]
         ):
@@ -228,10 +296,13 @@ def parse_series(key: str, values: str, step: float) -> Series:
     samples, t = [], 0.0
     for token in values.split():
         match = re.fullmatch(r"(_|[-+]?[0-9.e+]+?)(?:([+-])([0-9.e+]+))?x([0-9]+)", token)
-        if match:
+        if token == "stale":
+            samples.append((t, STALE_NAN))
+            t += step
+        elif match:
             start, sign, inc, n = match.groups()
-            if start == "_":
-                t += step * int(n) + step
+            if start == "_":  # `_xn`: n missing samples (`axn`: n + 1 samples)
+                t += step * int(n)
                 continue
             current, delta = float(start), float(inc or 0) * (-1 if sign == "-" else 1)
             for _ in range(int(n) + 1):

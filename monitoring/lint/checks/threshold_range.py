@@ -59,7 +59,7 @@ def check(ctx):
     catalog = ctx.catalog()
     for rule in ctx.rules:
         condition = getattr(rule.source, "condition", None)
-        if condition is None:
+        if condition is None or not hasattr(condition, "level"):  # bands, compounds, absent: no single level
             continue
         bounds = value_range(_parse(str(condition.signal)), catalog)
         if bounds is None:

@@ -1,0 +1,456 @@
+"""The generated promtool cases of an alert, for every kind of condition.
+
+- comparison (``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=``): **fires** (past the threshold for longer than
+  `for`, exact labels and annotations), **safe side** (on the boundary where the comparator makes that
+  meaningful, just inside otherwise, just off the value for ``==``) and **too short** (past the threshold
+  for less than `for`: pending only; when `for` > the evaluation interval);
+- band (outside [low, high]): fires below and above, safe side on each boundary, too short;
+- compound (``A and B``, ``A unless B``): fires, too short, and one quiet case per side;
+- absent: fires (the series disappears for longer than `for`), safe side (it keeps reporting), too short.
+
+Every case is a timeline: a healthy phase, then a phase with the case's inputs. The signals are simulated at
+every evaluation step and the condition is applied to their values, so a case that must be clearly on one
+side (fires, too short) is checked to be at least a margin away from the threshold at every step its
+assertion depends on (an ulp of difference between our arithmetic and Prometheus' cannot flip it); the
+exact-boundary safe side stays exact.
+"""
+
+from __future__ import annotations
+
+import math
+
+from monitoring.errors import DefinitionError
+from monitoring.model import Alert, Stack
+from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition
+from monitoring.model.rules import parse_duration
+from monitoring.model.synthetic import Absence
+from monitoring.promql.evaluator import Evaluator
+from monitoring.testgen import drivers, search, synth
+from monitoring.testgen.alerts import _expected, _firing_at, fmt_duration, longest_range, rules_by_record
+from monitoring.testgen.stepping import StepSimulator, evaluation_times
+
+ATTEMPTS = 6  # fires values tried when a step lands within the margin of the threshold
+
+
+class Mismatch(Exception):
+    """A case's outcome is not the one it is for (a first guess that does not hold, or a real problem)."""
+
+
+class Leaf:
+    """One comparison of the condition and the driver that moves its signal."""
+
+    def __init__(self, comparison: Comparison, driver):
+        self.comparison, self.driver = comparison, driver
+
+
+def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
+    return CaseBuilder(alert, stack, interval).build()
+
+
+class CaseBuilder:
+    def __init__(self, alert: Alert, stack: Stack, interval: float):
+        self.alert, self.stack, self.interval = alert, stack, interval
+        self.condition = alert.condition
+        self.rules = rules_by_record(stack)
+        self.for_seconds = parse_duration(alert.for_)
+        signals = [c.signal for c in self.condition.comparisons()] or [str(self.condition.signal)]
+        window = max(longest_range(signal, stack) for signal in signals)
+        self.window = window
+        self.warmup = max(5, math.ceil(window / 60) + 1)
+        self.length = self.warmup + math.ceil((self.for_seconds + 5 * interval) / 60) + 10
+        self.margin = drivers.MARGIN
+        self._simulators: dict[str, StepSimulator] = {}
+        self._catalog = None
+
+    # --- drivers -----------------------------------------------------------------------------------
+    def catalog(self) -> search.Catalog:
+        if self._catalog is None:
+            self._catalog = drivers.catalog_of(self.stack)
+        return self._catalog
+
+    def leaf(self, comparison: Comparison, searched: bool = False) -> Leaf:
+        band = None
+        if isinstance(self.condition, Band):
+            band = (self.condition.low.value, self.condition.high.value)
+        if self.alert.driver is not None and isinstance(self.condition, (Condition, Band)):
+            return Leaf(comparison, drivers.GivenDriver(comparison, self.alert.driver, band=band))
+        guess = None if searched else drivers.first_guess(comparison, self.stack, band)
+        if guess is not None:
+            return Leaf(comparison, guess)
+        return Leaf(comparison, drivers.SearchDriver(comparison, self.catalog(), self.interval, band))
+
+    def build(self) -> list[dict]:
+        condition = self.condition
+        if isinstance(condition, Absent):
+            return self.absent_cases()
+        comparisons = condition.comparisons()
+        try:
+            return self.cases_for([self.leaf(c) for c in comparisons])
+        except (Mismatch, ValueError) as first:
+            if self.alert.driver is not None:
+                raise DefinitionError(
+                    f"alert {self.alert.name}: {first}",
+                    self.alert.origin,
+                    "the alert's driver does not put the signal where the case needs it: fix or drop the driver",
+                ) from None
+            try:
+                return self.cases_for([self.leaf(c, searched=True) for c in comparisons])
+            except Mismatch as exc:
+                raise DefinitionError(f"alert {self.alert.name}: {exc}", self.alert.origin) from None
+            except search.SearchFailed as exc:
+                if isinstance(first, ValueError):  # the guess's reason is the clearer one (a histogram's reach)
+                    raise DefinitionError(
+                        f"alert {self.alert.name}: {first}",
+                        self.alert.origin,
+                        "give the histogram a bucket below the threshold, or raise the threshold",
+                    ) from None
+                raise exc
+
+    def cases_for(self, leaves: list[Leaf]) -> list[dict]:
+        condition = self.condition
+        if isinstance(condition, Condition):
+            return self.comparison_cases(leaves[0])
+        if isinstance(condition, Band):
+            return self.band_cases(*leaves)
+        if isinstance(condition, Compound):
+            first = leaves[: len(condition.first.comparisons())]
+            second = leaves[len(first) :]
+            if len(first) != 1 or len(second) != 1:
+                raise DefinitionError(
+                    f"alert {self.alert.name}: generated tests combine two comparisons; outside() inside both() "
+                    "or unless() is not supported",
+                    self.alert.origin,
+                    "give the alert scenarios=(...) and a simpler condition",
+                )
+            return self.compound_cases(first[0], second[0])
+        raise DefinitionError(f"alert {self.alert.name}: unknown condition {condition!r}", self.alert.origin)
+
+    # --- simulation --------------------------------------------------------------------------------
+    def simulator(self, signal: str, active) -> StepSimulator:
+        if signal not in self._simulators:
+            rules = self.rules
+
+            def evaluator_for(series):
+                evaluator = Evaluator(series, rules)
+
+                def evaluate(t):
+                    return {_drop_name(labels): value for labels, value in evaluator.instant(signal, t)}
+
+                return evaluate
+
+            self._simulators[signal] = StepSimulator(signal, rules, self.interval, evaluator_for, active)
+        return self._simulators[signal]
+
+    def run(self, phases: list[dict]) -> Run:
+        """Simulate healthy (warm-up) then each phase's inputs; the condition's state at every step."""
+        timeline = synth.Timeline().add(self.warmup, phases[0])
+        for inputs in phases[1:]:
+            timeline.add(self.length, inputs)
+        series, end, since = timeline.series(), timeline.minutes * 60, self.warmup * 60
+        values = {}
+        for signal, comparisons in _by_signal(self.condition.comparisons()).items():
+
+            def active(state, comparisons=comparisons):
+                return any(c.holds(v) for v in state.values() for c in comparisons)
+
+            values[signal] = self.simulator(signal, active).states(series, end, since=since)
+        times = sorted(set.intersection(*(set(v) for v in values.values())))
+        states = {t: self.state({signal: v[t] for signal, v in values.items()}) for t in times}
+        return Run(timeline, values, states, since)
+
+    def state(self, values: dict) -> dict:
+        """The condition's result at one step from its signals' values there ({labels: value})."""
+        return _state(self.condition, values)
+
+    # --- cases -------------------------------------------------------------------------------------
+    def crossing(self, make_phases, title: str):
+        """A run whose crossing is clear: every step the fires and too-short assertions read is at least the
+        margin away from every threshold. Tries a few values further past before giving up."""
+        closest = None
+        for attempt in range(ATTEMPTS):
+            run = self.run(make_phases(attempt))
+            t_true = run.first_true()
+            if t_true is None:
+                value = run.closest_value(self.condition.comparisons())
+                raise Mismatch(
+                    f"generated case '{title}' never crosses: `{self.condition.expr}` does not hold at any step "
+                    f"(the signal reaches {value:g})"
+                )
+            end = min(t_true + self.for_seconds + 2 * self.interval, run.end)
+            distance, at = run.distance(self.condition.comparisons(), t_true - self.interval, end)
+            if distance >= self.margin * _scale(self.condition.comparisons()):
+                return run, t_true, distance
+            closest = (distance, at)
+        raise Mismatch(
+            f"generated case '{title}': in {ATTEMPTS} tries a step still lands within {closest[0]:.3g} of the "
+            f"threshold (at {fmt_duration(closest[1])}), where an ulp could decide the outcome"
+        )
+
+    def fires_and_too_short(self, run, t_true, distance, signal: str | None, label: str = "fires") -> list[dict]:
+        """The fires case (and too short, for `fires`), named with the values the inputs produce: ``signal`` at
+        the firing value, or every signal's values (compound conditions)."""
+        out = []
+        eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
+        firing = _firing_at(run.states, eval_time, self.for_seconds)
+        what = f"{signal} at {firing[0][1]:.6g}" if signal and firing else _describe(run, eval_time)
+        if not firing:
+            raise Mismatch(f"generated case '{label}' ({what}) does not fire at {fmt_duration(eval_time)}")
+        if math.isinf(distance):
+            clear = "exactly on the value at every step it depends on"
+        else:
+            clear = f"at least {distance:.3g} from the threshold at every step it depends on"
+        out.append(self.case(f"{label} ({what}, {self.threshold_text()}; {clear})", run, eval_time, firing))
+        if self.for_seconds > self.interval and label == "fires":
+            short = t_true + self.for_seconds - self.interval
+            pending = _firing_at(run.states, short, self.for_seconds)
+            if pending:
+                raise Mismatch(f"generated case 'too short' ({what}) fires at {fmt_duration(short)}")
+            out.append(self.case(f"too short ({what}, {self.threshold_text()}; {clear})", run, short, []))
+        return out
+
+    def quiet(self, run, title: str, what: str) -> dict:
+        # late enough that the signal has settled (its longest window) and then held for `for`: a comparator
+        # written with `=` fires by then on a safe side exactly on the boundary
+        t_true = run.first_true()
+        settled = run.since + self.window + self.for_seconds + 2 * self.interval
+        eval_time = min(max(settled, (t_true or 0) + self.for_seconds + 2 * self.interval), run.end)
+        firing = _firing_at(run.states, eval_time, self.for_seconds)
+        if firing:
+            raise Mismatch(f"generated case '{title}' ({what}) fires at {fmt_duration(eval_time)}")
+        return self.case(f"{title} ({what}, {self.threshold_text()})", run, eval_time, [])
+
+    def case(self, title: str, run, eval_time: float, firing) -> dict:
+        return {
+            "name": f"{self.alert.name}: {title}",
+            "interval": fmt_duration(synth.INTERVAL),
+            "input_series": [dict(series) for series in run.inputs()],  # copies: a shared list dumps as an alias
+            "alert_rule_test": [
+                {
+                    "eval_time": fmt_duration(eval_time),
+                    "alertname": self.alert.name,
+                    "exp_alerts": [_expected(self.alert, self.stack, labels, value) for labels, value in firing],
+                }
+            ],
+        }
+
+    def threshold_text(self) -> str:
+        condition = self.condition
+        if isinstance(condition, Band):
+            return f"outside [{condition.low.value:g}, {condition.high.value:g}], for {self.alert.for_}"
+        if isinstance(condition, Compound):
+            first, second = condition.first.comparisons()[0], condition.second.comparisons()[0]
+            return f"{first.text} {condition.op} {second.text}, for {self.alert.for_}"
+        return f"threshold {condition.op} {condition.level.value:g}, for {self.alert.for_}"
+
+    def comparison_cases(self, leaf: Leaf) -> list[dict]:
+        signal = leaf.comparison.signal
+        healthy = leaf.driver.healthy()
+        run, t_true, distance = self.crossing(lambda k: [healthy, leaf.driver.fires(k)], "fires")
+        out = self.fires_and_too_short(run, t_true, distance, signal)
+        inputs, kind = leaf.driver.safe()
+        safe = self.run([healthy, inputs])
+        value = safe.closest_value([leaf.comparison])
+        out.insert(1, self.quiet(safe, "safe side", f"{signal} at {value:.12g}, {kind}"))
+        return out
+
+    def band_cases(self, low: Leaf, high: Leaf) -> list[dict]:
+        signal = low.comparison.signal
+        healthy = low.driver.healthy()  # half way between the boundaries
+        out = []
+        for leaf, side in ((low, "below"), (high, "above")):
+            run, t_true, distance = self.crossing(lambda k, leaf=leaf: [healthy, leaf.driver.fires(k)], f"fires {side}")
+            made = self.fires_and_too_short(run, t_true, distance, signal, f"fires {side}")
+            out.extend(made)
+        run, t_true, distance = self.crossing(lambda k: [healthy, low.driver.fires(k)], "too short")
+        if self.for_seconds > self.interval:
+            short = t_true + self.for_seconds - self.interval
+            if _firing_at(run.states, short, self.for_seconds):
+                raise Mismatch(f"generated case 'too short' fires at {fmt_duration(short)}")
+            value = run.value_at(short)
+            clear = f"at least {distance:.3g} from the threshold at every step it depends on"
+            out.append(
+                self.case(f"too short ({signal} at {value:.6g}, {self.threshold_text()}; {clear})", run, short, [])
+            )
+        for leaf, side in ((low, "low"), (high, "high")):
+            inputs, kind = leaf.driver.safe()
+            safe = self.run([healthy, inputs])
+            value = safe.closest_value([leaf.comparison])
+            out.append(self.quiet(safe, f"safe side at the {side} boundary", f"{signal} at {value:.12g}, {kind}"))
+        return out
+
+    def compound_cases(self, first: Leaf, second: Leaf) -> list[dict]:
+        op = self.condition.op
+        healthy = self.joint(first, "healthy", second, "healthy")
+        if op == "and":
+            crossed = self.joint(first, "fires", second, "fires")
+            quiet = [
+                ("quiet: only the first holds", self.joint(first, "fires", second, "healthy")),
+                ("quiet: only the second holds", self.joint(first, "healthy", second, "fires")),
+            ]
+        else:
+            crossed = self.joint(first, "fires", second, "healthy")
+            quiet = [
+                ("quiet: the second holds too", self.joint(first, "fires", second, "fires")),
+                ("quiet: the first on its safe side", self.joint(first, "safe", second, "healthy")),
+            ]
+        # one crossing: the margin tries further values only for single comparisons
+        run, t_true, distance = self.crossing(lambda k: [healthy, crossed], "fires")
+        out = self.fires_and_too_short(run, t_true, distance, None)
+        for title, inputs in quiet:
+            quiet_run = self.run([healthy, inputs])
+            out.append(self.quiet(quiet_run, title, _describe(quiet_run, quiet_run.end)))
+        return out
+
+    def joint(self, first: Leaf, state1: str, second: Leaf, state2: str) -> dict:
+        """Inputs putting both sides where wanted; when they share series, each side is solved on top of the
+        other's inputs, a few rounds, until both hold (the simulation checks the outcome in any case)."""
+        inputs = drivers.answer(second.driver, state2, drivers.answer(first.driver, state1))
+        for _ in range(3):
+            if _satisfied(first.driver, state1, inputs) and _satisfied(second.driver, state2, inputs):
+                break
+            inputs = drivers.answer(first.driver, state1, inputs)
+            if _satisfied(second.driver, state2, inputs):
+                break
+            inputs = drivers.answer(second.driver, state2, inputs)
+        return inputs
+
+    def absent_cases(self) -> list[dict]:
+        selector = str(self.condition.selector)
+        present = _present_inputs(self.catalog(), selector)
+        if not present:
+            raise DefinitionError(
+                f"alert {self.alert.name}: `{selector}` names no metric of the catalog", self.alert.origin
+            )
+        gone = {key: Absence() for key in present}
+        run = self.run_absent([present, gone])
+        t_true = run.first_true()
+        if t_true is None:
+            raise Mismatch(f"`{self.condition.expr}` never holds after the series disappear")
+        out = []
+        eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
+        firing = _firing_at(run.states, eval_time, self.for_seconds)
+        out.append(
+            self.case(
+                f"fires ({selector} absent from {fmt_duration(run.since)}, for {self.alert.for_})",
+                run,
+                eval_time,
+                firing,
+            )
+        )
+        keep = self.run_absent([present, present])
+        out.append(self.case(f"safe side ({selector} keeps reporting, for {self.alert.for_})", keep, eval_time, []))
+        if self.for_seconds > self.interval:
+            short = t_true + self.for_seconds - self.interval
+            out.append(self.case(f"too short ({selector} absent for less than {self.alert.for_})", run, short, []))
+        return out
+
+    def run_absent(self, phases):
+        timeline = synth.Timeline().add(self.warmup, phases[0]).add(self.length, phases[1])
+        evaluator = Evaluator(timeline.series(), self.rules)
+        end = timeline.minutes * 60
+        states = {
+            t: {_drop_name(labels): v for labels, v in evaluator.instant(self.condition.expr, t)}
+            for t in evaluation_times(self.interval, end)
+        }
+        return Run(timeline, {}, states, self.warmup * 60)
+
+
+class Run:
+    """One simulated timeline: its signals' values and the condition's states at every step."""
+
+    def __init__(self, timeline, values, states, since):
+        self.timeline, self.values, self.states, self.since = timeline, values, states, since
+        self.end = timeline.minutes * 60
+
+    def inputs(self):
+        return self.timeline.promtool_inputs()
+
+    def first_true(self):
+        return next((t for t in sorted(self.states) if t >= self.since and self.states[t]), None)
+
+    def distance(self, comparisons, start: float, end: float) -> tuple[float, float]:
+        """The least distance of any signal value from its thresholds over steps in [start, end] (and where)."""
+        least, where = math.inf, start
+        for comparison in comparisons:
+            steps = self.values[comparison.signal]
+            # The healthy phase's settled values were chosen as they are (even exactly on a threshold, as for
+            # `> 0` with no errors): a step that reads one of them is not a step in between.
+            settled = {(labels, v) for t, state in steps.items() if t < self.since for labels, v in state.items()}
+            for t, state in steps.items():
+                if start <= t <= end:
+                    for labels, value in state.items():
+                        if (comparison.op == "==" and value == comparison.value) or (labels, value) in settled:
+                            continue  # holding exactly is what == means
+                        gap = abs(value - comparison.value)
+                        if gap < least:
+                            least, where = gap, t
+        return least, where
+
+    def closest_value(self, comparisons) -> float:
+        """The signal value nearest a threshold at the last step (what a quiet case shows)."""
+        comparison = comparisons[0]
+        last = self.values[comparison.signal][max(self.values[comparison.signal])]
+        return min(last.values(), key=lambda v: abs(v - comparison.value), default=math.nan)
+
+    def value_at(self, t: float) -> float:
+        state = next(iter(self.values.values())).get(t, {})
+        return next(iter(state.values()), math.nan)
+
+
+def _state(condition, values: dict) -> dict:
+    if isinstance(condition, Condition):
+        comparison = condition.comparisons()[0]
+        return {labels: v for labels, v in values[comparison.signal].items() if comparison.holds(v)}
+    if isinstance(condition, Band):
+        low, high = condition.comparisons()
+        return {labels: v for labels, v in values[low.signal].items() if low.holds(v) or high.holds(v)}
+    first, second = _state(condition.first, values), _state(condition.second, values)
+    on = condition.on
+
+    def signature(labels):
+        return tuple(item for item in labels if on is None or item[0] in on)
+
+    right = {signature(labels) for labels in second}
+    if condition.op == "and":
+        return {labels: v for labels, v in first.items() if signature(labels) in right}
+    return {labels: v for labels, v in first.items() if signature(labels) not in right}
+
+
+def _satisfied(driver, state: str, inputs: dict) -> bool:
+    return driver.satisfied(state, inputs) if isinstance(driver, drivers.SearchDriver) else True
+
+
+def _by_signal(comparisons) -> dict:
+    out: dict = {}
+    for comparison in comparisons:
+        out.setdefault(comparison.signal, []).append(comparison)
+    return out
+
+
+def _scale(comparisons) -> float:
+    return max(abs(c.value) or 1.0 for c in comparisons)
+
+
+def _drop_name(labels) -> tuple:
+    return tuple(item for item in labels if item[0] != "__name__")
+
+
+def _describe(run, t: float) -> str:
+    """Each signal's values at (or just before) t: what a compound case's name shows."""
+    parts = []
+    for signal, steps in run.values.items():
+        at = max((s for s in steps if s <= t), default=max(steps))
+        shown = ", ".join(f"{v:.6g}" for _, v in sorted(steps[at].items()))
+        parts.append(f"{signal} at {shown}")
+    return "; ".join(parts)
+
+
+def _present_inputs(catalog: search.Catalog, selector: str) -> dict:
+    """Inputs that make the selector match: its metric's series at a default, with the labels it names."""
+    metrics, _, _, named = search._reads(catalog, selector)
+    out: dict = {}
+    for metric in metrics:
+        for labels in search.label_sets(catalog, metric, named):
+            knob = search.Knob(metric, (), (tuple(sorted(labels.items())),))
+            out.update(knob.inputs(knob.default()) or {})
+    return out
