@@ -24,6 +24,7 @@ RANKS = {
     "render": 5,
     "verify": 6,
     "definitions": 6,
+    "adopt": 6,
     "runtime": 7,
     "e2e": 8,
     "cli": 9,

@@ -14,7 +14,8 @@ def alert_instances(alert: Alert, stack: Stack) -> list[dict[str, str]]:
     Labels it keeps without known values (job, instance) are left out: routing cannot depend on them.
     """
     static = {"alertname": alert.name, **stack.alert_labels(alert)}
-    kept = sorted(result_labels(alert.condition.signal, stack) - set(static))
+    signal = getattr(alert.condition, "signal", alert.expr)  # a raw condition: the whole expression
+    kept = sorted(result_labels(signal, stack) - set(static))
     known = label_values(stack)
     varying = [label for label in kept if label in known]
     instances = []

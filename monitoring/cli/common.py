@@ -41,12 +41,12 @@ definitions_option = path_option(
 )
 
 
-def out_option(help: str = "Output folder for the generated artifacts."):
+def out_option(help: str = "Output folder for the generated artifacts.", default: Path = Path("generated")):
     return click.option(
         "--out",
         "-o",
         type=click.Path(path_type=Path, file_okay=False),
-        default=Path("generated"),
+        default=default,
         show_default=True,
         help=help,
     )

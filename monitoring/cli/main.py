@@ -10,6 +10,7 @@ import click
 from monitoring.cli.check import check
 from monitoring.cli.demo import demo
 from monitoring.cli.generate import generate
+from monitoring.cli.import_ import import_group
 from monitoring.cli.lint import lint
 from monitoring.cli.simulate import simulate
 from monitoring.cli.test import test_command
@@ -21,7 +22,7 @@ def main():
     from Python definitions, and check that the committed artifacts are up to date."""
 
 
-for command in (generate, check, test_command, lint, simulate, demo):
+for command in (generate, check, test_command, lint, import_group, simulate, demo):
     main.add_command(command)
 
 if __name__ == "__main__":

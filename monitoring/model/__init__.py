@@ -5,6 +5,7 @@ from monitoring.model.conditions import (
     Band,
     Compound,
     Condition,
+    RawCondition,
     above,
     absent,
     at_least,
@@ -14,11 +15,12 @@ from monitoring.model.conditions import (
     equal_to,
     not_equal_to,
     outside,
+    raw,
     unless,
 )
-from monitoring.model.dashboard import Dashboard, LabelVariable, Link, Row
+from monitoring.model.dashboard import Dashboard, LabelVariable, Link, RawVariable, Row
 from monitoring.model.metric import Label, Metric, MetricType
-from monitoring.model.panel import Gauge, Panel, PieChart, Query, Stat, Table, Text, TimeSeries
+from monitoring.model.panel import Gauge, Panel, PieChart, Query, RawPanel, Stat, Table, Text, TimeSeries
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup, Scenario
 from monitoring.model.stack import Stack
 from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale
@@ -52,6 +54,9 @@ __all__ = [
     "Panel",
     "PieChart",
     "Query",
+    "RawCondition",
+    "RawPanel",
+    "RawVariable",
     "RecordingRule",
     "Row",
     "RuleGroup",
@@ -73,5 +78,6 @@ __all__ = [
     "equal_to",
     "not_equal_to",
     "outside",
+    "raw",
     "unless",
 ]

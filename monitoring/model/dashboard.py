@@ -12,6 +12,7 @@ from monitoring.model.metric import Label, Metric
 from monitoring.model.panel import Panel
 
 _UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
+_VARIABLE_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,24 @@ class LabelVariable:
     @property
     def name(self) -> str:
         return self.label.name
+
+
+@dataclass(frozen=True)
+class RawVariable:
+    """A template variable the model does not describe (custom, interval, a query other than label_values),
+    carried as its Grafana JSON; `monitoring import` writes these."""
+
+    json: dict = field(compare=False)
+    origin: Location | str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or caller_origin())
+        if not isinstance(self.json, dict) or not _VARIABLE_RE.match(str(self.json.get("name", ""))):
+            raise DefinitionError("a raw variable is a Grafana variable object with a valid 'name'", self.origin)
+
+    @property
+    def name(self) -> str:
+        return self.json["name"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +75,7 @@ class Dashboard:
     uid: str = ""
     tags: tuple[str, ...] = ()
     description: str = ""
-    variables: tuple[LabelVariable, ...] = ()
+    variables: tuple[LabelVariable | RawVariable, ...] = ()
     links: tuple[Link, ...] = ()
     time_from: str = "now-6h"
     refresh: str = "30s"

@@ -85,6 +85,9 @@ class Metric:
     # Declared value range (inclusive), used by lint to catch impossible thresholds.
     min: float | None = None
     max: float | None = None
+    # Exposed by software you do not control (an exporter, or a series recorded elsewhere), as `monitoring
+    # import` declares it: its name is taken as is, so the naming conventions below are not enforced.
+    external: bool = False
     origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
@@ -155,10 +158,13 @@ class Metric:
 
 
 def _naming_problems(m: Metric):
-    if not _NAME_RE.match(m.name) or ":" in m.name:
+    if not _NAME_RE.match(m.name) or (":" in m.name and not m.external):
         yield ("is not a valid metric name", "use [a-zA-Z_][a-zA-Z0-9_]*; colons are reserved for recording rules")
     if not m.help.strip():
         yield "has no help text", "every metric needs a one-line HELP describing what it measures"
+    if m.external:
+        yield from _shape_problems(m)
+        return
     base = m.name[: -len("_total")] if m.name.endswith("_total") else m.name
     if m.type is MetricType.COUNTER and not m.name.endswith("_total"):
         yield "is a counter, so its name must end in '_total'", f"rename it to {m.name}_total"
@@ -175,6 +181,11 @@ def _naming_problems(m: Metric):
             f"declares unit {m.unit!r} but its name does not end in '_{m.unit}'",
             f"name it {base}_{m.unit}{'_total' if m.type is MetricType.COUNTER else ''}",
         )
+    yield from _shape_problems(m)
+
+
+def _shape_problems(m: Metric):
+    """What even an exporter's metric must get right: buckets, range and labels."""
     if m.type is MetricType.HISTOGRAM:
         if not m.buckets:
             yield "is a histogram without buckets", "give buckets=(...) in increasing order"

@@ -108,3 +108,20 @@ class Text(Panel):
     kind = "text"
     content: str = ""
     markdown: bool = True
+
+
+@dataclass(frozen=True)
+class RawPanel(Panel):
+    """A Grafana panel of a kind the model lacks (heatmap, bar gauge, a plugin...), carried as its JSON.
+
+    The escape hatch of `monitoring import`: the renderer keeps the keys Grafana's current schema defines
+    and points its queries at the dashboard's data source variable; nothing else is checked or changed.
+    """
+
+    kind = "raw"
+    json: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not isinstance(self.json, dict) or not isinstance(self.json.get("type"), str):
+            raise DefinitionError(f"raw panel {self.title!r}: json must be a panel object with a 'type'", self.origin)

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from monitoring.errors import DefinitionError, Location
 from monitoring.model._origin import caller_origin
-from monitoring.model.conditions import Absent, Band, Compound, Condition, format_number  # noqa: F401
+from monitoring.model.conditions import Absent, Band, Compound, Condition, RawCondition, format_number  # noqa: F401
 from monitoring.model.panel import Panel
 
 _RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
 _ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_SERIES_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _DURATION_RE = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
 
 
@@ -33,13 +34,19 @@ class RecordingRule:
     labels: tuple[tuple[str, str], ...] = ()
     # For rules whose inputs the test generator cannot synthesise: {series selector: promtool values}.
     test_inputs: tuple[tuple[str, str], ...] = ()
+    # Imported from an existing rule file (`monitoring import`): the name is kept as dashboards and other
+    # teams query it, so only Prometheus' own name syntax is enforced, not level:metric:operations.
+    imported: bool = False
     origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
-        if not _RECORD_RE.match(self.record):
+        if self.imported:
+            if not _SERIES_RE.match(self.record):
+                raise DefinitionError(f"{self.record!r} is not a valid Prometheus series name", self.origin)
+        elif not _RECORD_RE.match(self.record):
             raise DefinitionError(
                 f"recording rule name {self.record!r} does not follow level:metric:operations",
                 self.origin,
@@ -76,7 +83,7 @@ class Scenario:
 @dataclass(frozen=True)
 class Alert:
     name: str
-    condition: Condition | Band | Compound | Absent
+    condition: Condition | Band | Compound | Absent | RawCondition
     for_: str
     severity: str
     summary: str
@@ -88,28 +95,37 @@ class Alert:
     # (see monitoring.model.synthetic). Without one the generator finds the inputs itself.
     driver: Callable | None = field(default=None, compare=False)
     scenarios: tuple[Scenario, ...] = ()
+    # Annotations beyond summary and description (runbook_url and dashboard_url are added by the stack).
+    annotations: tuple[tuple[str, str], ...] = ()
+    # Imported from an existing rule file (`monitoring import`): the name is kept as is (any valid Prometheus
+    # label value) and summary/description may be empty (lint's alert-metadata check reports that).
+    imported: bool = False
     origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
-        if not isinstance(self.condition, (Condition, Band, Compound, Absent)):
+        object.__setattr__(self, "annotations", tuple(dict(self.annotations).items()))
+        if not isinstance(self.condition, (Condition, Band, Compound, Absent, RawCondition)):
             raise DefinitionError(
                 f"alert {self.name}: the condition must be below(), above(), at_most(), at_least(), equal_to(), "
-                f"not_equal_to(), outside(), both(), unless() or absent(), not {type(self.condition).__name__}",
+                f"not_equal_to(), outside(), both(), unless(), absent() or raw(), not {type(self.condition).__name__}",
                 self.origin,
             )
         if self.driver is not None and not callable(self.driver):
             raise DefinitionError(f"alert {self.name}: driver must be a function value -> input series", self.origin)
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
-        if not _ALERT_RE.match(self.name):
+        if self.imported:
+            if not self.name.strip():
+                raise DefinitionError("an alert needs a name", self.origin)
+        elif not _ALERT_RE.match(self.name):
             raise DefinitionError(
                 f"alert name {self.name!r} is not UpperCamelCase",
                 self.origin,
                 "alert names are UpperCamelCase, e.g. HighErrorRate",
             )
         parse_duration(self.for_, self.origin)
-        if not self.summary.strip() or not self.description.strip():
+        if not self.imported and (not self.summary.strip() or not self.description.strip()):
             raise DefinitionError(f"alert {self.name}: summary and description are required", self.origin)
 
     @property

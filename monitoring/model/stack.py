@@ -86,6 +86,8 @@ class Stack:
         from monitoring.model.layout import panel_url
 
         annotations = {"summary": alert.summary, "description": alert.description}
+        annotations = {key: text for key, text in annotations.items() if text}  # empty only when imported
+        annotations.update(alert.annotations)
         if self.runbook_base_url:
             annotations["runbook_url"] = self.runbook_url(alert)
         dashboard = self.dashboard_of(alert.panel) if alert.panel is not None else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitoring.errors import DefinitionError, DefinitionErrors
-from monitoring.model import Alert, Stack
+from monitoring.model import Alert, LabelVariable, Stack
 from monitoring.promql.parse import parse, selector_name, selectors
 
 
@@ -38,12 +38,17 @@ def _stack_problems(stack: Stack):
 
     records = [r.record for r in stack.recording_rules()]
     for rule in stack.recording_rules():
-        if records.count(rule.record) > 1:
+        # Prometheus accepts a name recorded several times (one rule per status code, say): imported files do
+        if not rule.imported and records.count(rule.record) > 1:
             yield DefinitionError(f"recording rule {rule.record!r} is defined twice", rule.origin)
         yield from unknown_series(rule.text, rule.origin, f"recording rule {rule.record!r}", False)
     names = [a.name for a in stack.alerts()]
     for alert in stack.alerts():
-        if names.count(alert.name) > 1 and alert is next(a for a in stack.alerts() if a.name == alert.name):
+        if (
+            not alert.imported
+            and names.count(alert.name) > 1
+            and alert is next(a for a in stack.alerts() if a.name == alert.name)
+        ):
             yield DefinitionError(
                 f"alert {alert.name!r} is defined twice in stack {stack.name!r}",
                 alert.origin,
@@ -69,6 +74,8 @@ def _stack_problems(stack: Stack):
             for query in panel.queries:
                 yield from unknown_series(query.text, query.origin, f"panel {panel.title!r}", True)
         for variable in dashboard.variables:
+            if not isinstance(variable, LabelVariable):
+                continue  # a RawVariable is carried as its JSON
             owners = [m for m in stack.metrics if variable.name in m.label_names]
             if not owners:
                 yield DefinitionError(

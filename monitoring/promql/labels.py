@@ -97,7 +97,7 @@ def _binary_labels(node, stack: Stack, depth: int) -> frozenset[str]:
 def _selector_labels(selector, stack: Stack, depth: int) -> frozenset[str]:
     name = selector_name(selector)
     entry = stack.series_catalog().get(name) if name else None
-    if entry is None:
+    if entry is None or getattr(entry, "external", False):  # unknown, or an exporter's labels as far as seen
         return present_by_matchers(selector)
     if hasattr(entry, "label_names"):  # a Metric
         extra = {"le"} if name.endswith("_bucket") else set()
@@ -250,6 +250,8 @@ def _selector_possible(selector, stack, records, depth):
     if name is None or depth > 20:
         return None
     entry = stack.series_catalog().get(name) if stack is not None else None
+    if getattr(entry, "external", False):  # an exporter's metric: its declared labels are those seen, not all
+        return None
     if entry is not None and hasattr(entry, "label_names"):  # a Metric
         extra = {"le"} if name.endswith("_bucket") else set()
         if name == entry.name and str(entry.type.value) == "summary":

@@ -25,8 +25,13 @@ _RANGE_VARS = re.compile(r"\$(__rate_interval|__interval|__range)|\$\{(__rate_in
 _VARS = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
+# A variable as a range or subquery step (`[$interval]`, `[$__range:$step]`) stands for a duration.
+_BRACKETED = re.compile(r"\[([^\]\[\"']*\$[^\]\[\"']*)\]")
+
+
 def grafana_to_promql(expr: str) -> str:
     expr = _RANGE_VARS.sub("5m", expr)
+    expr = _BRACKETED.sub(lambda m: "[" + _VARS.sub("5m", m.group(1)) + "]", expr)
     return _VARS.sub(lambda m: f"__var_{m.group(1)}", expr)
 
 

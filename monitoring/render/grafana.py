@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import grafanalib.core as g
 
-from monitoring.model import Dashboard, Gauge, Panel, PieChart, Stack, Stat, Table, Text, TimeSeries
+from monitoring.model import (
+    Dashboard,
+    Gauge,
+    LabelVariable,
+    Panel,
+    PieChart,
+    RawPanel,
+    Stack,
+    Stat,
+    Table,
+    Text,
+    TimeSeries,
+)
 from monitoring.model.layout import layout
 from monitoring.model.threshold import Threshold
 
@@ -29,6 +41,19 @@ V42_KEYS = {
     ),
     "target": frozenset("expr legendFormat refId instant range format hide interval".split()),
     "field_defaults": frozenset("color custom mappings unit min max decimals".split()),
+    # an imported RawPanel's field defaults and RawVariable: every key Grafana's current schema has
+    "raw_field_defaults": frozenset(
+        (
+            "displayName displayNameFromDS description path writeable filterable unit decimals min max mappings "
+            "thresholds color links actions noValue custom fieldMinMax"
+        ).split()
+    ),
+    "raw_variable": frozenset(
+        (
+            "type name label hide skipUrlSync description query datasource current multi allowCustomValue options "
+            "refresh sort includeAll allValue regex auto auto_min auto_count definition"
+        ).split()
+    ),
     "variable": (  # in this order (the order Grafana writes them)
         "type name label hide query datasource current multi includeAll allValue refresh sort regex options definition"
     ).split(),
@@ -74,7 +99,9 @@ def render_dashboard(dashboard: Dashboard, stack: Stack) -> dict:
         refresh=dashboard.refresh,
         editable=True,
         time=g.Time(dashboard.time_from, "now"),
-        templating=g.Templating(list=[_datasource_variable()] + [_label_variable(v) for v in dashboard.variables]),
+        templating=g.Templating(
+            list=[_datasource_variable()] + [_label_variable(v) for v in dashboard.variables if _is_label(v)]
+        ),
         links=[_link(link) for link in dashboard.links],
         panels=[],
     )
@@ -90,7 +117,9 @@ def render_dashboard(dashboard: Dashboard, stack: Stack) -> dict:
             "fiscalYearStartMonth": 0,
             "liveNow": False,
             "weekStart": "",
-            "templating": {"list": [_clean(_variable_json(v)) for v in built["templating"]["list"]]},
+            "templating": {
+                "list": _variables(dashboard, [_clean(_variable_json(v)) for v in built["templating"]["list"]])
+            },
             "annotations": {"list": [_alert_annotations()]},
             "links": [_clean(link) for link in built["links"]],
             "panels": panels,
@@ -100,6 +129,8 @@ def render_dashboard(dashboard: Dashboard, stack: Stack) -> dict:
 
 
 def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
+    if isinstance(panel, RawPanel):
+        return _raw_panel(panel.json, panel_id, grid)
     targets = [
         g.Target(expr=q.text, legendFormat=q.legend, refId=chr(ord("A") + i), instant=q.instant)
         for i, q in enumerate(panel.queries)
@@ -126,6 +157,51 @@ def _panel(panel: Panel, panel_id: int, grid: dict) -> dict:
     if isinstance(panel, Table):
         data["transformations"] = [{"id": "merge", "options": {}}]
     return _clean(data)
+
+
+def _raw_panel(source: dict, panel_id: int, grid: dict) -> dict:
+    """An imported panel of a kind the model lacks: its JSON with only the keys schema v42 defines, its
+    queries on the dashboard's data source variable."""
+    data = normalise("panel", source)
+    data["id"], data["gridPos"] = panel_id, grid
+    if "targets" in data:
+        data["datasource"] = DATASOURCE
+        data["targets"] = [
+            {**normalise("target", t), "datasource": DATASOURCE} for t in data["targets"] if isinstance(t, dict)
+        ]
+    else:
+        data.pop("datasource", None)
+    field_config = data.get("fieldConfig")
+    if isinstance(field_config, dict):
+        defaults = normalise("raw_field_defaults", field_config.get("defaults") or {})
+        steps = (defaults.get("thresholds") or {}).get("steps")
+        if isinstance(steps, list):  # exports leave out the base step's null value; the schema requires it
+            defaults["thresholds"] = {**defaults["thresholds"], "steps": [{"value": None, **s} for s in steps]}
+        data["fieldConfig"] = {"defaults": defaults, "overrides": field_config.get("overrides") or []}
+    return data
+
+
+def _is_label(variable) -> bool:
+    return isinstance(variable, LabelVariable)
+
+
+def _variables(dashboard: Dashboard, built: list[dict]) -> list[dict]:
+    """The built variables (data source, then label variables), with raw ones in their place in between."""
+    built_iter = iter(built[1:])
+    result = [built[0]]
+    for variable in dashboard.variables:
+        if _is_label(variable):
+            result.append(next(built_iter))
+        else:
+            raw = normalise("raw_variable", variable.json)
+            if not raw.get("current"):  # an empty selection: the schema requires text and value when present
+                raw.pop("current", None)
+            if isinstance(raw.get("query"), dict):  # Grafana 9+ exports {query, refId}; the schema has the text
+                raw["query"] = str(raw["query"].get("query", ""))
+            if isinstance(raw.get("datasource"), (dict, str)):
+                raw["datasource"] = DATASOURCE
+            result.append(_clean(raw))
+    return result
 
 
 def _timeseries(panel: TimeSeries, common: dict):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
-from monitoring.model.rules import parse_duration
+from monitoring.model.rules import RawCondition, parse_duration
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import search, synth, templates
 from monitoring.testgen.stepping import evaluation_times
@@ -45,6 +45,15 @@ def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
 
 def generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     from monitoring.testgen import cases
+
+    if isinstance(alert.condition, RawCondition):
+        if alert.scenarios:
+            return []  # an expression kept as written: its scenarios are its tests
+        raise DefinitionError(
+            f"alert {alert.name}: the test generator cannot drive a raw condition (`{alert.expr}`)",
+            alert.origin,
+            "give the alert Scenarios (hand-written promtool cases), or a condition on a Threshold step",
+        )
 
     try:
         return cases.cases(alert, stack, interval)

@@ -41,10 +41,11 @@ def check(ctx):
                     "label: it was aggregated away, so every quantile is NaN",
                     "keep le when aggregating: sum by (..., le) (rate(x_bucket[5m]))",
                 )
-            for selector in selectors(buckets):
-                name = name_of(selector)
-                entry = catalog.get(name) if name else None
-                if isinstance(entry, Metric) and not (entry.type is MetricType.HISTOGRAM and name.endswith("_bucket")):
+            entries = [(name_of(s), catalog.get(name_of(s)) if name_of(s) else None) for s in selectors(buckets)]
+            if any(_is_bucket(name, entry) for name, entry in entries):
+                continue  # other series are joined in (`* on (instance) group_left (node) kube_node_info`)
+            for name, entry in entries:
+                if isinstance(entry, Metric):
                     kind = entry.type.value if name == entry.name else f"{entry.type.value}'s {name[len(entry.name) :]}"
                     yield Problem(
                         query.where,
@@ -52,3 +53,7 @@ def check(ctx):
                         "series, not a histogram's _bucket series",
                         "use the histogram's _bucket series (Metric.bucket) with rate() and le kept",
                     )
+
+
+def _is_bucket(name, entry) -> bool:
+    return isinstance(entry, Metric) and entry.type is MetricType.HISTOGRAM and name.endswith("_bucket")

@@ -59,7 +59,7 @@ def check(ctx):
     catalog = ctx.catalog()
     for rule in ctx.rules:
         condition = getattr(rule.source, "condition", None)
-        if condition is None or not hasattr(condition, "level"):  # bands, compounds, absent: no single level
+        if not hasattr(condition, "level"):  # none, raw, bands, compounds, absent: no single level
             continue
         bounds = value_range(_parse(str(condition.signal)), catalog)
         if bounds is None:
@@ -125,6 +125,8 @@ def _quantile_range(buckets, catalog) -> Bounds | None:
     metrics = {catalog.get(name_of(s)) for s in selectors(buckets)}
     metric = metrics.pop() if len(metrics) == 1 else None
     if not isinstance(metric, Metric) or metric.type is not MetricType.HISTOGRAM or not metric.buckets:
+        return None
+    if metric.external:  # an exporter's buckets, inferred from queries: the largest may be unknown
         return None
     top = max(metric.buckets)
     return Bounds(

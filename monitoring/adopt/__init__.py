@@ -1,0 +1,1 @@
+"""`monitoring import`: existing rule files, dashboards and Alertmanager configs into definitions and policies."""

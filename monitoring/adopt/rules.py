@@ -1,0 +1,237 @@
+"""A Prometheus rule file -> a definitions file: catalog, recording rules, alerts and groups as one Stack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monitoring.adopt import pysource as py
+from monitoring.adopt.condition import split_comparison
+from monitoring.adopt.references import split_references
+from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
+from monitoring.model.metric import Label, Metric, MetricType
+from monitoring.model.rules import _ALERT_RE, _RECORD_RE, parse_duration
+from monitoring.promql.catalog import infer_catalog
+
+DEFAULT_INTERVAL = "1m"  # Prometheus' default global evaluation_interval
+_TYPE_CONSTANTS = {
+    MetricType.COUNTER: "COUNTER",
+    MetricType.GAUGE: "GAUGE",
+    MetricType.HISTOGRAM: "HISTOGRAM",
+    MetricType.SUMMARY: "SUMMARY",
+}
+_SUFFIX_ATTRIBUTE = {"_bucket": "bucket", "_count": "count", "_sum": "sum"}
+
+
+@dataclass
+class Imported:
+    """One generated definitions file and what the import approximated."""
+
+    stack_name: str
+    source: str
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    receivers_from: dict[str, str] = field(default_factory=dict)  # Alertmanager: policy name -> source name
+
+
+def import_rule_file(path: Path, display: str, stack_name: str) -> Imported:
+    groups = read_rule_file(path, display)
+    return RuleFileWriter(groups, display, stack_name).write()
+
+
+def import_rule_files(paths: list[Path]) -> dict[str, Imported]:
+    """``{definitions file name: Imported}``, one per source file; raises the first bad input's error."""
+    from monitoring.adopt.files import module_file, stack_name
+
+    taken: set[str] = set()
+    result = {}
+    for path in paths:
+        imported = import_rule_file(path, str(path), stack_name(path, taken))
+        result[module_file(imported.stack_name)] = imported
+    return result
+
+
+class RuleFileWriter:
+    def __init__(self, groups: list[SourceGroup], display: str, stack_name: str):
+        self.groups, self.display, self.stack_name = groups, display, stack_name
+        self.notes: list[str] = []
+        self.taken: set[str] = {"STACK"}
+        self.used: set[str] = {"Stack", "RuleGroup"}
+        self.lines: list[str] = []
+        self.references: dict[str, str] = {}  # series name -> Python code, once defined
+
+    def write(self) -> Imported:
+        rules = [r for g in self.groups for r in g.rules]
+        recorded = {r.name for r in rules if r.kind == "record"}
+        metrics = infer_catalog([r.expr for r in rules], recorded=recorded)
+        metric_names = self._catalog(metrics)
+        group_items = []
+        for group in self.groups:
+            group_items.append(self._group(group))
+        stack = py.Call(
+            "Stack",
+            [py.string(self.stack_name)],
+            [("metrics", py.Seq(metric_names)), ("groups", py.Seq(group_items))],
+        )
+        self.lines += ["", "", f"STACK = {py.render(stack, 0, len('STACK = '))}"]
+        counts = {
+            "groups": len(self.groups),
+            "recording rules": sum(r.kind == "record" for r in rules),
+            "alerts": sum(r.kind == "alert" for r in rules),
+            "metrics": len(metrics),
+        }
+        return Imported(self.stack_name, self._header(counts) + "\n".join(self.lines) + "\n", self.notes, counts)
+
+    # --- catalog ---------------------------------------------------------------------------------------
+    def _catalog(self, metrics: list[Metric]) -> list[str]:
+        labels: dict[str, Label] = {}
+        for metric in metrics:
+            for label in metric.labels:
+                labels[label.name] = label
+        label_names = {}
+        self.lines += ["", "# --- Labels and metric catalog, inferred from the expressions " + "-" * 40]
+        for name in sorted(labels):
+            code = py.constant_name(name, self.taken, "_LABEL" if name.upper() in self.taken else "")
+            label_names[name] = code
+            call = py.Call(
+                "Label",
+                [py.string(name)]
+                + ([py.Seq([py.string(v) for v in labels[name].values])] if labels[name].values else []),
+            )
+            self.lines.append(f"{code} = {py.render(call, 0, len(code) + 3)}")
+            self.used.add("Label")
+        if labels:
+            self.lines.append("")
+        codes = []
+        for metric in metrics:
+            code = py.constant_name(metric.name, self.taken)
+            codes.append(code)
+            kwargs = []
+            if metric.labels:
+                kwargs.append(("labels", py.Seq([label_names[l.name] for l in metric.labels])))
+            if metric.buckets:
+                kwargs.append(("buckets", py.Seq([py.number(b) for b in metric.buckets])))
+                if metric.buckets == (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0):
+                    self.notes.append(f"histogram {metric.name}: no `le` value in the rules, default buckets assumed")
+            kwargs.append(("external", "True"))
+            constant = _TYPE_CONSTANTS[metric.type]
+            self.used.update(("Metric", constant))
+            call = py.Call("Metric", [py.string(metric.name), constant, py.string(metric.help)], kwargs)
+            self.lines.append(f"{code} = {py.render(call, 0, len(code) + 3)}")
+            for series in metric.series_names():
+                suffix = series[len(metric.name) :]
+                self.references[series] = f"{code}.{_SUFFIX_ATTRIBUTE[suffix]}" if suffix else code
+        return codes
+
+    # --- rules ---------------------------------------------------------------------------------------
+    def _group(self, group: SourceGroup) -> py.Call:
+        self.lines += ["", "", f"# --- Group {group.name} " + "-" * max(3, 96 - len(group.name))]
+        interval = group.interval
+        if not interval:
+            interval = DEFAULT_INTERVAL
+            self.notes.append(
+                f"group {group.name!r} had no interval: {DEFAULT_INTERVAL} (Prometheus' default evaluation_interval)"
+            )
+        for key in group.ignored:
+            self.notes.append(f"group {group.name!r}: `{key}` is not carried over")
+        codes = []
+        for rule in group.rules:
+            for key in rule.ignored:
+                self.notes.append(f"{rule.kind} {rule.name}: `{key}` is not carried over (Prometheus 2.42 has none)")
+            codes.append(self._record(rule) if rule.kind == "record" else self._alert(rule, interval))
+        self.used.add("RuleGroup")
+        return py.Call("RuleGroup", [py.string(group.name), py.string(interval), py.Seq(codes)])
+
+    def _expr(self, text: str) -> str:
+        return py.fstring(split_references(text, self.references))
+
+    def _record(self, rule: SourceRule) -> str:
+        code = py.constant_name(rule.name, self.taken)
+        kwargs = []
+        if rule.labels:
+            kwargs.append(("labels", _string_dict(rule.labels)))
+        kwargs.append(("imported", "True"))
+        if not _RECORD_RE.match(rule.name):
+            self.notes.append(f"recording rule {rule.name!r}: name kept, though not level:metric:operations")
+        self.used.add("RecordingRule")
+        call = py.Call("RecordingRule", [py.string(rule.name), self._expr(rule.expr)], kwargs)
+        self.lines.append(f"{code} = {py.render(call, 0, len(code) + 3)}")
+        self.references.setdefault(rule.name, code)  # later expressions reference the object
+        return code
+
+    def _alert(self, rule: SourceRule, interval: str) -> str:
+        code = py.constant_name(rule.name, self.taken)
+        comparison = split_comparison(rule.expr)
+        if comparison is not None:
+            condition = self._threshold(rule, code, comparison)
+        else:
+            self.used.add("raw")
+            condition = py.Call("raw", [self._expr(rule.expr)])
+        labels = dict(rule.labels)
+        severity = labels.pop("severity", "")
+        annotations = dict(rule.annotations)
+        summary, description = annotations.pop("summary", ""), annotations.pop("description", "")
+        for_ = rule.for_ or "0s"
+        try:
+            parse_duration(for_)
+        except Exception:  # noqa: BLE001 - a duration Prometheus accepts but the model spells differently
+            self.notes.append(f"alert {rule.name}: `for: {rule.for_}` kept as 0s")
+            for_ = "0s"
+        kwargs = [("summary", py.string(summary)), ("description", py.string(description))]
+        if labels:
+            kwargs.append(("labels", _string_dict(labels)))
+        if annotations:
+            kwargs.append(("annotations", _string_dict(annotations)))
+        kwargs.append(("imported", "True"))
+        if not _ALERT_RE.match(rule.name):
+            self.notes.append(f"alert {rule.name!r}: name kept, though not UpperCamelCase")
+        self.used.add("Alert")
+        call = py.Call("Alert", [py.string(rule.name), condition, py.string(for_), py.string(severity)], kwargs)
+        self.lines.append(f"{code} = {py.render(call, 0, len(code) + 3)}")
+        return code
+
+    def _threshold(self, rule: SourceRule, code: str, comparison) -> py.Call:
+        """A two-band Threshold at the compared value and a condition on its step."""
+        threshold_code = py.constant_name(rule.name, self.taken, "_T")
+        value = py.number(comparison.value)
+        if comparison.op.startswith(">"):
+            steps, meaning = [("None", "green", "ok"), (value, "red", "firing")], "firing"
+        else:
+            steps, meaning = [("None", "red", "firing"), (value, "green", "ok")], "ok"
+        self.used.update(("Threshold", "Step"))
+        threshold = py.Call(
+            "Threshold",
+            [py.string(rule.name)],
+            [("steps", py.Seq([py.Call("Step", [v, py.string(c), py.string(m)]) for v, c, m in steps]))],
+        )
+        self.lines.append(f"{threshold_code} = {py.render(threshold, 0, len(threshold_code) + 3)}")
+        level = f"{threshold_code}[{py.string(meaning)}]"
+        signal = self._expr(comparison.signal)
+        if comparison.op in (">", "<"):
+            function = "above" if comparison.op == ">" else "below"
+            self.used.add(function)
+            return py.Call(function, [signal, level])
+        self.used.add("Condition")
+        return py.Call("Condition", [signal, py.string(comparison.op), level])
+
+    def _header(self, counts: dict[str, int]) -> str:
+        names = sorted(self.used, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
+        joined = ", ".join(names)
+        if len(f"from monitoring import {joined}") <= py.LINE_LENGTH:
+            import_line = f"from monitoring import {joined}"
+        else:
+            import_line = "from monitoring import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+        summary = py.counted(counts)
+        return (
+            f'"""Imported by `monitoring import rules` from\n{self.display}\n\n'
+            f"{summary}.\n\n"
+            "The catalog is inferred from the expressions: review the metric types, help texts and label values.\n"
+            "Alerts whose expression is not a comparison with a number keep it as a raw condition: give them\n"
+            "Scenarios so that `monitoring generate` can test them.\n"
+            '"""\n\n'
+            f"{import_line}\n"
+        )
+
+
+def _string_dict(mapping: dict[str, str]) -> py.Dict:
+    return py.Dict([(py.string(k), py.string(v)) for k, v in mapping.items()])

@@ -1,0 +1,178 @@
+"""A metric catalog inferred from PromQL expressions, for rules and dashboards written without one.
+
+Existing rule files and dashboards name their metrics but never declare them. From the expressions alone:
+
+- the type: a name ending in ``_bucket`` (or selected with ``le``) belongs to a histogram, ``_count``/``_sum``
+  without buckets to a summary; a name ending in ``_total``, or read by ``rate``/``irate``/``increase``/
+  ``resets``, is a counter; anything else is a gauge;
+- the label names: those in matchers and in ``by``/``without``/``on``/``ignoring`` clauses over the metric;
+- the label values: those matched with ``=``; ``le`` values become histogram buckets.
+
+Series recorded by the rules themselves (``recorded``) are not metrics and are left out. The metrics are
+``external`` (an exporter's names are kept as they are), one shared ``Label`` object per label name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import promql_parser as pp
+
+from monitoring.model.metric import Label, Metric, MetricType
+from monitoring.promql.parse import grafana_to_promql
+
+COUNTER_FUNCTIONS = frozenset(("rate", "irate", "increase", "resets"))
+# Prometheus client libraries' default buckets: used when no `le` value is ever matched.
+DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_RESERVED = frozenset(("le", "quantile", "__name__"))
+_GRAFANA_VALUE = re.compile(r"\$|__var_")  # a value only known once Grafana substitutes a variable
+
+
+@dataclass
+class _Seen:
+    """What the expressions show about one series name."""
+
+    counter_use: bool = False
+    labels: set[str] = field(default_factory=set)
+    values: dict[str, set[str]] = field(default_factory=dict)
+    le: set[str] = field(default_factory=set)
+
+
+def infer_catalog(expressions: Iterable[str], recorded: Iterable[str] = (), grafana: bool = False) -> list[Metric]:
+    """The metrics the expressions select, sorted by name. Raises ValueError for an expression that does not
+    parse (callers say where it came from). ``grafana``: expressions hold Grafana variables (``$job``)."""
+    seen: dict[str, _Seen] = {}
+    for text in expressions:
+        node = pp.parse(grafana_to_promql(text) if grafana else text)
+        _visit(node, seen, counter=False, clause_labels=frozenset())
+    skip = set(recorded)
+    return _metrics({name: s for name, s in seen.items() if name not in skip})
+
+
+def series_of(metrics: Iterable[Metric]) -> dict[str, tuple[Metric, str]]:
+    """Series name -> (metric, suffix): ``x_bucket`` -> (histogram x, "_bucket"); ``x`` -> (x, "")."""
+    found = {}
+    for metric in metrics:
+        for name in metric.series_names():
+            found[name] = (metric, name[len(metric.name) :])
+    return found
+
+
+def _visit(node, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset[str]) -> None:
+    if isinstance(node, pp.VectorSelector):
+        _record(node, seen, counter, clause_labels)
+        return
+    if isinstance(node, pp.MatrixSelector):
+        _visit(node.vector_selector, seen, counter, clause_labels)
+        return
+    if isinstance(node, pp.Call):
+        is_counter = node.func.name in COUNTER_FUNCTIONS
+        for arg in node.args:
+            _visit(arg, seen, is_counter, clause_labels)
+        return
+    if isinstance(node, pp.AggregateExpr):
+        labels = frozenset(node.modifier.labels) if node.modifier is not None else frozenset()
+        if node.param is not None:
+            _visit(node.param, seen, False, clause_labels)
+        _visit(node.expr, seen, False, clause_labels | labels)
+        return
+    if isinstance(node, pp.BinaryExpr):
+        labels = frozenset()
+        matching = getattr(node.modifier, "matching", None) if node.modifier is not None else None
+        if matching is not None:
+            labels = frozenset(matching.labels)
+        for side in (node.lhs, node.rhs):
+            _visit(side, seen, False, clause_labels | labels)
+        return
+    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
+        _visit(node.expr, seen, counter if isinstance(node, pp.ParenExpr) else False, clause_labels)
+
+
+def _record(selector, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset[str]) -> None:
+    name = selector.name or next(
+        (m.value for m in selector.matchers.matchers if m.name == "__name__" and str(m.op).endswith(".Equal")), None
+    )
+    if not name or name.startswith("__var_"):  # no name, or one Grafana fills in from a variable
+        return
+    entry = seen.setdefault(name, _Seen())
+    entry.counter_use |= counter
+    entry.labels |= clause_labels
+    for matcher in selector.matchers.matchers:
+        if matcher.name == "__name__":
+            continue
+        entry.labels.add(matcher.name)
+        equal = str(matcher.op).endswith(".Equal")
+        if equal and matcher.value and not _GRAFANA_VALUE.search(matcher.value):
+            if matcher.name == "le":
+                entry.le.add(matcher.value)
+            else:
+                entry.values.setdefault(matcher.name, set()).add(matcher.value)
+
+
+def _metrics(seen: dict[str, _Seen]) -> list[Metric]:
+    families: dict[str, tuple[MetricType, list[_Seen]]] = {}
+    for name, entry in seen.items():
+        base, kind = _family(name, entry, seen)
+        _, members = families.setdefault(base, (kind, []))
+        members.append(entry)
+    all_labels: dict[str, set[str]] = {}
+    for _, members in families.values():
+        for entry in members:
+            for label in entry.labels - _RESERVED:
+                all_labels.setdefault(label, set()).update(entry.values.get(label, ()))
+    shared = {name: Label(name, tuple(sorted(values)), origin="inferred") for name, values in all_labels.items()}
+    metrics = []
+    for base, (kind, members) in sorted(families.items()):
+        names = sorted(set().union(*(m.labels for m in members)) - _RESERVED)
+        buckets = _buckets(set().union(*(m.le for m in members))) if kind is MetricType.HISTOGRAM else ()
+        metrics.append(
+            Metric(
+                base,
+                kind,
+                _help(kind, members),
+                labels=tuple(shared[n] for n in names),
+                buckets=buckets,
+                external=True,
+                origin="inferred",
+            )
+        )
+    return metrics
+
+
+def _family(name: str, entry: _Seen, seen: dict[str, _Seen]) -> tuple[str, MetricType]:
+    """The metric a series belongs to, and its type."""
+    for suffix in ("_bucket", "_count", "_sum"):
+        base = name[: -len(suffix)]
+        if not name.endswith(suffix) or not base:
+            continue
+        if base + "_bucket" in seen:
+            return base, MetricType.HISTOGRAM
+        if base + "_count" in seen and base + "_sum" in seen and base not in seen:
+            return base, MetricType.SUMMARY
+    if name.endswith("_total") or entry.counter_use:
+        return name, MetricType.COUNTER
+    return name, MetricType.GAUGE
+
+
+def _buckets(values: set[str]) -> tuple[float, ...]:
+    numbers = set()
+    for value in values:
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        if number != float("inf"):
+            numbers.add(number)
+    return tuple(sorted(numbers)) or DEFAULT_BUCKETS
+
+
+def _help(kind: MetricType, members: list[_Seen]) -> str:
+    why = {
+        MetricType.HISTOGRAM: "its _bucket series or le label",
+        MetricType.SUMMARY: "its _count and _sum series",
+        MetricType.COUNTER: "its _total name or rate()/increase() use",
+        MetricType.GAUGE: "no counter or histogram use",
+    }[kind]
+    return f"Inferred from queries: a {kind.value} ({why})."

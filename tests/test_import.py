@@ -1,0 +1,306 @@
+"""`monitoring import rules`: rule files -> definitions files that load, lint clean, are formatted, and render
+every rule back as it was written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitoring.adopt.roundtrip import compare_rules
+from monitoring.adopt.rule_files import read_rule_file
+from monitoring.cli.main import main
+from monitoring.model import COUNTER, GAUGE, HISTOGRAM, Alert, RawCondition, RecordingRule, Stack, raw
+from monitoring.pipeline.discovery import load_stacks
+from monitoring.pipeline.validate import validate
+from monitoring.promql.catalog import infer_catalog
+from monitoring.render.prometheus import render_rules
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+RUFF = Path(sys.executable).parent / "ruff"
+
+
+@pytest.fixture
+def imported(tmp_path) -> Path:
+    out = tmp_path / "definitions"
+    result = CliRunner().invoke(main, ["import", "rules", str(FIXTURES / "api.rules.yml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_every_rule_comes_back_as_written(imported):
+    stacks = load_stacks(imported)
+    validate(stacks)
+    preserved, total, problems = compare_rules(
+        read_rule_file(FIXTURES / "api.rules.yml", "api"), render_rules(stacks[0])
+    )
+    assert problems == []
+    assert (preserved, total) == (6, 6)
+
+
+def test_the_definitions_reference_objects_and_thresholds(imported):
+    source = (imported / "api.py").read_text()
+    assert source.startswith(f'"""Imported by `monitoring import rules` from\n{FIXTURES / "api.rules.yml"}\n')
+    assert "rate({HTTP_REQUESTS_TOTAL}" in source  # metrics referenced by object
+    assert "/ {JOB_HTTP_REQUESTS_RATE5M}" in source  # and recording rules too
+    assert 'above(JOB_HTTP_ERRORS_RATIO5M, HIGH_ERROR_RATIO_T["firing"])' in source
+    assert 'Condition(JOB_HTTP_LATENCY_SECONDS_P99, ">=", SLOW_REQUESTS_T["firing"])' in source
+    assert "raw(f'{UP}{{job=\"api\"}} == 0')" in source  # == stays a raw condition
+
+
+def test_the_definitions_are_formatted_and_lint_clean(imported):
+    assert (
+        subprocess.run([RUFF, "format", "--isolated", "--line-length", "120", "--check", str(imported)]).returncode == 0
+    )
+    assert (
+        subprocess.run(
+            [RUFF, "check", "--isolated", "--line-length", "120", "--select", "E,F,W,I", str(imported)]
+        ).returncode
+        == 0
+    )
+    result = CliRunner().invoke(main, ["lint", "-d", str(imported)])
+    assert result.exit_code == 0, result.output
+
+
+def test_generate_on_an_imported_estate_writes_everything_or_nothing(imported, tmp_path):
+    """Today ratio and raw alerts need drivers or Scenarios (until the generator finds inputs itself, issue #13):
+    generate then stops at the first such alert, by name, and writes nothing. Once it can test them all, every
+    rule file comes with its test file."""
+    policies = tmp_path / "policies"
+    args = ["import", "alertmanager", str(FIXTURES / "alertmanager.yml"), "-o", str(policies)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["generate", "-d", str(imported), "-o", str(out), "--policies", str(policies)])
+    if result.exit_code == 2:
+        assert "api.py:" in result.output and "alert " in result.output, result.output
+        assert not out.exists()
+    else:
+        assert result.exit_code == 0, result.output
+        assert (out / "prometheus/rules/api.rules.yml").is_file() and (out / "prometheus/tests/api.test.yml").is_file()
+
+
+def test_the_test_generator_asks_for_scenarios_for_a_raw_condition():
+    from monitoring.errors import DefinitionError
+    from monitoring.model import Label, Metric, RuleGroup
+    from monitoring.render.promtool_tests import render_rule_tests
+
+    up = Metric("up", GAUGE, "Scrape target up.", labels=(Label("job", ("api",)),), external=True)
+    alert = Alert("ApiDown", raw(f'{up}{{job="api"}} == 0'), "1m", "critical", summary="s", description="d")
+    stack = Stack("s", metrics=(up,), groups=(RuleGroup("g", "1m", (alert,)),))
+    with pytest.raises(DefinitionError, match="ApiDown: the test generator cannot drive a raw condition"):
+        render_rule_tests(stack, "s.rules.yml")
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("not-rules.yml", "not-rules.yml:1: not a Prometheus rule file"),
+        ("bad-promql.yml", "bad-promql.yml:5: PromQL syntax error at column 22"),
+    ],
+)
+def test_bad_input_is_located_and_nothing_is_written(tmp_path, name, message):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["import", "rules", str(FIXTURES / "api.rules.yml"), str(FIXTURES / name), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists()
+
+
+def test_existing_files_are_not_replaced_without_force(imported):
+    args = ["import", "rules", str(FIXTURES / "api.rules.yml"), "-o", str(imported)]
+    assert CliRunner().invoke(main, args).exit_code == 2
+    assert CliRunner().invoke(main, args + ["--force"]).exit_code == 0
+
+
+def test_catalog_types_labels_and_values_from_expressions():
+    metrics = {
+        m.name: m
+        for m in infer_catalog(
+            [
+                'histogram_quantile(0.9, sum by (le) (rate(req_seconds_bucket{le="0.5", job="api"}[5m])))',
+                "sum by (instance) (rate(node_cpu{mode='idle'}[5m])) / on (instance) machine_cpus",
+                "rate(errors_total[5m]) > 0 and x:recorded:rate5m",
+            ],
+            recorded=["x:recorded:rate5m"],
+        )
+    }
+    assert sorted(metrics) == ["errors_total", "machine_cpus", "node_cpu", "req_seconds"]
+    assert metrics["req_seconds"].type is HISTOGRAM and metrics["req_seconds"].buckets == (0.5,)
+    assert metrics["node_cpu"].type is COUNTER  # no _total, but read by rate()
+    assert metrics["machine_cpus"].type is GAUGE and metrics["machine_cpus"].label_names == ("instance",)
+    assert metrics["node_cpu"].label("mode").values == ("idle",)
+    assert metrics["req_seconds"].label_names == ("job",)  # le is the histogram's own
+
+
+def test_a_raw_condition_renders_its_expression_as_is():
+    alert = Alert("Down", raw('up{job="api"} == 0'), "1m", "critical", summary="s", description="d")
+    assert isinstance(alert.condition, RawCondition)
+    rendered = render_rules(Stack("s", metrics=(), groups=()))
+    assert rendered == {"groups": []}
+    from monitoring.model import RuleGroup
+
+    stack = Stack("s", metrics=(), groups=(RuleGroup("g", "1m", (alert,)),))
+    assert render_rules(stack)["groups"][0]["rules"][0]["expr"] == 'up{job="api"} == 0'
+
+
+def test_a_dashboard_comes_back_with_its_queries_units_and_thresholds(tmp_path):
+    from monitoring.adopt.dashboards import read_dashboard
+    from monitoring.adopt.roundtrip import compare_dashboard
+    from monitoring.pipeline.schema import schema_errors
+    from monitoring.render.grafana import render_dashboards
+
+    source = FIXTURES / "service.json"
+    out = tmp_path / "definitions"
+    result = CliRunner().invoke(main, ["import", "dashboards", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "approximated: panel 'Latency heatmap': kind 'heatmap', kept as a RawPanel" in result.output
+    stacks = load_stacks(out)
+    validate(stacks)
+    (rendered,) = render_dashboards(stacks[0]).values()
+    assert compare_dashboard(read_dashboard(source, "s"), rendered) == (3, 3, [])
+    heatmap = next(p for p in rendered["panels"] if p["type"] == "heatmap")
+    # The project's schema (schemaVersion 42, no legacy keys) knows the model's kinds only: the raw panel is the
+    # one exception, and it keeps only keys of Grafana's current Panel (the strict schema is checked in ci_checks)
+    position = rendered["panels"].index(heatmap)
+    assert [e.split(":")[0] for e in schema_errors(rendered)] == [f"panels/{position}"]
+    assert set(heatmap) == {"type", "title", "datasource", "targets", "id", "gridPos"}
+    assert heatmap["targets"][0]["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+    variable = next(v for v in rendered["templating"]["list"] if v["name"] == "job")
+    assert variable["query"] == "label_values(up, job)" and "current" not in variable
+    assert subprocess.run([RUFF, "format", "--isolated", "--line-length", "120", "--check", str(out)]).returncode == 0
+    assert CliRunner().invoke(main, ["lint", "-d", str(out)]).exit_code == 0
+
+
+def test_a_dashboard_that_is_not_json_is_located(tmp_path):
+    args = ["import", "dashboards", str(FIXTURES / "not-json.json"), "-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "not-json.json:4:1: not JSON" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_alertmanager_config_routes_the_same_without_credentials(tmp_path):
+    import yaml
+
+    from monitoring.adopt.routes_compare import compare_routing, label_sets
+    from monitoring.alertmanager.policy import load_notification_policy
+    from monitoring.alertmanager.routing import route_from_config
+    from monitoring.render.alertmanager import render_config
+    from monitoring.verify.routing_tests import amtool_receivers
+    from monitoring.verify.tools import find_tool
+
+    source = FIXTURES / "alertmanager.yml"
+    policies = tmp_path / "policies"
+    result = CliRunner().invoke(main, ["import", "alertmanager", str(source), "-o", str(policies)])
+    assert result.exit_code == 0, result.output
+    assert "secret to place: /etc/alertmanager/secrets/oncall-pager-pagerduty-routing-key" in result.output
+    text = (policies / "notifications.yaml").read_text()
+    assert "0123456789abcdef" not in text and "hooks.slack.com" not in text
+    policy = load_notification_policy(policies)  # schema, references and the secrets guard
+    assert [i["matchers"] for i in policy.data["intents"]] == [['severity="critical"'], ['service=~"^(api|web)$"']]
+    assert policy.data["inhibitions"][0]["target_matchers"] == ['severity=~"warning|info"']
+    generated = tmp_path / "alertmanager.yml"
+    generated.write_text(yaml.safe_dump(render_config(policy.data)))
+    amtool = find_tool("amtool")
+    sets = label_sets(route_from_config(yaml.safe_load(source.read_text())["route"]))
+    assert len(sets) >= 12
+    renamed = {"team-slack": "Team-Slack", "team-slack-unrouted": "Team-Slack"}
+    receivers_of = lambda config, labels: amtool_receivers(amtool, config, labels)
+    assert compare_routing(receivers_of, source, generated, renamed, sets) == []
+
+
+def test_an_alertmanager_config_amtool_rejects_is_not_imported(tmp_path):
+    out = tmp_path / "policies"
+    result = CliRunner().invoke(
+        main, ["import", "alertmanager", str(FIXTURES / "alertmanager-bad.yml"), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "alertmanager-bad.yml:1: amtool rejects the config" in result.output
+    assert 'undefined receiver "nobody"' in result.output
+    assert not out.exists()
+
+
+def test_lint_takes_an_exporters_labels_as_seen_not_as_all():
+    """An external metric declares the labels the queries showed: lint may not conclude a label is impossible
+    (or always there) from them, nor flag a histogram_quantile whose join adds a gauge's labels."""
+    from monitoring.lint import lint_stacks, load_config
+    from monitoring.model import RuleGroup
+
+    inferred = infer_catalog(
+        [
+            "histogram_quantile(0.99, sum by (instance, le) (rate(pleg_seconds_bucket[5m]))"
+            " * on (instance) group_left (node) node_name{job='kubelet'})"
+        ]
+    )
+    rule = RecordingRule(
+        "node_quantile:pleg_seconds:p99",
+        "histogram_quantile(0.99, sum by (instance, le) (rate(pleg_seconds_bucket[5m]))"
+        " * on (instance) group_left (node) node_name{job='kubelet'})",
+        imported=True,
+    )
+    alert = Alert(
+        "SlowPleg",
+        raw(f"{rule} > 1"),
+        "5m",
+        "warning",
+        summary="PLEG is slow on {{ $labels.node }}",
+        description="{{ $labels.node }}",
+        annotations={"runbook_url": "https://runbooks.example.com/slow-pleg"},
+    )
+    stack = Stack("kubelet", metrics=tuple(inferred), groups=(RuleGroup("kubelet", "1m", (rule, alert)),))
+    findings = lint_stacks([stack], render_rules, load_config(None), ())
+    assert [f.check for f in findings if f.severity == "error"] == []
+
+
+def test_series_in_selectors_become_references_and_nothing_else():
+    from monitoring.adopt.pysource import Ref
+    from monitoring.adopt.references import joined, split_references
+
+    names = {"up": "UP", "job:up:sum": "JOB_UP_SUM", "x_bucket": "X.bucket"}
+    text = (
+        'sum by (up) (up{job="up"}) / on (up) group_left (up) job:up:sum  # up\n'
+        '+ rate(x_bucket[$__rate_interval]) + $up + label_replace(up, "up", "$1", "job", "(.*)") + up2'
+    )
+    pieces = split_references(text, names)
+    assert joined(pieces, {code: name for name, code in names.items()}) == text
+    assert [p.code for p in pieces if isinstance(p, Ref)] == ["UP", "JOB_UP_SUM", "X.bucket", "UP"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a"b',
+        "a'b",
+        'a"b\'c"',
+        "back\\slash",
+        "{braces}",
+        "multi\nline\n",
+        'ends in "',
+        "tab\there",
+        "é ☃",
+        'two\nlines "',
+        'three """ quotes\n!',
+    ],
+)
+def test_string_literals_evaluate_to_their_text(text):
+    from monitoring.adopt.pysource import Ref, fstring, string
+
+    assert eval(string(text)) == text
+    assert eval(fstring(["(", Ref("NAME"), ")" + text]), {"NAME": "up"}) == "(up)" + text
+
+
+def test_a_prometheusrule_manifest_is_read_from_spec_groups(tmp_path):
+    source = FIXTURES / "k8s-rules.yaml"
+    out = tmp_path / "definitions"
+    result = CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "above(f'sum by (queue) ({QUEUE_DEPTH}{{queue=\"jobs\"}})'" in (out / "k8s_rules.py").read_text()
+    stacks = load_stacks(out)
+    validate(stacks)
+    assert compare_rules(read_rule_file(source, "k8s"), render_rules(stacks[0])) == (1, 1, [])
+    assert CliRunner().invoke(main, ["lint", "-d", str(out)]).exit_code == 0
