@@ -88,6 +88,8 @@ class RuleFileTests:
         self.untested: list[Untested] = []
 
     def skip(self, rule: SourceRule, category: str, reason: str) -> None:
+        for prefix in (f"alert {rule.name}: ", f"recording rule {rule.name}: ", f"recording rule {rule.name} "):
+            reason = reason.removeprefix(prefix)
         self.untested.append(Untested(rule.kind, rule.name, Location(self.display, rule.line), category, reason))
 
     def build(self, rule_file_ref: str) -> FileTests:
