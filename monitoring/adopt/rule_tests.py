@@ -21,8 +21,10 @@ from monitoring.errors import DefinitionError, Location
 from monitoring.model import Alert, Label, Metric, RecordingRule, RuleGroup, Stack, raw
 from monitoring.model.rules import parse_duration
 from monitoring.promql.catalog import infer_catalog
+from monitoring.testgen.labels_map import mark
 
 TARGET_LABELS = ("job", "instance")
+_VALUE = re.compile(r"\$value|\.Value")
 DEFAULT_INTERVAL = "1m"  # Prometheus' default evaluation_interval, for groups without one
 
 
@@ -96,6 +98,7 @@ class RuleFileTests:
         from monitoring.promql.evaluator import Unsupported
         from monitoring.testgen.alerts import alert_cases, fmt_duration, rules_by_record
         from monitoring.testgen.cross_check import rule_error
+        from monitoring.testgen.labels_map import fill_labels_maps
         from monitoring.testgen.recording import recording_case
         from monitoring.testgen.siblings import add_siblings
 
@@ -121,6 +124,13 @@ class RuleFileTests:
             siblings = [self._alert(other, alert.origin, raw(other.expr)) for other in rules if _sibling(other, rule)]
             try:
                 cases = add_siblings(alert_cases(alert, stack, interval), siblings, stack, interval)
+                same_name = [(r.expr, dict(stack.alert_labels(a))) for r, a in [(rule, alert)]]
+                same_name += [(s.expr, dict(stack.alert_labels(s))) for s in siblings]
+                try:
+                    cases = fill_labels_maps(cases, same_name, rules_read)
+                except LookupError as exc:
+                    self.skip(rule, "annotation template", f"{{{{ $labels }}}}: {exc}")
+                    continue
                 problem = next((p for p in (rule_error(c, every_rule, rules_read) for c in cases) if p), None)
                 if problem:
                     self.skip(rule, "inputs make another rule fail", problem)
@@ -167,7 +177,9 @@ class RuleFileTests:
                         self.skip(rule, "label template", "a label is a template (generated tests expand annotations)")
                         continue
                     else:
-                        item = self._alert(rule, where, condition_of(rule.expr, _threshold_name(rule.name)))
+                        shows_value = any(_VALUE.search(v) for v in rule.annotations.values())
+                        condition = condition_of(rule.expr, _threshold_name(rule.name), shows_value)
+                        item = self._alert(rule, where, condition)
                         alerts.append((rule, item))
                 except NotAutomatic as exc:
                     self.skip(rule, exc.category, str(exc))
@@ -183,7 +195,7 @@ class RuleFileTests:
     def _alert(rule: SourceRule, where: Location, condition) -> Alert:
         labels = dict(rule.labels)
         severity = labels.pop("severity", "")
-        annotations = dict(rule.annotations)
+        annotations = {key: mark(text) for key, text in rule.annotations.items()}
         summary, description = annotations.pop("summary", ""), annotations.pop("description", "")
         return Alert(
             rule.name,
@@ -329,18 +341,23 @@ def tests_for_files(paths: list[Path], out: Path) -> tuple[dict[str, bytes], lis
     Raises the first bad input's DefinitionError: then nothing is to be written."""
     from monitoring.adopt.files import stack_name
     from monitoring.pipeline.serialize import yaml_bytes
+    from monitoring.pipeline.workers import map_in_order
 
     taken: set[str] = set()
-    files: dict[str, bytes] = {}
-    results = []
+    plan = []
     for path in paths:
         name = stack_name(path, taken)
         copy = manifest_groups(path)
         ref = f"{name}.rules.yml" if copy is not None else relative_ref(path, out)
-        result = file_tests(path, str(path), ref)
-        if copy is not None and result.test is not None:
-            files[ref] = yaml_bytes(copy)
+        plan.append((path, name, copy, ref))
+    # files are independent: over forked workers on a large estate (the first bad input still wins)
+    generated = map_in_order(lambda item: file_tests(item[0], str(item[0]), item[3]), plan)
+    files: dict[str, bytes] = {}
+    results = []
+    for (path, name, copy, ref), result in zip(plan, generated):
         if result.test is not None:
+            if copy is not None:
+                files[ref] = yaml_bytes(copy)
             files[f"{name}.test.yml"] = yaml_bytes(result.test, header=_HEADER.format(source=path))
         results.append((f"{name}.test.yml" if result.test is not None else "", result))
     return files, results

@@ -21,6 +21,7 @@ import math
 
 import promql_parser as pp
 
+from monitoring.errors import DefinitionError
 from monitoring.model.conditions import Absent, Band, Compound, Condition, format_number
 from monitoring.model.threshold import Step, Threshold
 
@@ -35,10 +36,13 @@ class NotAutomatic(Exception):
         self.category = category
 
 
-def condition_of(expr: str, name: str = "alert"):
-    """The model condition for an alert expression (Condition, Band, Compound or Absent)."""
+def condition_of(expr: str, name: str = "alert", shows_value: bool = True):
+    """The model condition for an alert expression (Condition, Band, Compound or Absent).
+
+    ``shows_value``: the alert's annotations show ``$value``. When they do not, ``a > b`` (two series) is
+    driven as ``a - b > 0``, the same alert but for the value it reports."""
     root = _strip(pp.parse(expr))
-    condition = _condition(root, name)
+    condition = _condition(root, name, shows_value)
     if not isinstance(condition, _Rewritten) and _tree(condition.expr) != _tree(expr):
         raise NotAutomatic("not recognised as a condition", f"`{condition.expr}` would not be the same expression")
     return condition.condition if isinstance(condition, _Rewritten) else condition
@@ -79,16 +83,19 @@ def _level(name: str, value: float):
     return threshold["at"]
 
 
-def _condition(node, name: str):
+def _condition(node, name: str, shows_value: bool = True):
     node = _strip(node)
     if isinstance(node, pp.Call) and node.func.name == "absent":
         argument = _strip(node.args[0])
-        if not isinstance(argument, pp.VectorSelector):
-            raise NotAutomatic("absent() of an expression", "absent() over more than one selector")
-        return Absent(argument.prettify())
+        try:  # a selector, or a filter over one (`absent(up{job="x"} == 1)`): its series present or not
+            return Absent(argument.prettify())
+        except DefinitionError:
+            raise NotAutomatic("absent() of an expression", "absent() over more than one selector") from None
     if isinstance(node, pp.BinaryExpr):
         op = str(node.op)
         if op in COMPARATORS:
+            if not shows_value and _constant(node.rhs) is None and _constant(node.lhs) is None:
+                return _difference(node, name)
             return _comparison(node, name)
         if op == "or":
             return _band(node, name)
@@ -114,6 +121,16 @@ def _comparison(node, name: str) -> Condition:
     if not math.isfinite(value):
         raise NotAutomatic("threshold not finite", f"compared with {value}")
     return Condition(_strip(node.lhs).prettify(), op, _level(name, value))
+
+
+def _difference(node, name: str):
+    """``a op b`` -> ``a - b op 0``: the same series fire (the matching modifiers carried over), with the
+    difference as value."""
+    if node.modifier is not None and node.modifier.return_bool:
+        raise NotAutomatic("comparison with bool", "`bool` makes it a 0/1 signal, not a filter")
+    modifier = f" {node.modifier}" if node.modifier is not None else ""
+    signal = f"({_strip(node.lhs).prettify()}) -{modifier} ({_strip(node.rhs).prettify()})"
+    return _Rewritten(Condition(signal, str(node.op), _level(name, 0.0)))
 
 
 def _constant(node) -> float | None:
