@@ -45,7 +45,8 @@ def test_the_written_tests_pass_with_promtool_on_the_original_files(generated):
 def test_every_testable_rule_gets_its_cases(generated):
     out, _ = generated
     names = [t["name"] for t in yaml.safe_load((out / "service.test.yml").read_text())["tests"]]
-    for alert in ("ApiHighErrorRate", "ApiSlow", "ApiDown", "ApiAbsent", "TemperatureOutOfRange", "QueueStuck"):
+    alerts = ("ApiHighErrorRate", "ApiSlow", "ApiDown", "ApiAbsent", "TemperatureOutOfRange", "QueueStuck")
+    for alert in alerts + ("WorkersSaturated", "TargetDown"):
         cases = [n.split(" (")[0] for n in names if n.startswith(f"{alert}: ")]
         assert any("fires" in c for c in cases), (alert, cases)
         assert any("safe side" in c or "quiet" in c for c in cases), (alert, cases)
@@ -62,12 +63,22 @@ def test_alerts_sharing_a_name_are_expected_together(generated):
     assert severities == ["critical", "warning"]  # below 5% is below 10% too
 
 
+def test_labels_map_in_annotations_is_what_prometheus_prints(generated):
+    out, _ = generated
+    tests = yaml.safe_load((out / "service.test.yml").read_text())["tests"]
+    fires = next(t for t in tests if t["name"].startswith("TargetDown: fires"))
+    (expected,) = fires["alert_rule_test"][0]["exp_alerts"]
+    labels = {k: v for k, v in expected["exp_labels"].items() if k != "alertname"}
+    inner = " ".join(f"{k}:{v}" for k, v in sorted({**labels, "__name__": "up"}.items()))
+    assert expected["exp_annotations"]["description"] == f"LABELS = map[{inner}]"  # `up == 0` keeps the name
+
+
 def test_rules_it_cannot_test_are_listed_with_their_reason_and_exit_1(generated):
     _, result = generated
     assert result.exit_code == 1, result.output
     assert "service.rules.yml:45: alert Heartbeat: always fires" in result.output
     assert "service.rules.yml:47: alert LeaderFlapping: cannot generate its tests: no input puts" in result.output
-    assert "alerts 9/11, recording rules 2/2 with generated tests; 2 rule(s) not tested" in result.output
+    assert "alerts 11/13, recording rules 2/2 with generated tests; 2 rule(s) not tested" in result.output
 
 
 def test_a_manifest_is_tested_through_a_plain_copy_of_its_groups(generated):
