@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from monitoring.adopt.rule_tests import tests_for_files
+from monitoring.adopt.rule_tests import generated_tests
 from monitoring.verify.tools import find_tool
 
 _FAILED_ALERT = re.compile(r"^\s+alertname: (.*), time: ", re.M)
@@ -34,7 +34,7 @@ def test_generated_tests_pass_on_the_corpus(shared, tmp_path, capsys):
     files = _accepted(promtool, rules)
     checked = time.perf_counter()
     out = tmp_path / "out"
-    written, results = tests_for_files(files, out)
+    written, results = generated_tests(files, out)
     generated = time.perf_counter()
     out.mkdir()
     for name, data in written.items():

@@ -46,7 +46,7 @@ def test_every_testable_rule_gets_its_cases(generated):
     out, _ = generated
     names = [t["name"] for t in yaml.safe_load((out / "service.test.yml").read_text())["tests"]]
     alerts = ("ApiHighErrorRate", "ApiSlow", "ApiDown", "ApiAbsent", "TemperatureOutOfRange", "QueueStuck")
-    for alert in alerts + ("WorkersSaturated", "TargetDown"):
+    for alert in alerts + ("WorkersSaturated", "TargetDown", "DiskFillingUp"):
         cases = [n.split(" (")[0] for n in names if n.startswith(f"{alert}: ")]
         assert any("fires" in c for c in cases), (alert, cases)
         assert any("safe side" in c or "quiet" in c for c in cases), (alert, cases)
@@ -78,7 +78,7 @@ def test_rules_it_cannot_test_are_listed_with_their_reason_and_exit_1(generated)
     assert result.exit_code == 1, result.output
     assert "service.rules.yml:45: alert Heartbeat: always fires" in result.output
     assert "service.rules.yml:47: alert LeaderFlapping: cannot generate its tests: no input puts" in result.output
-    assert "alerts 11/13, recording rules 2/2 with generated tests; 2 rule(s) not tested" in result.output
+    assert "alerts 12/14, recording rules 2/2 with generated tests; 2 rule(s) not tested" in result.output
 
 
 def test_a_manifest_is_tested_through_a_plain_copy_of_its_groups(generated):
@@ -128,6 +128,7 @@ def test_an_output_folder_with_other_files_is_refused(cli, tmp_path):
         ("x > 90 or x < 10", "Band", "x < 10 or x > 90"),
         ("(a > 1) and on (job) (b < 2)", "Compound", "(a > 1) and on (job) (b < 2)"),
         ("rate(x[5m]) > 0 unless on (i) y", "Condition", "((rate(x[5m])) unless on (i) (y)) > 0"),
+        ("a < 1 and b < 2 and c == 0", "Compound", "(((a) and (c == 0)) < 1) and (b < 2)"),
         ('absent(up{job="api"})', "Absent", 'absent(up{job="api"})'),
     ],
 )

@@ -335,7 +335,7 @@ def _category(message: str) -> str:
 OUTPUT_SUFFIXES = (".test.yml", ".rules.yml")
 
 
-def tests_for_files(paths: list[Path], out: Path) -> tuple[dict[str, bytes], list[tuple[str, FileTests]]]:
+def generated_tests(paths: list[Path], out: Path) -> tuple[dict[str, bytes], list[tuple[str, FileTests]]]:
     """({output name: bytes}, [(test file name, FileTests)]) for rule files, tests written to land in ``out``.
     A manifest's groups are copied beside its test as ``<name>.rules.yml`` (promtool reads no manifests).
     Raises the first bad input's DefinitionError: then nothing is to be written."""

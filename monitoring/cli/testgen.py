@@ -29,11 +29,11 @@ def testgen(rules, out):
 
     Run them with `promtool test rules OUT/*.test.yml`."""
     from monitoring.adopt.files import RULE_SUFFIXES, expand
-    from monitoring.adopt.rule_tests import check_output_folder, tests_for_files
+    from monitoring.adopt.rule_tests import check_output_folder, generated_tests
     from monitoring.pipeline.writer import write_tree
 
     check_output_folder(out)
-    files, results = tests_for_files(expand(list(rules), RULE_SUFFIXES), out)
+    files, results = generated_tests(expand(list(rules), RULE_SUFFIXES), out)
     write_tree(out, files)
     alerts = records = tested_alerts = tested_records = untested = 0
     for name, result in results:

@@ -192,6 +192,10 @@ def _compound(node, name: str):
             inner = inner.condition if isinstance(inner, _Rewritten) else inner
             if isinstance(inner, Condition) and not _has_comparison(right):
                 return _filtered(inner, op, on, right, name)
+            if isinstance(inner, Compound) and isinstance(inner.first, Condition):
+                # (A and B) and C keeps A's series where B and C match: C filters A's signal
+                first = _filtered(inner.first, op, on, right, name).condition
+                return _Rewritten(Compound(first, inner.op, inner.second, inner.on))
         raise NotAutomatic(f"{op} with a filter on the left", "the left side is not a comparison with a number")
     first = _comparison(left, name)
     if _has_comparison(right):
