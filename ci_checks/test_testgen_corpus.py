@@ -12,6 +12,7 @@ from pathlib import Path
 from monitoring.adopt.rule_tests import generated_tests
 from monitoring.verify.tools import find_tool
 
+BUDGET_SECONDS, BUDGET_BYTES = 240, 3 << 30
 _FAILED_ALERT = re.compile(r"^\s+alertname: (.*), time: ", re.M)
 _FAILED_RECORD = re.compile(r'^\s+expr: "(.*)", time: ', re.M)
 
@@ -34,11 +35,18 @@ def test_generated_tests_pass_on_the_corpus(shared, tmp_path, capsys):
     files = _accepted(promtool, rules)
     checked = time.perf_counter()
     out = tmp_path / "out"
-    written, results = generated_tests(files, out)
-    generated = time.perf_counter()
     out.mkdir()
-    for name, data in written.items():
-        (out / name).write_bytes(data)
+    folders = [out / f"{n:03d}" for n in range(len(files))]  # one per file: test file names may repeat
+    with ThreadPoolExecutor(2) as pool:  # each file in a forked process with a time and memory budget
+        outcomes = list(pool.map(_budgeted, files, folders))
+    results = []
+    for folder, (written, result) in zip(folders, outcomes):
+        folder.mkdir()
+        for name, data in written.items():
+            (folder / name).write_bytes(data)
+        test = next((n for n in written if n.endswith(".test.yml")), "")
+        results.append((f"{folder.name}/{test}" if test else "", result))
+    generated = time.perf_counter()
 
     def promtool_test(name: str) -> str | None:
         if not name:
@@ -95,6 +103,47 @@ def test_generated_tests_pass_on_the_corpus(shared, tmp_path, capsys):
             print(f"    {line[:400]}")
     assert all_["alerts passing"] >= 0.9 * all_["alerts"], "fewer than 90% of the alerts have passing tests"
     assert all_["records passing"] >= 0.95 * all_["records"], "fewer than 95% of the recording rules do"
+
+
+def _budgeted(path: Path, out: Path):
+    """generated_tests for one file in a forked process: at most BUDGET_SECONDS and BUDGET_BYTES of memory; past
+    them every rule of the file counts as not tested (a generator limit, listed)."""
+    import multiprocessing
+    import pickle
+    import resource
+
+    from monitoring.adopt.rule_files import read_rule_file
+    from monitoring.adopt.rule_tests import FileTests, Untested
+    from monitoring.errors import Location
+
+    reader, writer = multiprocessing.Pipe(duplex=False)
+
+    def child():
+        resource.setrlimit(resource.RLIMIT_AS, (BUDGET_BYTES, BUDGET_BYTES))
+        written, results = generated_tests([path], out)
+        writer.send_bytes(pickle.dumps((written, results[0][1])))
+
+    process = multiprocessing.get_context("fork").Process(target=child, daemon=True)
+    process.start()
+    writer.close()
+    if reader.poll(BUDGET_SECONDS):
+        try:
+            return pickle.loads(reader.recv_bytes())
+        except EOFError:
+            pass
+    process.kill()
+    process.join()
+    rules = [r for g in read_rule_file(path, str(path)) for r in g.rules]
+    why = f"generation over its budget ({BUDGET_SECONDS} s, {BUDGET_BYTES >> 30} GiB) for this file"
+    untested = [Untested(r.kind, r.name, Location(str(path), r.line), "over the CI budget", why) for r in rules]
+    return {}, FileTests(
+        path,
+        None,
+        alerts=sum(r.kind == "alert" for r in rules),
+        records=sum(r.kind == "record" for r in rules),
+        untested=untested,
+        rule_names=[(r.kind, r.name) for r in rules],
+    )
 
 
 def _ratio(done: int, total: int) -> str:
