@@ -9,7 +9,8 @@ temporary folder, then measures in one run:
 - the floor: the final plain documents encoded with orjson and libyaml alone;
 - the baseline a hand-written generator would be: grafanalib's DashboardEncoder (json.dumps, indent=2)
   and yaml.safe_dump on the same documents (encoding only: no model, no rendering, no test generation);
-- for the sizes in --verify-sizes, `promtool check/test rules` and the amtool routing tests, once.
+- `monitoring test`'s suites in-process, each with a cold cache and then a warm one (nothing changed): promtool
+  (`check rules` + `test rules`) at the sizes in --verify-sizes, the amtool routing suite at every size.
 It prints medians of --repeats runs and the ratios, and writes everything as JSON. It is a benchmark, not
 a test, but it fails (exit 1, naming the failing files) when a run fails, the outputs are not what the pipeline
 writes, or promtool or amtool fails on what it generated.
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -57,8 +59,10 @@ ROWS = (  # (key, label) in table order; indented rows are parts of the sequenti
     ("floor: promtool tests", "  of which promtool tests"),
     ("baseline", "baseline: grafanalib encoder + safe_dump"),
     ("baseline: promtool tests", "  of which promtool tests"),
-    ("promtool", "promtool check+test rules (once)"),
-    ("amtool", "amtool routing tests (once)"),
+    ("promtool", "monitoring test: promtool, cold cache"),
+    ("promtool_warm", "monitoring test: promtool, warm cache"),
+    ("amtool", "monitoring test: amtool routing, cold"),
+    ("amtool_warm", "monitoring test: amtool routing, warm"),
 )
 
 
@@ -108,7 +112,8 @@ def measure_size(services: int, args, work: Path) -> dict:
     cli["lint"] = repeat(args.repeats, [*MONITORING, "lint", "--definitions", definitions], expect=(0, 1))
 
     print(
-        f"N={services}: stages, floor, baseline" + (", promtool, amtool" if services in args.verify_sizes else ""),
+        f"N={services}: stages, floor, baseline, "
+        + ("promtool, amtool" if services in args.verify_sizes else "amtool"),
         file=sys.stderr,
         flush=True,
     )
@@ -125,7 +130,7 @@ def measure_size(services: int, args, work: Path) -> dict:
             "--repeats",
             str(args.repeats),
         ]
-        + (["--verify"] if services in args.verify_sizes else []),
+        + (["--verify"] if services in args.verify_sizes else ["--routing"]),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -182,17 +187,29 @@ def table(results: list[dict], ab: dict) -> str:
     lines.append(
         f"{'peak RSS check (MB)':<{width}}" + "".join(f"{r['cli']['check']['peak_rss_mb']:>11.0f}" for r in results)
     )
-    verified = [r for r in results if "verify" in r["stages"]]
+    verified = [r for r in results if "promtool" in r["stages"].get("verify", {})]
     if verified:
         lines.append(
-            f"{'promtool s per service':<{width}}"
+            f"{'promtool s per service, cold':<{width}}"
             + "".join(
                 f"{r['stages']['verify']['promtool']['seconds'] / r['services']:>11.3f}"
-                if "verify" in r["stages"]
+                if "promtool" in r["stages"].get("verify", {})
                 else f"{'-':>11}"
                 for r in results
             )
         )
+    lines.append(
+        f"{'promtool test KB per service':<{width}}"
+        + "".join(f"{r['stages']['counts']['test_bytes'] / r['services'] / 1e3:>11.1f}" for r in results)
+    )
+    for r in results:  # a warm run re-runs what failed: failures are never cached
+        warm = r["stages"].get("verify", {}).get("promtool_warm")
+        rerun = re.search(r"(\d+) files: (\d+) run by promtool", warm["summary"]) if warm else None
+        if rerun and rerun.group(2) != "0":
+            lines.append(
+                f"N={r['services']}: the warm promtool run re-ran {rerun.group(2)} of {rerun.group(1)} files "
+                "(they failed, and failures are never cached)"
+            )
     counts = results[-1]["stages"]["counts"]
     lines += [
         "",
@@ -273,6 +290,8 @@ def verification_failures(results: list[dict]) -> list[str]:
     lines = []
     for result in results:
         for tool, outcome in result["stages"].get("verify", {}).items():
+            if tool.endswith("_warm"):
+                continue  # the warm run re-runs exactly what failed cold: the same failures again
             if not outcome["ok"]:
                 named = outcome.get("failures") or [outcome.get("summary") or "failed"]
                 lines += [f"FAILED N={result['services']} {tool}: {failure}" for failure in named]

@@ -104,7 +104,7 @@ def test_alertmanager_round_trip(shared, tmp_path, capsys):
     import yaml
 
     from monitoring.adopt.alertmanager import import_alertmanager_config, read_config
-    from monitoring.adopt.routes_compare import compare_routing, label_sets
+    from monitoring.adopt.routes_compare import compare_routing, intent_problems, label_sets
     from monitoring.alertmanager.policy import load_notification_policy
     from monitoring.alertmanager.routing import route_from_config
     from monitoring.cli.import_ import _amtool_check
@@ -113,7 +113,7 @@ def test_alertmanager_round_trip(shared, tmp_path, capsys):
     from monitoring.verify.tools import find_tool
 
     started, amtool = time.perf_counter(), find_tool("amtool")
-    agree = total = imported_count = 0
+    agree = total = imported_count = intended = past_catch_all = 0
     rejected, problems = [], []
     for n, path in enumerate(sorted((shared / "corpora/alertmanager").rglob("*.y*ml"))):
         try:
@@ -136,11 +136,15 @@ def test_alertmanager_round_trip(shared, tmp_path, capsys):
         differences = compare_routing(receivers_of, original, generated, imported.receivers_from, sets)
         agree, total = agree + len(sets) - len(differences), total + len(sets)
         problems += [f"{path.name}: {d}" for d in differences]
+        routed, wrong = intent_problems(policy, sets)
+        intended, past_catch_all = intended + routed - len(wrong), past_catch_all + routed
+        problems += [f"{path.name}: {w}" for w in wrong]
     with capsys.disabled():
         print(
             f"\nimport alertmanager: {imported_count} configs imported, {agree}/{total} label sets routed the same "
             f"by amtool on the original and the generated config; amtool rejects {len(rejected)} "
-            f"({', '.join(rejected)}) ({time.perf_counter() - started:.1f} s)"
+            f"({', '.join(rejected)}); the derived intents name exactly the tree's receivers for "
+            f"{intended}/{past_catch_all} label sets that pass the catch-all ({time.perf_counter() - started:.1f} s)"
         )
         for problem in problems:
             print(f"  routed differently: {problem}")

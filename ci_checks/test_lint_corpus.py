@@ -38,7 +38,7 @@ def test_lint_reads_every_corpus_file_and_flags_what_promtool_rejects(shared, ca
     errors = defaultdict(list)
     for finding in findings:
         if finding.severity == "error":
-            errors[finding.where.file].append(finding)  # a Location
+            errors[finding.where.file].append(finding)
     rejected = _promtool_rejects(shared)
     assert {
         "rules/prometheus-promtool-testdata/bad-rules-syntax.yml",

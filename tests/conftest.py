@@ -47,6 +47,12 @@ def definitions(tmp_path):
     return write
 
 
+@pytest.fixture(autouse=True)
+def private_test_cache(tmp_path, monkeypatch):
+    """`monitoring test` remembers passes; each test starts with its own empty cache, never the checkout's."""
+    monkeypatch.setenv("MONITORING_CACHE", str(tmp_path / "monitoring-test-cache"))
+
+
 @pytest.fixture
 def cli(monkeypatch):
     """Run the CLI in-process from a given folder: cli(args, cwd) -> click Result."""

@@ -144,7 +144,7 @@ def alertmanager(cli, tmp_path):
 
 def test_real_alertmanager_routes_and_inhibits_as_the_policy_states(alertmanager):
     base, sink, out = alertmanager
-    routing = yaml.safe_load((out / "alertmanager/routing-tests.yml").read_text())
+    routing = json.loads((out / "alertmanager/routing-tests.json").read_text())
     instances = {(c["alert"], c["labels"].get("model_name", "")): c["labels"] for c in routing["routes"]}
 
     def post(*keys):

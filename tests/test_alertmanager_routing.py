@@ -7,7 +7,9 @@ import pytest
 import yaml
 from conftest import ROOT
 
+from monitoring.alertmanager.inhibition import labels_read as inhibition_labels_read
 from monitoring.alertmanager.inhibition import rules_from_config
+from monitoring.alertmanager.routing import route_from_config
 from monitoring.pipeline.secrets import scan_tree
 from monitoring.render.estate import load
 from monitoring.verify import routing_tests
@@ -132,13 +134,13 @@ def test_continue_sends_to_several_receivers_and_intent_must_name_them_all(gener
 
 def test_stale_routing_tests_file_is_reported(generate, stacks):
     out = generate()
-    path = out / "alertmanager/routing-tests.yml"
-    tests = yaml.safe_load(path.read_text())
+    path = out / "alertmanager/routing-tests.json"
+    tests = json.loads(path.read_text())
     dropped = tests["routes"].pop()
-    path.write_text(yaml.safe_dump(tests))
+    path.write_text(json.dumps(tests))
     result = routing_tests.run(stacks, out)
     assert not result.ok
-    assert any(dropped["alert"] in p and "not in routing-tests.yml" in p for p in result.problems)
+    assert any(dropped["alert"] in p and "not in routing-tests.json" in p for p in result.problems)
 
 
 def test_rendered_inhibit_rules_are_what_the_policy_states(generate):
@@ -161,7 +163,7 @@ def test_inhibition_pairs_own_evaluation(generate, stacks):
     drift = {"alertname": "PredictionDriftHigh", "severity": "warning", "team": "data-science"}
     assert not any(r.silences(failure, drift) for r in rules)  # drift has no model_name: not the same model
     assert not any(r.silences(degraded, failure) for r in rules)
-    pairs = yaml.safe_load((out / "alertmanager/routing-tests.yml").read_text())["inhibitions"]
+    pairs = json.loads((out / "alertmanager/routing-tests.json").read_text())["inhibitions"]
     assert len(pairs) == 8 and sum(p["inhibited"] for p in pairs) == 4
 
 
@@ -257,3 +259,26 @@ def test_templates_show_summary_description_severity_model_runbook_dashboard(gen
     }
     assert render(pagerduty["severity"]).strip() == "critical"
     assert render(pagerduty["description"]).strip() == "[FIRING:1] ModelCompleteFailure (baseline)"
+
+
+def test_amtool_answers_the_same_for_an_instance_and_its_projection(generate, stacks):
+    """Routing reads only the labels its matchers name, so asking amtool once per projection is exact."""
+    out = generate()
+    config_file = out / "alertmanager/alertmanager.yml"
+    config = config_of(out)
+    read = routing_tests.routing_labels_read(route_from_config(config["route"])) | inhibition_labels_read(
+        rules_from_config(config["inhibit_rules"])
+    )
+    assert read == {"severity", "team"}
+    amtool = find_tool("amtool")
+    cases = json.loads((out / "alertmanager/routing-tests.json").read_text())["routes"]
+    projections = {routing_tests.projection(case["labels"], read) for case in cases}
+    assert len(projections) == 3 < len(cases)
+    for case in cases:
+        whole = routing_tests.amtool_receivers(amtool, config_file, case["labels"])
+        projected = routing_tests.amtool_receivers(
+            amtool, config_file, dict(routing_tests.projection(case["labels"], read))
+        )
+        assert whole == projected == case["receivers"], case
+    result = routing_tests.run(stacks, out)
+    assert result.ok and "13 instances, 3 distinct on the labels routing reads (severity, team)" in result.summary

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, tree
 
+from monitoring.errors import DefinitionError
 from monitoring.pipeline import writer
 
 
@@ -46,16 +47,16 @@ def test_check_writes_nothing(cli, tmp_path):
 
 def test_generate_replaces_stale_files(cli, tmp_path):
     out = tmp_path / "gen"
-    out.mkdir()
-    (out / "old.json").write_text("{}")
     assert cli(["generate", "--out", out]).exit_code == 0
-    assert not (out / "old.json").exists()
+    (out / "grafana/dashboards/old.json").write_text("{}")  # e.g. from a stack since removed
+    assert cli(["generate", "--out", out]).exit_code == 0
+    assert not (out / "grafana/dashboards/old.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".gen.")], "temporary folders left behind"
 
 
 def test_writer_failure_half_way_leaves_output_untouched(tmp_path, monkeypatch):
     out = tmp_path / "gen"
-    writer.write_tree(out, {"a.txt": b"old a", "b/c.txt": b"old c"})
+    writer.write_tree(out, {"README.md": writer.MARKER + b"old", "a.json": b"old a", "b/c.yml": b"old c"})
     before = tree(out)
     calls = {"n": 0}
     real_write = Path.write_bytes
@@ -67,8 +68,8 @@ def test_writer_failure_half_way_leaves_output_untouched(tmp_path, monkeypatch):
         return real_write(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", failing_write)
-    with pytest.raises(OSError, match="disk full"):
-        writer.write_tree(out, {"a.txt": b"new a", "b/c.txt": b"new c", "d.txt": b"new d"})
+    with pytest.raises(DefinitionError, match="cannot write the output: disk full"):
+        writer.write_tree(out, {"README.md": writer.MARKER, "a.json": b"new a", "b/c.yml": b"new c", "d.json": b""})
     assert calls["n"] == 2
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gen"]
@@ -79,3 +80,13 @@ def test_output_names_cannot_escape(tmp_path, name):
     with pytest.raises(Exception, match="escape"):
         writer.write_tree(tmp_path / "gen", {name: b"x"})
     assert not (tmp_path / "escape.json").exists() and not (tmp_path / "gen").exists()
+
+
+def test_every_generated_file_is_of_a_kind_the_writer_accepts_in_out(cli, tmp_path):
+    """The writer refuses an OUT holding other kinds of file: what generate writes must be among its kinds."""
+    out = tmp_path / "gen"
+    assert cli(["generate", "--out", out]).exit_code == 0
+    files = tree(out)
+    assert files["README.md"].startswith(writer.MARKER)
+    assert [name for name in files if not name.endswith(writer.OUTPUT_SUFFIXES)] == []
+    assert cli(["generate", "--out", out]).exit_code == 0, "a second run over the first one's tree"

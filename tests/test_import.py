@@ -187,7 +187,7 @@ def test_a_dashboard_that_is_not_json_is_located(tmp_path):
 def test_an_alertmanager_config_routes_the_same_without_credentials(tmp_path):
     import yaml
 
-    from monitoring.adopt.routes_compare import compare_routing, label_sets
+    from monitoring.adopt.routes_compare import compare_routing, intent_problems, label_sets
     from monitoring.alertmanager.policy import load_notification_policy
     from monitoring.alertmanager.routing import route_from_config
     from monitoring.render.alertmanager import render_config
@@ -202,7 +202,6 @@ def test_an_alertmanager_config_routes_the_same_without_credentials(tmp_path):
     text = (policies / "notifications.yaml").read_text()
     assert "0123456789abcdef" not in text and "hooks.slack.com" not in text
     policy = load_notification_policy(policies)  # schema, references and the secrets guard
-    assert [i["matchers"] for i in policy.data["intents"]] == [['severity="critical"'], ['service=~"^(api|web)$"']]
     assert policy.data["inhibitions"][0]["target_matchers"] == ['severity=~"warning|info"']
     generated = tmp_path / "alertmanager.yml"
     generated.write_text(yaml.safe_dump(render_config(policy.data)))
@@ -212,6 +211,12 @@ def test_an_alertmanager_config_routes_the_same_without_credentials(tmp_path):
     renamed = {"team-slack": "Team-Slack", "team-slack-unrouted": "Team-Slack"}
     receivers_of = lambda config, labels: amtool_receivers(amtool, config, labels)
     assert compare_routing(receivers_of, source, generated, renamed, sets) == []
+    # the intents say what the tree does, continue included: critical api alerts reach both receivers
+    assert intent_problems(policy, sets) == (8, [])
+    assert {
+        "matchers": ['severity="critical"', 'service=~"^(api|web)$"'],
+        "receivers": ["oncall-pager", "team-slack"],
+    }.items() <= policy.data["intents"][0].items()
 
 
 def test_an_alertmanager_config_amtool_rejects_is_not_imported(tmp_path):
@@ -304,3 +309,28 @@ def test_a_prometheusrule_manifest_is_read_from_spec_groups(tmp_path):
     validate(stacks)
     assert compare_rules(read_rule_file(source, "k8s"), render_rules(stacks[0])) == (1, 1, [])
     assert CliRunner().invoke(main, ["lint", "-d", str(out)]).exit_code == 0
+
+
+def test_a_dashboard_from_the_http_api_is_unwrapped(tmp_path):
+    import json
+
+    exported = json.loads((FIXTURES / "service.json").read_text())
+    wrapped = tmp_path / "from-api.json"
+    wrapped.write_text(json.dumps({"dashboard": exported, "meta": {"slug": "service-overview"}}))
+    out = tmp_path / "definitions"
+    result = CliRunner().invoke(main, ["import", "dashboards", str(wrapped), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (stack,) = load_stacks(out)
+    assert stack.name == "from-api-dashboard"
+    assert [p.title for p in stack.dashboards[0].panels()] == ["Requests", "Error ratio", "Latency heatmap"]
+
+
+def test_a_group_without_interval_and_an_alert_without_for_keep_none(tmp_path):
+    source = tmp_path / "bare.yml"
+    source.write_text("groups:\n  - name: bare\n    rules:\n      - alert: Down\n        expr: up == 0\n")
+    out = tmp_path / "definitions"
+    assert CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)]).exit_code == 0
+    (stack,) = load_stacks(out)
+    (group,) = render_rules(stack)["groups"]
+    assert "interval" not in group and "for" not in group["rules"][0]  # Prometheus' defaults, as in the source
+    assert compare_rules(read_rule_file(source, "bare"), render_rules(stack)) == (1, 1, [])

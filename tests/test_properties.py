@@ -254,10 +254,49 @@ MUTATIONS = {
     ),
     "stack name": ('Stack("svc"', junk.map(lambda s: f'Stack("Svc {s}"')),
     "threshold step": ('LOAD_T["overloaded"]', st.sampled_from(WORDS).map(lambda w: f'LOAD_T["{w}"]')),
+    # Wrong types, bounds and hostile values (issue 11): each a clean error at the user's line.
+    "step value type": (
+        'Step(0.8, "red", "overloaded")',
+        st.sampled_from(('"0.8"', "True", 'float("nan")', 'float("inf")', "[0.8]")).map(
+            lambda v: f'Step({v}, "red", "overloaded")'
+        ),
+    ),
+    "string option type": (
+        'runbook_base_url="https://runbooks.example.com/svc"',
+        st.sampled_from(("5", "None", "b'x'", "['https://x']")).map(lambda v: f"runbook_base_url={v}"),
+    ),
+    "label values": ('("a", "b")', st.sampled_from(('("baseline")', '"ab"', '("a", 5)', "{'a': 1}", "42"))),
+    "duration range": (
+        '"5m",\n',
+        st.integers(300, 10**30).map(lambda n: f'"{n}y",\n') | st.sampled_from(('"5m1h",\n', '"5m\\n",\n', '"",\n')),
+    ),
+    "zero interval": (
+        'RuleGroup("svc.rules", "30s"',
+        st.sampled_from(('"0s"', '"0"', '"0ms"', '"0m0s"')).map(lambda v: f'RuleGroup("svc.rules", {v}'),
+    ),
+    "trailing newline": ('"SvcOverloaded"', st.sampled_from(('"SvcOverloaded\\n"', '"SvcOverloaded\\r\\n"'))),
+    "long stack name": ('Stack("svc"', st.integers(101, 400).map(lambda n: f'Stack("{"s" * n}"')),
+    "exit in definitions": (
+        "STACK = Stack(",
+        st.sampled_from(
+            ("import sys\nsys.exit(0)\nSTACK = Stack(", "raise SystemExit(3)\nSTACK = Stack(", "exit()\nSTACK = Stack(")
+        ),
+    ),
+    "driver": (
+        "panel=LOAD_PANEL),",
+        st.sampled_from(("1 / 0", "exit(0)", "[]", "None", "{}['x']")).map(
+            lambda body: f"panel=LOAD_PANEL, driver=lambda value: {body}),"
+        ),
+    ),
+    "expression size": (
+        "rate({REQUESTS}[5m])",
+        st.integers(65, 3000).map(lambda n: "rate({REQUESTS}[5m]) + " + "(" * n + "1" + ")" * n)
+        | st.integers(251, 7000).map(lambda n: "rate({REQUESTS}[5m])" + " + 1" * n),
+    ),
 }
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=200)  # ~9 examples per kind of mistake
 @given(data=st.data(), mutation=st.sampled_from(sorted(MUTATIONS)))
 def test_random_invalid_definitions_are_clean_errors_and_write_nothing(tmp_path_factory, cli, data, mutation):
     original, replacement = MUTATIONS[mutation]

@@ -239,3 +239,16 @@ def test_gauge_threshold_off_the_input_grid_sits_exactly_on_the_threshold(defini
     assert any(" 0.33+0x" in s["values"] for s in safe["input_series"])
     run = promtool_test(promtool, out / "prometheus/tests/svc.test.yml")
     assert run.returncode == 0, run.stdout
+
+
+def test_an_unsupported_construct_is_named_with_its_column(definitions, cli, tmp_path):
+    from conftest import MINIMAL_STACK
+
+    text = MINIMAL_STACK.replace(
+        'above(f"max by (model_name) ({LOAD})"', 'above(f"max(sort_by_label({LOAD}, \\"x\\"))"'
+    )
+    folder, _ = definitions(text)
+    result = cli(["generate", "--definitions", folder, "--out", tmp_path / "out"], cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "alert SvcOverloaded: cannot generate its tests: function sort_by_label()" in result.output
+    assert "column 5" in result.output and "check the driver" not in result.output

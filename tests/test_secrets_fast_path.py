@@ -15,6 +15,12 @@ SHAPES = {
     "a URL with a password in it": "https://user:pa55@example.com/hook",
     "a URL with a token in it": "https://example.com/hook?api_key=abcdef",
     "a private key": "-----BEGIN RSA PRIVATE KEY-----",
+    "a signed URL": "https://bucket.s3.amazonaws.com/x?X-Amz-Signature=abc123",
+    "an AWS access key id": "AKIAIOSFODNN7EXAMPLE",  # AWS's documented example key
+    "an AWS secret access key": "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "a GitHub token": "ghp_" + "x1" * 18,
+    "a Google API key": "AIza" + "Xy9" * 11 + "Xy",
+    "a JSON Web Token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJl",
 }
 
 

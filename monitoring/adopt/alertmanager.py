@@ -26,7 +26,7 @@ from monitoring.adopt.rules import Imported
 from monitoring.alertmanager.matchers import Matcher, MatcherError, parse_matcher
 from monitoring.alertmanager.routing import receivers_for, route_from_config
 from monitoring.errors import DefinitionError, Location
-from monitoring.lint.yamldoc import YamlProblem, load_documents
+from monitoring.pipeline.yamlfile import parse_documents, parse_yaml, read_text
 
 SECRETS_DIR = "/etc/alertmanager/secrets"
 MATCH_ALL = 'alertname=~".*"'
@@ -44,17 +44,12 @@ ConfigCheck = Callable[[Path], "str | None"]
 
 def read_config(path: Path, display: str, check: ConfigCheck | None) -> dict:
     """The Alertmanager config (also from a Kubernetes Secret wrapping one); amtool's word on it when given."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        documents = load_documents(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"cannot read the file: {exc}", Location(display)) from None
-    except YamlProblem as exc:
-        raise DefinitionError(exc.message, Location(display, exc.line)) from None
+    text = read_text(path, display)
+    documents = parse_documents(text, display)  # the bounded loader: file:line errors
     data = documents[0].data if documents else None
     if isinstance(data, dict) and data.get("kind") == "Secret":
         text = _from_secret(data, display)
-        data = yaml.safe_load(text)
+        data = parse_yaml(text, display).data
     if not isinstance(data, dict) or "route" not in data:
         raise DefinitionError(
             "not an Alertmanager config: no `route`", Location(display, 1), "give the alertmanager.yml you deploy"
@@ -266,25 +261,28 @@ class PolicyWriter:
         return {"name": _interval_name(item["name"]), "time_intervals": item.get("time_intervals") or []}
 
     def _intents(self, policy: dict) -> list[dict]:
-        """One intent per route, most specific first: its path's matchers, the receivers the tree gives."""
+        """One intent per route, most specific first: its path's matchers, the receivers the tree gives. A route
+        that continues also gets one for alerts that match a later sibling too (both receivers), before its own."""
         tree = route_from_config(policy["route"])
         catch_all = policy["route"]["receiver"]
-        intents, names = [], set()
-        for path in _paths(policy["route"]):
-            matchers = [m for route in path for m in route["matchers"] if m != MATCH_ALL] or [MATCH_ALL]
+        intents, names, seen = [], set(), set()
+        for title, path in _candidates(policy["route"]):
+            matchers = list(dict.fromkeys(m for route in path for m in route["matchers"] if m != MATCH_ALL))
+            matchers = matchers or [MATCH_ALL]
+            if tuple(matchers) in seen:
+                continue
+            seen.add(tuple(matchers))
             labels = _example(matchers)
             if labels is None:
-                self.notes.append(f"route {path[-1]['name']!r}: no intent (no label set found matching its path)")
+                self.notes.append(f"route {title!r}: no intent (no label set found matching its path)")
                 continue
             receivers = [r for r in dict.fromkeys(receivers_for(tree, labels)) if r != catch_all]
             if not receivers:
                 continue
-            name = _route_name(["to"] + [path[-1]["name"]], names)
             intents.append(
                 {
-                    "name": name,
-                    "description": f"Today's tree: alerts through route {path[-1]['name']!r} reach "
-                    f"{', '.join(receivers)}.",
+                    "name": _route_name(["to", title], names),
+                    "description": f"Today's tree: alerts through {title!r} reach {', '.join(receivers)}.",
                     "matchers": matchers,
                     "receivers": receivers,
                 }
@@ -340,18 +338,25 @@ def _walk(route: dict):
         yield from _walk(child)
 
 
-def _paths(root: dict) -> list[list[dict]]:
-    """Every route's path from below the root, children before their parent, siblings in order."""
-    found: list[list[dict]] = []
+def _candidates(root: dict) -> list[tuple[str, list[dict]]]:
+    """(title, routes whose matchers an alert carries) for every route below the root, children before their
+    parent; before a route that continues, its combinations with each later sibling's routes."""
+    found: list[tuple[str, list[dict]]] = []
 
-    def visit(route: dict, above: list[dict]) -> None:
-        path = above + [route]
-        for child in route.get("routes") or []:
-            visit(child, path)
-        found.append(path)
+    def subtree(route: dict, above: list[dict]) -> list[list[dict]]:
+        paths = [p for child in route.get("routes") or [] for p in subtree(child, above + [route])]
+        return paths + [above + [route]]
 
-    for route in root.get("routes") or []:
-        visit(route, [])
+    def visit(routes: list[dict], above: list[dict]) -> None:
+        for i, route in enumerate(routes):
+            visit(route.get("routes") or [], above + [route])
+            if route.get("continue"):
+                for sibling in routes[i + 1 :]:
+                    for path in subtree(sibling, []):
+                        found.append((f"{route['name']} and {path[-1]['name']}", above + [route] + path))
+            found.append((route["name"], above + [route]))
+
+    visit(root.get("routes") or [], [])
     return found
 
 

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from monitoring.adopt.condition import normalised
 from monitoring.adopt.rule_files import SourceGroup
-from monitoring.adopt.rules import DEFAULT_INTERVAL
 from monitoring.model.rules import parse_duration
 
 
 def compare_rules(source: list[SourceGroup], rendered: dict) -> tuple[int, int, list[str]]:
     """(rules preserved, rules in the source, what differs: one line per rule, and per group whose interval
-    changed; a group without one is evaluated at Prometheus' default, which the import writes out)."""
+    changed)."""
     problems: list[str] = []
     preserved = total = 0
     groups = rendered.get("groups", [])
     for g, group in enumerate(source):
         same_group = g < len(groups) and groups[g]["name"] == group.name
         out_rules = groups[g]["rules"] if same_group else []
-        if same_group and _seconds(groups[g].get("interval")) != _seconds(group.interval or DEFAULT_INTERVAL):
+        if same_group and _seconds(groups[g].get("interval")) != _seconds(group.interval):
             problems.append(f"group {group.name!r}: interval {groups[g].get('interval')!r} for {group.interval!r}")
         for r, rule in enumerate(group.rules):
             total += 1

@@ -42,3 +42,20 @@ def compare_routing(receivers_of, original: Path, generated: Path, renamed: dict
         if before != after:
             problems.append(f"{labels}: {before} before, {after} after")
     return problems
+
+
+def intent_problems(policy, sets) -> tuple[int, list[str]]:
+    """(label sets routed past the catch-all, those whose first matching intent does not name exactly the
+    receivers the tree gives): what the routing tests would report on alerts with these labels."""
+    from monitoring.alertmanager.routing import receivers_for
+
+    routed, problems = 0, []
+    for labels in sets:
+        receivers = receivers_for(policy.route, labels)
+        if receivers == [policy.catch_all]:
+            continue
+        routed += 1
+        intent = policy.intent_for(labels)
+        if intent is None or list(intent.receivers) != receivers:
+            problems.append(f"{labels}: intent {intent.name if intent else None!r}, tree {receivers}")
+    return routed, problems

@@ -8,7 +8,7 @@ from pathlib import Path
 import promql_parser as pp
 
 from monitoring.errors import DefinitionError, Location
-from monitoring.lint.yamldoc import YamlProblem, load_documents
+from monitoring.pipeline.yamlfile import parse_documents, read_text
 from monitoring.promql.parse import syntax_message
 
 _RULE_KEYS = {"record", "alert", "expr", "for", "labels", "annotations"}
@@ -38,14 +38,7 @@ class SourceGroup:
 def read_rule_file(path: Path, display: str) -> list[SourceGroup]:
     """Every group of a rule file or PrometheusRule manifest; a DefinitionError at file:line for a file that
     is not one, or an expression that does not parse."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"cannot read the file: {exc}", display) from None
-    try:
-        documents = load_documents(text)
-    except YamlProblem as exc:
-        raise DefinitionError(exc.message, Location(display, exc.line), "a rule file is YAML with `groups:`") from None
+    documents = parse_documents(read_text(path, display), display)  # the bounded loader: file:line errors
     groups: list[SourceGroup] = []
     for document in documents:
         data = document.data

@@ -19,7 +19,7 @@ from pathlib import Path
 from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
 from monitoring.errors import DefinitionError, Location
 from monitoring.model import Alert, Label, Metric, RecordingRule, RuleGroup, Stack, raw
-from monitoring.model.rules import parse_duration
+from monitoring.model.durations import format_duration, parse_duration
 from monitoring.promql.catalog import infer_catalog
 from monitoring.testgen.labels_map import mark
 
@@ -96,7 +96,7 @@ class RuleFileTests:
 
     def build(self, rule_file_ref: str) -> FileTests:
         from monitoring.promql.evaluator import Unsupported
-        from monitoring.testgen.alerts import alert_cases, fmt_duration, rules_by_record
+        from monitoring.testgen.alerts import alert_cases, rules_by_record
         from monitoring.testgen.cross_check import rule_error
         from monitoring.testgen.labels_map import fill_labels_maps
         from monitoring.testgen.recording import recording_case
@@ -153,7 +153,7 @@ class RuleFileTests:
         if tests:
             result.test = {
                 "rule_files": [rule_file_ref],
-                "evaluation_interval": fmt_duration(interval),
+                "evaluation_interval": format_duration(interval),
                 "group_eval_order": _eval_order(self.groups),
                 "tests": tests,
             }

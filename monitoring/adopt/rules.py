@@ -13,7 +13,6 @@ from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.rules import _ALERT_RE, _RECORD_RE, parse_duration
 from monitoring.promql.catalog import infer_catalog
 
-DEFAULT_INTERVAL = "1m"  # Prometheus' default global evaluation_interval
 _TYPE_CONSTANTS = {
     MetricType.COUNTER: "COUNTER",
     MetricType.GAUGE: "GAUGE",
@@ -126,12 +125,7 @@ class RuleFileWriter:
     # --- rules ---------------------------------------------------------------------------------------
     def _group(self, group: SourceGroup) -> py.Call:
         self.lines += ["", "", f"# --- Group {group.name} " + "-" * max(3, 96 - len(group.name))]
-        interval = group.interval
-        if not interval:
-            interval = DEFAULT_INTERVAL
-            self.notes.append(
-                f"group {group.name!r} had no interval: {DEFAULT_INTERVAL} (Prometheus' default evaluation_interval)"
-            )
+        interval = group.interval  # none stays none: Prometheus' global evaluation_interval
         for key in group.ignored:
             self.notes.append(f"group {group.name!r}: `{key}` is not carried over")
         codes = []
@@ -171,12 +165,12 @@ class RuleFileWriter:
         severity = labels.pop("severity", "")
         annotations = dict(rule.annotations)
         summary, description = annotations.pop("summary", ""), annotations.pop("description", "")
-        for_ = rule.for_ or "0s"
+        for_ = rule.for_  # none stays none
         try:
-            parse_duration(for_)
+            parse_duration(for_ or "0s")
         except Exception:  # noqa: BLE001 - a duration Prometheus accepts but the model spells differently
-            self.notes.append(f"alert {rule.name}: `for: {rule.for_}` kept as 0s")
-            for_ = "0s"
+            self.notes.append(f"alert {rule.name}: `for: {rule.for_}` is not a duration the model reads; left out")
+            for_ = ""
         kwargs = [("summary", py.string(summary)), ("description", py.string(description))]
         if labels:
             kwargs.append(("labels", _string_dict(labels)))

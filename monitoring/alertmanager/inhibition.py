@@ -45,6 +45,11 @@ def rules_from_config(items: list[dict]) -> list[InhibitRule]:
     ]
 
 
+def labels_read(rules: list[InhibitRule]) -> set[str]:
+    """The label names the rules' source and target matchers read."""
+    return {m.name for rule in rules for m in (*rule.source_matchers, *rule.target_matchers)}
+
+
 def inhibited_by(
     target: dict[str, str], firing: list[dict[str, str]], rules: list[InhibitRule]
 ) -> list[tuple[InhibitRule, dict[str, str]]]:

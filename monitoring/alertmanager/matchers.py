@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_MATCHER_RE = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$", re.S)
+LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
+_MATCHER_RE = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)(.*)\Z", re.S)  # value: stripped below
 # Go's RE2 (what Alertmanager runs) has no lookaround and no backreferences; Python's re has both.
 _NOT_RE2 = re.compile(r"\(\?[=!<]|\\[1-9]")
 _UNESCAPE = {'\\"': '"', "\\\\": "\\", "\\n": "\n"}
@@ -49,7 +49,7 @@ def parse_matcher(text: str) -> Matcher:
     if not found:
         raise MatcherError(f'{text!r} is not a matcher: write label="value" (operators =, !=, =~, !~)')
     name, op, raw = found.groups()
-    value = _unquote(raw, text)
+    value = _unquote(raw.strip(), text)  # not a lazy regex group: that is quadratic on long blank runs
     regex = None
     if op in ("=~", "!~"):
         if _NOT_RE2.search(value):

@@ -17,8 +17,10 @@ from monitoring.alertmanager.inhibition import InhibitRule
 from monitoring.alertmanager.matchers import Matcher, MatcherError, parse_matcher
 from monitoring.alertmanager.routing import Route, route_from_config
 from monitoring.errors import DefinitionError, DefinitionErrors
+from monitoring.model.durations import parse_duration
 from monitoring.pipeline.yamlfile import Document, load_yaml, schema_check
 
+DURATION_KEYS = ("group_wait", "group_interval", "repeat_interval")
 POLICY_FILE = "notifications.yaml"
 SCHEMA_NAME = "schemas/notifications.schema.json"
 # The project's own schema (policies/ beside the package); a policies folder elsewhere may carry its own copy.
@@ -72,7 +74,7 @@ def load_notification_policy(policies_dir: Path) -> NotificationPolicy:
 
     policies_dir = Path(policies_dir)
     file = policies_dir / POLICY_FILE
-    if not file.is_file():
+    if not file.exists():  # anything else (a FIFO, a folder) is refused clearly by the loader
         raise DefinitionError(
             f"no notification policy: {file} does not exist",
             str(policies_dir),
@@ -111,6 +113,13 @@ def _build(document: Document) -> NotificationPolicy:
         [(("time_intervals", i, "name"), t["name"]) for i, t in enumerate(data.get("time_intervals", []))],
     )
     routes = list(_walk_routes(data["route"], ("route",)))
+    for path, node in routes:  # the schema checks the shape; the range is Alertmanager's (about 292 years)
+        for key in DURATION_KEYS:
+            if isinstance(node.get(key), str):
+                try:
+                    parse_duration(node[key])
+                except DefinitionError as exc:
+                    errors.append(document.error(path + (key,), exc.message, exc.hint))
     unique("route", [(path + ("name",), node["name"]) for path, node in routes[1:]])
     catch_all = data["route"]["receiver"]
 

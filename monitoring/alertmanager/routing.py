@@ -68,6 +68,11 @@ def route_from_config(node: dict, parent: Route | None = None) -> Route:
     return replace(route, routes=tuple(route_from_config(child, route) for child in node.get("routes", ())))
 
 
+def labels_read(tree: Route) -> set[str]:
+    """The label names some matcher of the tree reads: routing depends on these labels and no others."""
+    return {m.name for m in tree.matchers} | {name for child in tree.routes for name in labels_read(child)}
+
+
 def receivers_for(tree: Route, labels: dict[str, str]) -> list[str]:
     return [route.receiver for route in tree.match(labels)]
 

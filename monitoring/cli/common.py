@@ -21,11 +21,27 @@ def user_errors(func):
         try:
             return func(*args, **kwargs)
         except DefinitionError as exc:
-            click.echo(f"error: {exc.format()}", err=True)
+            from monitoring.pipeline.secrets import redact
+
+            click.echo(f"error: {redact(exc.format())}", err=True)  # a message must never print a credential
             click.echo("nothing was written.", err=True)
             sys.exit(EXIT_USER_ERROR)
 
     return wrapper
+
+
+def out_is_explicit() -> bool:
+    """Whether the user named OUT (-o): only then is a symbolic link as OUT followed."""
+    from click.core import ParameterSource
+
+    return click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
+
+
+def input_folders(definitions, policies) -> tuple:
+    """The folders OUT must never be or hold: the definitions (the package's own by default) and policies."""
+    from monitoring.pipeline.discovery import DEFAULT_DEFINITIONS
+
+    return (Path(definitions) if definitions else DEFAULT_DEFINITIONS, Path(policies) if policies else Path("policies"))
 
 
 def path_option(*declarations: str, envvar: str, help: str):

@@ -62,7 +62,9 @@ def lint(files, definitions, config_path, only, explain, fmt):
 
             findings = lint_stacks(load_stacks(definitions), render_rules, config, tuple(only))
     except DefinitionError as exc:
-        click.echo(f"error: {exc.format()}", err=True)
+        from monitoring.pipeline.secrets import redact
+
+        click.echo(f"error: {redact(exc.format())}", err=True)
         sys.exit(EXIT_USER_ERROR)
     sys.exit(EXIT_FINDINGS if report(findings, fmt=fmt) else 0)
 
@@ -70,8 +72,9 @@ def lint(files, definitions, config_path, only, explain, fmt):
 def report(findings, err: bool = False, fmt: str = "text") -> bool:
     """Print findings (and counts by check) in a format; True when any finding is an error."""
     from monitoring.lint.report import render
+    from monitoring.pipeline.secrets import redact
 
-    click.echo(render(findings, fmt), err=err)
+    click.echo(redact(render(findings, fmt)), err=err)  # a finding may quote an expression or a template
     return any(f.severity == "error" for f in findings)
 
 

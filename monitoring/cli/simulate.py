@@ -58,7 +58,12 @@ def describe_faults(url: str) -> str:
     help="Port to listen on (0: any free port).",
 )
 @click.option(
-    "--rate", default=100.0, show_default=True, type=click.FloatRange(min=1), help="Requests per second to simulate."
+    "--rate",
+    default=100.0,
+    show_default=True,
+    type=click.FloatRange(min=1, max=1_000_000),
+    callback=lambda _ctx, _param, value: _finite(value),
+    help="Requests per second to simulate (1 to 1,000,000).",
 )
 @click.option("--seed", default=1, show_default=True, help="Seed of the latency and noise generator.")
 @fault_option
@@ -92,3 +97,12 @@ def wait_for_interrupt() -> None:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
+
+
+def _finite(value: float) -> float:
+    """FloatRange lets NaN through (every comparison with NaN is false)."""
+    import math
+
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of requests per second")
+    return value

@@ -16,7 +16,7 @@ import promql_parser
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, RecordingRule, RuleGroup, Stack
-from monitoring.model.rules import parse_duration
+from monitoring.model.durations import format_duration, parse_duration
 
 _DURATION = r"[0-9]+(?:ms|s|m|h|d|w|y)(?:[0-9]+(?:ms|s|m|h|d|w|y))*"
 _RANGE = re.compile(rf"\[\s*({_DURATION})\s*(:\s*({_DURATION})?\s*)?\]")
@@ -25,16 +25,8 @@ _OFFSET = re.compile(rf"\b(offset\s+-?)({_DURATION})")
 _STRING = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`')
 
 
-def format_duration(seconds: float) -> str:
-    """Shortest Prometheus duration for a number of seconds (whole milliseconds)."""
-    millis = max(1, round(seconds * 1000))
-    if millis % 1000:
-        return f"{millis}ms"
-    return f"{millis // 1000}s"
-
-
 def scale_duration(text: str, speedup: float, minimum: float = 0.0) -> str:
-    return format_duration(max(parse_duration(text) / speedup, minimum))
+    return format_duration(max(parse_duration(text) / speedup, minimum, 0.001))  # never 0s: at least 1ms
 
 
 def scale_ranges(expr: str, speedup: float, min_range: float) -> str:
@@ -78,7 +70,7 @@ def _windows(expr: str) -> list[float]:
 
 
 def _check_scaled(original: str, scaled: str, speedup: float, min_range: float) -> None:
-    expected = [parse_duration(format_duration(max(w / speedup, min_range))) for w in _windows(original)]
+    expected = [parse_duration(format_duration(max(w / speedup, min_range, 0.001))) for w in _windows(original)]
     if _windows(scaled) != expected:
         raise DefinitionError(
             f"the timing overlay could not rewrite the range windows of: {original}",

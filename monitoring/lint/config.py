@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, DefinitionErrors
-from monitoring.lint.yamldoc import YamlProblem, load_documents
 from monitoring.model.rules import parse_duration
+from monitoring.pipeline.yamlfile import parse_documents, read_text
 
 DEFAULT_PATH = Path("policies/lint.yaml")
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "policies" / "schemas" / "lint.schema.json"
@@ -37,14 +37,7 @@ def load_config(path: Path | None = None) -> LintConfig:
             return LintConfig()
         path = DEFAULT_PATH
     path = Path(path)
-    try:
-        documents = load_documents(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(
-            f"cannot read the lint policy: {exc}", str(path), "pass --config FILE or create policies/lint.yaml"
-        ) from None
-    except YamlProblem as exc:
-        raise DefinitionError(exc.message, f"{path}:{exc.line}" if exc.line else str(path)) from None
+    documents = parse_documents(read_text(path), str(path))
     if len(documents) != 1:
         raise DefinitionError("the lint policy must be exactly one YAML document", str(path))
     document = documents[0]

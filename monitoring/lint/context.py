@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from monitoring.errors import Location
+from monitoring.errors import DefinitionError, Location
 from monitoring.lint.config import LintConfig
-from monitoring.lint.yamldoc import YamlDocument, YamlProblem, load_documents
 from monitoring.model import Alert, RecordingRule, Stack
 from monitoring.model.rules import parse_duration
+from monitoring.pipeline.yamlfile import Document, YamlError, parse_documents, read_text
 
 
 @dataclass
@@ -56,7 +56,7 @@ class RuleDocument:
 
     file: str
     kind: str  # "rules", "crd" (PrometheusRule), "tests" (promtool unit tests) or "invalid"
-    yaml: YamlDocument | None
+    yaml: Document | None
     problem: str = ""  # why it is invalid
     line: int = 0
 
@@ -174,7 +174,9 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
     ctx = Context(config, stack, parse_duration(stack.scrape_interval, stack.origin))
     rendered = render_rules(stack)["groups"]
     for group, group_out in zip(stack.groups, rendered):
-        interval = parse_duration(group.interval, group.origin)
+        # a group without one (imported) runs at the global evaluation_interval, which lint takes from its policy
+        given = bool(group.interval)
+        interval = parse_duration(group.interval, group.origin) if given else config.evaluation_interval
         for model, out in zip(group.rules, group_out["rules"]):
             if isinstance(model, RecordingRule):
                 rule = Rule(
@@ -187,6 +189,7 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
                     labels=dict(out.get("labels", {})),
                     source=model,
                     group_where=group.origin,
+                    interval_given=given,
                 )
                 what = f"recording rule {model.record!r}"
             else:
@@ -203,6 +206,7 @@ def from_stack(stack: Stack, config: LintConfig, render_rules) -> Context:
                     dict(out.get("annotations", {})),
                     model,
                     group_where=group.origin,
+                    interval_given=given,
                 )
                 what = f"alert {model.name}"
             rule.query = _query(rule.expr, rule.where, what, "rule", rule=rule)
@@ -223,14 +227,13 @@ def from_files(paths: list[Path], config: LintConfig) -> Context:
     ctx = Context(config, None, config.scrape_interval)
     for path in paths:
         display = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-            documents = load_documents(text)
-        except (OSError, UnicodeDecodeError) as exc:
-            ctx.documents.append(RuleDocument(display, "invalid", None, f"cannot read the file: {exc}"))
-            continue
-        except YamlProblem as exc:
+        try:  # regular UTF-8 files only, size, depth and aliases bounded: a clear finding otherwise
+            documents = parse_documents(read_text(path, display), display)
+        except YamlError as exc:
             ctx.documents.append(RuleDocument(display, "invalid", None, exc.message, exc.line))
+            continue
+        except DefinitionError as exc:
+            ctx.documents.append(RuleDocument(display, "invalid", None, exc.message))
             continue
         if not documents:
             ctx.documents.append(RuleDocument(display, "invalid", None, "the file is empty"))
@@ -244,7 +247,7 @@ def from_files(paths: list[Path], config: LintConfig) -> Context:
     return ctx
 
 
-def _classify(display: str, document: YamlDocument) -> RuleDocument:
+def _classify(display: str, document: Document) -> RuleDocument:
     data = document.data
     if not isinstance(data, dict):
         return RuleDocument(display, "invalid", document, "not a rule file: the top level is not a mapping")

@@ -5,7 +5,6 @@ from monitoring.model.conditions import (
     Band,
     Compound,
     Condition,
-    RawCondition,
     above,
     absent,
     at_least,
@@ -15,15 +14,14 @@ from monitoring.model.conditions import (
     equal_to,
     not_equal_to,
     outside,
-    raw,
     unless,
 )
 from monitoring.model.dashboard import Dashboard, LabelVariable, Link, RawVariable, Row
 from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.panel import Gauge, Panel, PieChart, Query, RawPanel, Stat, Table, Text, TimeSeries
-from monitoring.model.rules import Alert, RecordingRule, RuleGroup, Scenario
+from monitoring.model.rules import Alert, RawCondition, RecordingRule, RuleGroup, Scenario, raw
 from monitoring.model.stack import Stack
-from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale
+from monitoring.model.synthetic import Absence, CounterRate, CounterReset, Flapping, GaugeValue, Ramp, Stale
 from monitoring.model.threshold import Level, Step, Threshold
 
 COUNTER, GAUGE, HISTOGRAM, SUMMARY = (MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM, MetricType.SUMMARY)
@@ -35,6 +33,7 @@ __all__ = [
     "Band",
     "Compound",
     "CounterReset",
+    "Flapping",
     "Ramp",
     "Stale",
     "COUNTER",

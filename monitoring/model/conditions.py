@@ -212,33 +212,6 @@ class Absent:
         return replace(self, selector=change(str(self.selector)))
 
 
-@dataclass(frozen=True)
-class RawCondition:
-    """An alert expression kept as written, for conditions none of the above express (an imported rule's
-    ``rate(x[5m]) > 0 and y == 1`` ...). Rendered as is; generated tests need Scenarios."""
-
-    text: str
-
-    def __post_init__(self):
-        if not isinstance(self.text, str) or not self.text.strip():
-            raise DefinitionError("a raw alert condition is a non-empty PromQL expression", caller_origin())
-
-    @property
-    def expr(self) -> str:
-        return self.text
-
-    def comparisons(self) -> tuple[Comparison, ...]:
-        return ()
-
-    def with_signals(self, change) -> RawCondition:
-        return self
-
-
-def raw(expr) -> RawCondition:
-    """The alert fires for every series ``expr`` returns, e.g. ``raw(f"absent({UP})")``."""
-    return RawCondition(str(expr))
-
-
 def below(signal, level: Level) -> Condition:
     """``signal < level``."""
     return Condition(signal, "<", level)

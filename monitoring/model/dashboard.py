@@ -11,8 +11,8 @@ from monitoring.model._origin import caller_origin
 from monitoring.model.metric import Label, Metric
 from monitoring.model.panel import Panel
 
-_UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
-_VARIABLE_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}\Z")
+_VARIABLE_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from monitoring.errors import DefinitionError, Location
+from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
 
-_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 # Prometheus naming: base units only, spelled out, as the last word of the name.
 BASE_UNITS = ("seconds", "bytes", "meters", "volts", "amperes", "joules", "grams", "celsius", "ratio")
@@ -43,6 +44,11 @@ GRAFANA_UNITS = {
 }
 
 
+def escape_label_value(value: str) -> str:
+    """A label value inside a PromQL selector's double quotes (Go string escapes, as Prometheus reads them)."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 class MetricType(str, Enum):
     COUNTER = "counter"
     GAUGE = "gauge"
@@ -60,6 +66,8 @@ class Label:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.name, "a label's name", self.origin)
+        types.sequence(self.values, f"label {self.name!r}: values", self.origin, str)
         object.__setattr__(self, "values", tuple(self.values))
         if not _LABEL_RE.match(self.name) or self.name.startswith("__"):
             raise DefinitionError(
@@ -92,7 +100,22 @@ class Metric:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.name, "a metric's name", self.origin)
+        types.text(self.help, f"metric {self.name!r}: help", self.origin)
+        types.text(self.unit, f"metric {self.name!r}: unit", self.origin)
+        if not isinstance(self.type, MetricType) and self.type not in {t.value for t in MetricType}:
+            raise DefinitionError(
+                f"metric {self.name!r}: type {self.type!r} is not a metric type",
+                self.origin,
+                "use COUNTER, GAUGE, HISTOGRAM or SUMMARY",
+            )
         object.__setattr__(self, "type", MetricType(self.type))
+        types.sequence(self.labels, f"metric {self.name!r}: labels", self.origin, Label)
+        types.sequence(self.buckets, f"metric {self.name!r}: buckets", self.origin)
+        for bound in self.buckets:
+            types.number(bound, f"metric {self.name!r}: a bucket bound", self.origin)
+        types.number(self.min, f"metric {self.name!r}: min", self.origin, none=True)
+        types.number(self.max, f"metric {self.name!r}: max", self.origin, none=True)
         object.__setattr__(self, "labels", tuple(self.labels))
         object.__setattr__(self, "buckets", tuple(float(b) for b in self.buckets))
         for problem, hint in _naming_problems(self):
@@ -119,7 +142,7 @@ class Metric:
         """PromQL selector for this metric (or its ``_bucket``/``_count``/``_sum`` series)."""
         for key in matchers:
             self.label(key)
-        inner = ", ".join(f'{key}="{value}"' for key, value in matchers.items())
+        inner = ", ".join(f'{key}="{escape_label_value(value)}"' for key, value in matchers.items())
         return f"{self.name}{suffix}{{{inner}}}" if inner else f"{self.name}{suffix}"
 
     @property

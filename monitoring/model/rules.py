@@ -7,22 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from monitoring.errors import DefinitionError, Location
+from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
-from monitoring.model.conditions import Absent, Band, Compound, Condition, RawCondition, format_number  # noqa: F401
+from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition, format_number  # noqa: F401
+from monitoring.model.durations import parse_duration  # noqa: F401,E402 (also imported from here)
 from monitoring.model.panel import Panel
 
-_RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
-_ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-_SERIES_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_DURATION_RE = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
-
-
-def parse_duration(text: str, where: str = "") -> float:
-    """Prometheus duration string to seconds ("1h30m" -> 5400)."""
-    if not isinstance(text, str) or not _DURATION_RE.match(text):
-        raise DefinitionError(f"{text!r} is not a Prometheus duration", where, "write e.g. 30s, 5m, 1h30m")
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-    return sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", text))
+# Full-match names (\Z: "$" would accept a trailing newline).
+_RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+\Z")
+_ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
+_SERIES_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 
 
 @dataclass(frozen=True)
@@ -41,6 +35,8 @@ class RecordingRule:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.record, "a recording rule's name", self.origin)
+        types.text(str(self.expr), f"recording rule {self.record!r}: expr", self.origin, empty=False)
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
         if self.imported:
@@ -59,6 +55,33 @@ class RecordingRule:
     @property
     def text(self) -> str:
         return str(self.expr)
+
+
+@dataclass(frozen=True)
+class RawCondition:
+    """An alert expression kept as written, for conditions that are not ``signal <op> threshold step``
+    (an imported rule's ``==``, ``and``, ``absent()``...). Rendered as is; generated tests need Scenarios."""
+
+    text: str
+
+    def __post_init__(self):
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise DefinitionError("a raw alert condition is a non-empty PromQL expression", caller_origin())
+
+    @property
+    def expr(self) -> str:
+        return self.text
+
+    def comparisons(self) -> tuple[Comparison, ...]:
+        return ()  # nothing the generator can drive: Scenarios test it
+
+    def with_signals(self, change) -> RawCondition:
+        return self  # kept as written
+
+
+def raw(expr) -> RawCondition:
+    """The alert fires for every series ``expr`` returns, e.g. ``raw(f"absent({UP})")``."""
+    return RawCondition(str(expr))
 
 
 @dataclass(frozen=True)
@@ -104,6 +127,9 @@ class Alert:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.name, "an alert's name", self.origin)
+        for name in ("for_", "severity", "summary", "description", "team"):
+            types.text(getattr(self, name), f"alert {self.name}: {name.rstrip('_')}", self.origin)
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "annotations", tuple(dict(self.annotations).items()))
         if not isinstance(self.condition, (Condition, Band, Compound, Absent, RawCondition)):
@@ -124,7 +150,8 @@ class Alert:
                 self.origin,
                 "alert names are UpperCamelCase, e.g. HighErrorRate",
             )
-        parse_duration(self.for_, self.origin)
+        if self.for_ or not self.imported:  # an imported alert without `for` keeps none
+            parse_duration(self.for_, self.origin)
         if not self.imported and (not self.summary.strip() or not self.description.strip()):
             raise DefinitionError(f"alert {self.name}: summary and description are required", self.origin)
 
@@ -142,5 +169,14 @@ class RuleGroup:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.name, "a rule group's name", self.origin)
+        types.text(self.interval, f"rule group {self.name!r}: interval", self.origin)
+        types.sequence(self.rules, f"rule group {self.name!r}: rules", self.origin, (RecordingRule, Alert))
         object.__setattr__(self, "rules", tuple(self.rules))
-        parse_duration(self.interval, self.origin)
+        if self.interval:  # "" (imported groups that set none): Prometheus' global evaluation_interval
+            if parse_duration(self.interval, self.origin) <= 0:
+                raise DefinitionError(
+                    f"rule group {self.name!r}: interval {self.interval!r} must be above zero",
+                    self.origin,
+                    "Prometheus evaluates the group every interval: e.g. 30s or 1m",
+                )

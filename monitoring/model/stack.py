@@ -7,13 +7,16 @@ import re
 from dataclasses import dataclass, field
 
 from monitoring.errors import DefinitionError, Location
+from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
 from monitoring.model.dashboard import Dashboard
+from monitoring.model.durations import parse_duration
 from monitoring.model.metric import Metric
 from monitoring.model.panel import Panel
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 
-_STACK_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+_STACK_RE = re.compile(r"^[a-z][a-z0-9_-]*\Z")
+MAX_NAME = 100  # it names files (<name>.rules.yml): file systems allow 255 bytes
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,20 @@ class Stack:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
-        for name in ("metrics", "dashboards", "groups"):
+        types.text(self.name, "a stack's name", self.origin)
+        for name, kind in (("metrics", Metric), ("dashboards", Dashboard), ("groups", RuleGroup)):
+            types.sequence(getattr(self, name), f"stack {self.name!r}: {name}", self.origin, kind)
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        for name in ("team", "runbook_base_url", "grafana_url", "scrape_interval"):
+            types.text(getattr(self, name), f"stack {self.name!r}: {name}", self.origin)
+        if len(self.name) > MAX_NAME:
+            raise DefinitionError(
+                f"stack name is {len(self.name)} characters long (at most {MAX_NAME})",
+                self.origin,
+                "it names output files: keep it short",
+            )
+        if parse_duration(self.scrape_interval, self.origin) <= 0:
+            raise DefinitionError(f"stack {self.name!r}: scrape_interval must be above zero", self.origin)
         if not _STACK_RE.match(self.name):
             raise DefinitionError(
                 f"stack name {self.name!r} is invalid",

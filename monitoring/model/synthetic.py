@@ -6,8 +6,10 @@ generated case is a *step* from one phase to the next). In each phase every inpu
 - ``GaugeValue(v)``: a gauge holding v (constant);
 - ``CounterRate(r)``: a counter increasing by r per second (it starts an hour into its life);
 - ``Ramp(r, start=None)``: a gauge rising (r > 0) or falling (r < 0) by r per second, from ``start`` or from
-  where it was;
-- ``CounterReset(r)``: the counter restarts from 0 (a process restart), then increases by r per second;
+  where it was (``anchored=True``: ``start`` is its value at time 0, e.g. a timestamp lagging the clock);
+- ``CounterReset(r, every=None)``: the counter restarts from 0 (a process restart), then increases by r per
+  second (``every``: again every that many samples);
+- ``Flapping(low, high, every)``: a gauge switching between two values every that many samples;
 - ``Absence()``: no samples (the series is absent, promtool's ``_``);
 - ``Stale()``: the series goes stale (a staleness marker, promtool's ``stale``), then has no samples.
 
@@ -49,17 +51,33 @@ class CounterRate:
 
 @dataclass(frozen=True)
 class Ramp:
-    """A gauge changing linearly by ``per_second``, from ``start`` (or from its value in the phase before)."""
+    """A gauge changing linearly by ``per_second``, from ``start`` (or from its value in the phase before).
+
+    ``anchored``: ``start`` is the value at the test's time 0 instead (``Ramp(1, -600, anchored=True)`` is a
+    Unix-time gauge 10 minutes behind the clock, as ``time() - x`` reads it).
+    """
 
     per_second: float
     start: float | None = None
+    anchored: bool = False
 
 
 @dataclass(frozen=True)
 class CounterReset:
-    """The counter restarts from 0 at the start of the phase, then increases by ``per_second``."""
+    """The counter restarts from 0 at the start of the phase, then increases by ``per_second``
+    (``every``: it restarts again every that many samples, a crash-looping process)."""
 
     per_second: float
+    every: int | None = None
+
+
+@dataclass(frozen=True)
+class Flapping:
+    """A gauge switching between ``low`` and ``high`` every ``every`` samples (for ``changes()``)."""
+
+    low: float
+    high: float
+    every: int = 1
 
 
 @dataclass(frozen=True)

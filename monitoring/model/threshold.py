@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
 from monitoring.errors import DefinitionError, Location
+from monitoring.model import _types as types
 from monitoring.model._origin import caller_origin
 
-_COLOUR_RE = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z]+(-[a-z]+)*)$")
+_COLOUR_RE = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z]+(-[a-z]+)*)\Z")
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,16 @@ class Step:
     value: float | None
     color: str
     meaning: str
+
+    def __post_init__(self):
+        value_ok = self.value is None or (
+            isinstance(self.value, (int, float)) and not isinstance(self.value, bool) and math.isfinite(self.value)
+        )
+        if not (value_ok and isinstance(self.color, str) and isinstance(self.meaning, str)):
+            origin = caller_origin()  # only on a mistake: finding the user's line is not free
+            types.number(self.value, "a threshold step's value", origin, none=True)
+            types.text(self.color, "a threshold step's colour", origin)
+            types.text(self.meaning, "a threshold step's meaning", origin)
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,8 @@ class Threshold:
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or caller_origin())
+        types.text(self.name, "a threshold's name", self.origin)
+        types.sequence(self.steps, f"threshold {self.name!r}: steps", self.origin, Step)
         object.__setattr__(self, "steps", tuple(self.steps))
         if not self.steps:
             raise DefinitionError(f"threshold {self.name!r} has no steps", self.origin)

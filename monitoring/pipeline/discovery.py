@@ -56,6 +56,13 @@ def _import(file: Path):
         raise
     except SyntaxError as exc:
         raise DefinitionError(f"syntax error: {exc.msg}", f"{_rel(Path(exc.filename or file))}:{exc.lineno}") from None
+    except SystemExit as exc:  # sys.exit() in a definitions file must not end the run with "success"
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == file.resolve()]
+        raise DefinitionError(
+            f"the definitions file called sys.exit({exc.code!r})",
+            f"{_rel(file)}:{frames[-1].lineno if frames else 0}",
+            "a definitions file only defines objects: remove the exit",
+        ) from None
     except Exception as exc:  # a user's Python mistake: point at their line, not ours
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == file.resolve()]
         line = frames[-1].lineno if frames else 0

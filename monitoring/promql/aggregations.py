@@ -77,6 +77,25 @@ SIMPLE: dict[str, Callable[[list[float]], float]] = {
 }
 
 
+class GroupKey:
+    """An aggregation's output labels for an input label set, remembered per aggregation node (the same few
+    label sets recur at every step; a dict lookup is cheaper than any call)."""
+
+    __slots__ = ("known", "make")
+
+    def __init__(self, make):
+        self.known: dict[Labels, Labels] = {}
+        self.make = make
+
+    def __call__(self, labels: Labels) -> Labels:
+        key = self.known.get(labels)
+        if key is None:
+            key = self.make(labels)
+            if len(self.known) < 1 << 16:
+                self.known[labels] = key
+        return key
+
+
 def group_by(vector, key_of) -> dict[Labels, list]:
     """{output labels: [samples]} in order of first appearance."""
     groups: dict[Labels, list] = {}
@@ -90,9 +109,38 @@ def group_by(vector, key_of) -> dict[Labels, list]:
     return groups
 
 
+# Folds whose result can depend on the order of the input series (they round at every step). promtool loads a
+# test's series in Go map order, random from run to run, so such a result is only reproducible when exact.
+ORDER_SENSITIVE = frozenset({"sum", "avg", "stddev", "stdvar"})
+
+
+def order_dependent(op: str, values: list[float]) -> bool:
+    """Whether the fold gives another float for the values in reverse or sorted order (a sufficient witness)."""
+    if op not in ORDER_SENSITIVE or len(values) < 2:
+        return False
+    fold = SIMPLE[op]
+    first = fold(values)
+    for other in (values[::-1], sorted(values), sorted(values, reverse=True)):
+        again = fold(other)
+        if again != first and not (again != again and first != first):
+            return True
+    return False
+
+
 def simple(op: str, vector, key_of):
     fold = SIMPLE[op]
-    return [(key, fold([v for _, v in samples])) for key, samples in group_by(vector, key_of).items()]
+    groups: dict[Labels, list[float]] = {}
+    known = key_of.known if isinstance(key_of, GroupKey) else {}
+    for labels, value in vector:
+        key = known.get(labels)
+        if key is None:
+            key = key_of(labels)
+        values = groups.get(key)
+        if values is None:
+            groups[key] = [value]
+        else:
+            values.append(value)
+    return [(key, fold(values)) for key, values in groups.items()]
 
 
 def quantile_by(q: float, vector, key_of):

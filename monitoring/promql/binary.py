@@ -7,7 +7,7 @@ import math
 from functools import lru_cache
 
 from monitoring.promql.gomath import divide, go_mod, go_pow
-from monitoring.promql.values import Labels, QueryError, drop_name, labels_of
+from monitoring.promql.values import Labels, QueryError, check_unique, drop_name, labels_of
 
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
 # shouldDropMetricName: arithmetic drops __name__; comparisons and atan2 keep it.
@@ -46,16 +46,22 @@ def vector_scalar(op: str, vector, scalar: float, return_bool: bool, scalar_left
         for labels, value in vector:
             keep = compare(scalar, value) if scalar_left else compare(value, scalar)
             if return_bool:
-                out.append((drop_name(labels), 1.0 if keep else 0.0))
+                out.append((drop_name(labels), 1.0 if keep else 0.0))  # (checked by the caller)
             elif keep:
                 out.append((labels, value))
         return out
     fn = ARITHMETIC[op]
     drops = op in _DROPS_NAME
+    renamed = False
     for labels, value in vector:
         result = fn(scalar, value) if scalar_left else fn(value, scalar)
-        out.append((drop_name(labels) if drops else labels, result))
-    return out
+        if drops:
+            dropped = drop_name(labels)
+            renamed = renamed or len(dropped) != len(labels)
+            labels = dropped
+        out.append((labels, result))
+    # Only dropping __name__ can make two results alike (2.42 then fails the query).
+    return check_unique(out, f"operator {op}") if renamed else out
 
 
 class Matching:

@@ -24,6 +24,7 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
+from operator import itemgetter
 
 import promql_parser as pp
 
@@ -59,8 +60,10 @@ class _Stored:
         self.labels = series.labels
         self.mapping = dict(series.labels)
         self.samples = series.samples
-        self.times = [ts for ts, _ in series.samples]
-        if any(v != v and is_stale(v) for _, v in series.samples):
+        self.times = list(map(itemgetter(0), series.samples))
+        # C-level first: a NaN anywhere makes the sum NaN (so may inf - inf); only then look for stale markers.
+        total = sum(map(itemgetter(1), series.samples))
+        if total != total and any(v != v and is_stale(v) for _, v in series.samples):
             self.clean = tuple(s for s in series.samples if not (s[1] != s[1] and is_stale(s[1])))
             self.clean_times = [ts for ts, _ in self.clean]
         else:
@@ -72,7 +75,8 @@ class Evaluator:
 
     ``rule_interval``: the rule group's evaluation interval, when recorded series must be read at other times
     than t itself (range selectors, offset, subqueries over them). ``subquery_step``: a subquery's step when
-    it gives none (Prometheus uses the global evaluation interval).
+    it gives none (Prometheus uses the global evaluation interval). ``check_order``: record in
+    ``order_dependent`` every sum/avg/stddev/stdvar whose result depends on the order of its input series.
     """
 
     def __init__(
@@ -83,12 +87,17 @@ class Evaluator:
         rule_interval: float | None = None,
         subquery_step: float = DEFAULT_SUBQUERY_STEP,
         lookback: float = LOOKBACK,
+        check_order: bool = False,
     ):
         self.series = sorted(series, key=lambda s: s.labels)
         self.rules = recording_rules or {}  # record -> (expr, extra labels)
         self.rule_interval = rule_interval
         self.subquery_step = subquery_step
         self.lookback = lookback
+        # With check_order, aggregations whose result depends on the order of the series are recorded here as
+        # (operator, output labels): promtool's series order is random, so such values are not reproducible.
+        self.check_order = check_order
+        self.order_dependent: set[tuple[str, Labels]] = set()
         self._cache: dict = {}
         self._matched: dict[tuple, list] = {}  # (name, matchers) -> the input series they match
         self._stored = [_Stored(s) for s in self.series]
@@ -109,7 +118,7 @@ class Evaluator:
 
     def query(self, expr: str, t: float):
         """The result at t as the engine returns it: a float, a str, or a list of (labels, value) in its order."""
-        node = parse(expr)
+        node = _parsed(expr)
         t = float(t)
         outer, self._query_time = self._query_time, t
         try:
@@ -132,6 +141,13 @@ class Evaluator:
             raise Unsupported("expected a scalar")
         return value
 
+    @staticmethod
+    def unwrap(node):
+        """The node inside any parentheses (the same object every time: plans are kept per node object)."""
+        while isinstance(node, pp.ParenExpr):
+            node = _plan(node, _inner)
+        return node
+
     def string(self, node) -> str:
         while isinstance(node, pp.ParenExpr):
             node = node.expr
@@ -140,18 +156,19 @@ class Evaluator:
         return node.val
 
     def matrix(self, node, t):
-        """(range start, range end, window, [(labels, samples)]) of a range selector or a subquery."""
-        while isinstance(node, pp.ParenExpr):
-            node = node.expr
-        if isinstance(node, pp.MatrixSelector):
-            window, selector = _plan(node, _matrix_plan)
-            name, matchers, offset, at = _plan(selector, _selector_plan)
-            end = (self._at_time(at) if at is not None else t) - offset
-            start = end - window
-            return start, end, window, self._window(name, matchers, start, end)
-        if isinstance(node, pp.SubqueryExpr):
-            return self._subquery(node, t)
-        raise Unsupported("expected a range vector")
+        """(range start, range end, window, [(labels, samples)], whether all series have one metric name) of a
+        range selector or a subquery (dropping the name cannot merge series of one metric)."""
+        if type(node) is not pp.MatrixSelector:
+            node = self.unwrap(node)
+            if isinstance(node, pp.SubqueryExpr):
+                return (*self._subquery(node, t), False)
+            if not isinstance(node, pp.MatrixSelector):
+                raise Unsupported("expected a range vector")
+        window, selector, one_name = _plan(node, _matrix_plan)
+        name, matchers, offset, at = _plan(selector, _selector_plan)
+        end = (self._at_time(at) if at is not None else t) - offset
+        start = end - window
+        return start, end, window, self._window(name, matchers, start, end), one_name
 
     def select_with_times(self, selector, t):
         """[(labels, sample time, value)] of an instant selector (timestamp() reads the sample times)."""
@@ -194,7 +211,19 @@ class Evaluator:
         return check_unique([(drop_name(l), -v) for l, v in inner], "unary minus")
 
     def _select(self, selector, t: float):
-        return [(labels, v) for labels, _, v in self.select_with_times(selector, t)]
+        name, matchers, offset, at = _plan(selector, _selector_plan)
+        ref = (self._at_time(at) if at is not None else t) - offset
+        if name in self.rules:
+            return [(labels, v) for labels, _, v in self._recorded_instant(name, matchers, ref)]
+        out = []
+        oldest = ref - self.lookback
+        for stored in self._matching(name, matchers):
+            i = bisect_right(stored.times, ref) - 1
+            if i >= 0:
+                ts, v = stored.samples[i]
+                if ts >= oldest and not (v != v and is_stale(v)):
+                    out.append((stored.labels, v))
+        return out
 
     def _matrix_selector(self, node, t: float):
         raise Unsupported("a range vector cannot be the result of an instant query; use a function over it")
@@ -299,7 +328,7 @@ class Evaluator:
 
     # --- functions ----------------------------------------------------------------------------
     def _call(self, node, t: float):
-        name, args = _plan(node, lambda n: (n.func.name, tuple(n.args)))
+        name, args = _plan(node, _call_plan)
         function = FUNCTIONS.get(name)
         if function is None:
             raise not_in_242(name)
@@ -307,12 +336,16 @@ class Evaluator:
 
     # --- aggregation --------------------------------------------------------------------------
     def _aggregate(self, node, t: float):
-        op, without, grouping, param, expr = _plan(node, _aggregate_plan)
+        op, without, grouping, param, expr, key_of = _plan(node, _aggregate_plan)
         if op not in _AGGREGATIONS_242:
             raise Unsupported(f"aggregation {op} is not in Prometheus 2.42's PromQL", f"{op}")
-        key_of = _key_function(without, grouping)
         if op in aggregations.SIMPLE:
-            return aggregations.simple(op, self.vector(expr, t), key_of)
+            vector = self.vector(expr, t)
+            if self.check_order and op in aggregations.ORDER_SENSITIVE:
+                for key, samples in aggregations.group_by(vector, key_of).items():
+                    if aggregations.order_dependent(op, [v for _, v in samples]):
+                        self.order_dependent.add((op, key))
+            return aggregations.simple(op, vector, key_of)
         if op == "count_values":
             label = self.string(param)
             value_key = key_of if without else _key_function(False, grouping | {label})
@@ -330,13 +363,24 @@ class Evaluator:
         lhs_scalar, rhs_scalar = isinstance(lhs, float), isinstance(rhs, float)
         if lhs_scalar and rhs_scalar:
             return binary.scalar_scalar(op, lhs, rhs)
-        if rhs_scalar:
-            return check_unique(binary.vector_scalar(op, lhs, rhs, matching.return_bool, False), f"operator {op}")
-        if lhs_scalar:
-            return check_unique(binary.vector_scalar(op, rhs, lhs, matching.return_bool, True), f"operator {op}")
+        if rhs_scalar or lhs_scalar:
+            vector, scalar = (lhs, rhs) if rhs_scalar else (rhs, lhs)
+            out = binary.vector_scalar(op, vector, scalar, matching.return_bool, lhs_scalar)
+            return check_unique(out, f"operator {op} bool") if matching.return_bool else out
         if op in ("and", "or", "unless"):
             return binary.set_operation(op, lhs, rhs, matching)
         return binary.vector_vector(op, lhs, rhs, matching)
+
+
+_NEGATIVE_AT = re.compile(r"@\s*-")
+
+
+@lru_cache(maxsize=4096)
+def _parsed(expr: str):
+    negative_at = _NEGATIVE_AT.search(expr)
+    if negative_at:  # promql-parser reads `@ -5` as `@ 0`: refuse rather than compute something else
+        raise _located(Unsupported("a negative @ timestamp", negative_at.group()), expr)
+    return parse(expr)
 
 
 _DISPATCH = {
@@ -354,7 +398,8 @@ _DISPATCH = {
 
 # What the evaluator reads from a parsed node, read once per node: promql-parser builds modifiers, matchers
 # and argument lists anew on every attribute access. Parsed nodes live as long as the parse cache (forever),
-# and each entry holds its node, so an id is never reused while its entry exists.
+# and each entry holds its node, so an id is never reused while its entry exists. Entries are keyed by node
+# alone, so each node type has exactly one plan function (a second one would read the first one's entry).
 _PLANS: dict[int, tuple] = {}
 _START_OR_END = object()  # @ start() / @ end(): an instant query's own time
 
@@ -397,7 +442,13 @@ def _selector_plan(selector):
 
 
 def _matrix_plan(node):
-    return node.range.total_seconds(), node.vector_selector
+    """(window, selector, whether the selector names one metric)."""
+    selector = node.vector_selector
+    return node.range.total_seconds(), selector, _plan(selector, _selector_plan)[0] is not None
+
+
+def _call_plan(node):
+    return node.func.name, tuple(node.args)
 
 
 def _subquery_plan(node):
@@ -408,29 +459,19 @@ def _aggregate_plan(node):
     modifier = node.modifier
     without = modifier is not None and str(modifier.type).endswith("Without")
     grouping = frozenset(modifier.labels) if modifier is not None else frozenset()
-    return str(node.op), without, grouping, node.param, node.expr
+    return str(node.op), without, grouping, node.param, node.expr, _key_function(without, grouping)
 
 
 def _binary_plan(node):
     return str(node.op), node.lhs, node.rhs, binary.Matching(node.modifier)
 
 
-def _key_function(without: bool, grouping: frozenset):
+def _key_function(without: bool, grouping: frozenset) -> aggregations.GroupKey:
     """Aggregation output labels: `by` keeps the listed labels, `without` drops them and __name__."""
-    dropped = grouping | {"__name__"}
     if without:
-        return lambda labels: _without_key(labels, dropped)
-    return lambda labels: _by_key(labels, grouping)
-
-
-@lru_cache(maxsize=1 << 16)
-def _by_key(labels: Labels, grouping: frozenset) -> Labels:
-    return tuple((k, v) for k, v in labels if k in grouping)
-
-
-@lru_cache(maxsize=1 << 16)
-def _without_key(labels: Labels, dropped: frozenset) -> Labels:
-    return tuple((k, v) for k, v in labels if k not in dropped)
+        dropped = grouping | {"__name__"}
+        return aggregations.GroupKey(lambda labels: tuple((k, v) for k, v in labels if k not in dropped))
+    return aggregations.GroupKey(lambda labels: tuple((k, v) for k, v in labels if k in grouping))
 
 
 @lru_cache(maxsize=1 << 16)

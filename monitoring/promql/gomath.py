@@ -148,6 +148,32 @@ def safe(fn):
     return call
 
 
+# Go's constants 1/Ln2 and 1/Ln10: computed exactly, then rounded once to float64 (as Go's compiler does).
+_LN2 = Decimal("0.693147180559945309417232121458176568075500134360255254120680009")
+_LN10 = Decimal("2.30258509299404568401799145468436420760110148862877297603332790")
+_INV_LN2 = float(Decimal(1) / _LN2)
+_INV_LN10 = float(Decimal(1) / _LN10)
+
+
+def go_log2(v: float) -> float:
+    """Go's math.Log2: exact for powers of two, else Log(frac) * (1/Ln2) + exp."""
+    if v != v or v < 0:
+        return NAN
+    if v == 0:
+        return -INF
+    if math.isinf(v):
+        return INF
+    frac, exp = math.frexp(v)
+    if frac == 0.5:
+        return float(exp - 1)
+    return math.log(frac) * _INV_LN2 + float(exp)
+
+
+def go_log10(v: float) -> float:
+    """Go's math.Log10: Log(x) * (1/Ln10), not C's log10."""
+    return safe(math.log)(v) * _INV_LN10
+
+
 def _domain_value(fn, v: float) -> float:
     # log(0) = -Inf in Go; log of a negative number, sqrt(-1), acos(2), ... = NaN; atanh(+-1) = +-Inf
     if fn in (math.log, math.log2, math.log10) and v == 0:

@@ -35,14 +35,59 @@ def grafana_to_promql(expr: str) -> str:
     return _VARS.sub(lambda m: f"__var_{m.group(1)}", expr)
 
 
+# promql-parser (Rust) crashes the whole process, beyond any exception handler, on expressions nested
+# too deeply: measured with promql-parser 0.5 (bench/promql_limits.py, one subprocess per try), it
+# aborts beyond about 8,000 nested parentheses, 5,400 nested calls and 4,100 terms of one sum. Our own
+# tree walks (evaluator, label inference, lint) recurse in Python too. So expressions are refused well
+# below that, before the parser sees them; real rules stay far inside these limits.
+MAX_NESTING = 64  # brackets of any kind: ( [ {
+MAX_OPERATORS = 250  # arithmetic, comparison and set operators (a chain of them nests in the tree)
+MAX_LENGTH = 64 * 1024  # characters
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"|\'(?:[^\'\\]|\\.)*+\'|`[^`]*+`')
+_OPERATOR = re.compile(r"[-+*/%^]|[=!<>]=|[<>]|\b(?:and|or|unless|atan2)\b")
+
+
+def check_size(text: str, where: str = "") -> None:
+    """Refuse an expression the parser (or our tree walks) could not handle: too long or too deep."""
+    if len(text) > MAX_LENGTH:
+        raise DefinitionError(
+            f"expression too long: {len(text):,} characters (at most {MAX_LENGTH:,})",
+            where,
+            "split it into recording rules",
+        )
+    code = _STRING.sub('""', text)
+    depth = deepest = 0
+    for char in code:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise DefinitionError(
+            f"expression too deep: {deepest} nested brackets (at most {MAX_NESTING})",
+            where,
+            "split it into recording rules",
+        )
+    operators = len(_OPERATOR.findall(code))
+    if operators > MAX_OPERATORS:
+        raise DefinitionError(
+            f"expression too long: {operators} operators (at most {MAX_OPERATORS})",
+            where,
+            "split it into recording rules, or aggregate (sum by ...) instead of adding series one by one",
+        )
+
+
 @cache
 def _parse(text: str):
+    check_size(text)
     return promql_parser.parse(text)
 
 
 def parse(expr: str, where: str = "", grafana: bool = False):
     """Parse once (cached); a syntax error names the definition and shows the expression."""
     text = grafana_to_promql(expr) if grafana else expr
+    check_size(text, where)
     try:
         return _parse(text)
     except ValueError as exc:

@@ -6,12 +6,14 @@ from monitoring.model import RecordingRule, Stack
 
 
 def render_rules(stack: Stack) -> dict:
-    return {
-        "groups": [
-            {"name": group.name, "interval": group.interval, "rules": [_rule(rule, stack) for rule in group.rules]}
-            for group in stack.groups
-        ]
-    }
+    return {"groups": [_group(group, stack) for group in stack.groups]}
+
+
+def _group(group, stack: Stack) -> dict:
+    out = {"name": group.name, "interval": group.interval, "rules": [_rule(rule, stack) for rule in group.rules]}
+    if not group.interval:  # an imported group that sets none: Prometheus' global evaluation_interval
+        del out["interval"]
+    return out
 
 
 def _rule(rule, stack: Stack) -> dict:
@@ -20,10 +22,13 @@ def _rule(rule, stack: Stack) -> dict:
         if rule.labels:
             out["labels"] = dict(rule.labels)
         return out
-    return {
+    out = {
         "alert": rule.name,
         "expr": rule.expr,
         "for": rule.for_,
         "labels": stack.alert_labels(rule),
         "annotations": stack.alert_annotations(rule),
     }
+    if not rule.for_:  # an imported alert without `for`
+        del out["for"]
+    return out

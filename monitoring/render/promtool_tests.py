@@ -8,10 +8,12 @@ from monitoring.model.rules import parse_duration
 
 def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     """``rule_file`` is the path of the stack's rules file relative to the test file."""
-    from monitoring.testgen.alerts import alert_cases, fmt_duration
+    from monitoring.model.durations import format_duration
+    from monitoring.testgen.alerts import alert_cases
     from monitoring.testgen.recording import recording_case
 
-    interval = min((parse_duration(g.interval) for g in stack.groups), default=60.0)
+    # a group without an interval (imported) runs at the test file's evaluation_interval: 1m unless shorter
+    interval = min((parse_duration(g.interval or "1m") for g in stack.groups), default=60.0)
     tests = []
     recording = recording_case(stack, stack.recording_rules())
     if recording:
@@ -25,7 +27,7 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     order += [g.name for g in stack.groups if g.name not in order]
     return {
         "rule_files": [rule_file],
-        "evaluation_interval": fmt_duration(interval),
+        "evaluation_interval": format_duration(interval),
         "group_eval_order": order,
         "tests": tests,
     }

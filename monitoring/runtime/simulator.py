@@ -19,6 +19,7 @@ Control API (JSON): ``GET /faults``, ``POST /faults/<name>[?model=<model>]``, ``
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
@@ -257,6 +258,8 @@ class Simulator:
 
         from monitoring.runtime.instrument import instrument
 
+        if not (isinstance(rate, (int, float)) and math.isfinite(rate) and rate > 0):
+            raise ValueError(f"the request rate must be a finite number above zero, not {rate!r}")
         self.rate, self.tick = rate, tick
         self.registry = CollectorRegistry()
         self.metrics = instrument(STACK, self.registry)

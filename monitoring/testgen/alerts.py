@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
-from monitoring.model.rules import RawCondition, parse_duration
+from monitoring.model.durations import format_duration, parse_duration
+from monitoring.model.rules import RawCondition
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import search, synth, templates
 from monitoring.testgen.stepping import evaluation_times
@@ -17,7 +18,7 @@ from monitoring.testgen.stepping import evaluation_times
 def longest_range(expr: str, stack: Stack) -> float:
     import re
 
-    from monitoring.model.rules import parse_duration as seconds
+    from monitoring.model.durations import parse_duration as seconds
 
     ranges = [seconds(r) for r in re.findall(r"\[([0-9a-z]+)\]", expr)]
     for rule in stack.recording_rules():
@@ -26,44 +27,51 @@ def longest_range(expr: str, stack: Stack) -> float:
     return max(ranges, default=0.0)
 
 
-def fmt_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "") + (f"{secs}s" if secs else "")
-    return text or "0s"
-
-
 def rules_by_record(stack: Stack) -> dict[str, tuple[str, dict]]:
     return {r.record: (r.text, dict(r.labels)) for r in stack.recording_rules()}
 
 
 def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     """promtool test groups for one alert: the generated cases, then the definition's own scenarios."""
+    if isinstance(alert.condition, RawCondition):  # kept as written (imported): only its scenarios test it
+        if not alert.scenarios:
+            raise DefinitionError(
+                f"alert {alert.name}: the test generator cannot drive a raw condition (`{alert.expr}`)",
+                alert.origin,
+                "give the alert Scenarios (hand-written promtool cases), or a condition such as above(), "
+                "equal_to(), outside(), both() or absent() on a Threshold step",
+            )
+        return _scenario_cases(alert, stack, interval)
     return generated_cases(alert, stack, interval) + _scenario_cases(alert, stack, interval)
 
 
 def generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     from monitoring.testgen import cases
 
-    if isinstance(alert.condition, RawCondition):
-        if alert.scenarios:
-            return []  # an expression kept as written: its scenarios are its tests
-        raise DefinitionError(
-            f"alert {alert.name}: the test generator cannot drive a raw condition (`{alert.expr}`)",
-            alert.origin,
-            "give the alert Scenarios (hand-written promtool cases), or a condition on a Threshold step",
-        )
-
     try:
         return cases.cases(alert, stack, interval)
-    except (search.SearchFailed, Unsupported) as exc:
+    except Unsupported as exc:
+        raise DefinitionError(
+            f"alert {alert.name}: cannot generate its tests: {exc}{_where(exc, alert.expr)}",
+            alert.origin,
+            "the expected outcomes come from our evaluator, which has the PromQL of Prometheus 2.42 (float "
+            "samples): write the condition with what 2.42 offers",
+        ) from None
+    except search.SearchFailed as exc:
         raise DefinitionError(
             f"alert {alert.name}: cannot generate its tests: {exc}",
             alert.origin,
             "check the threshold can be reached within the metrics' declared ranges, or give the alert "
             "driver=lambda value: {series: shape} (see monitoring.model.synthetic)",
         ) from None
+
+
+def _where(exc: Exception, expr: str) -> str:
+    """ " (`construct` at column N of the alert's expression)" for an unsupported construct the evaluator names."""
+    construct = getattr(exc, "construct", None)
+    if not construct or construct not in expr or "column" in str(exc):
+        return ""
+    return f" (`{construct}` at column {expr.index(construct) + 1} of `{expr}`)"
 
 
 def _firing_at(states, eval_time, for_seconds):
@@ -100,7 +108,7 @@ def _scenario_cases(alert, stack, interval):
         step = parse_duration(scenario.interval, alert.origin)
         series = [synth.parse_series(key, values, step) for key, values in scenario.series]
         states = _simulate_series(alert, stack, series, interval, at)
-        firing = _firing_at(states, at, parse_duration(alert.for_))
+        firing = _firing_at(states, at, parse_duration(alert.for_ or "0s"))
         stated = sorted(tuple(sorted(dict(extra).items())) for extra in scenario.fires)
         found = (
             sorted(
@@ -125,7 +133,7 @@ def _scenario_cases(alert, stack, interval):
                 "input_series": [{"series": k, "values": v} for k, v in scenario.series],
                 "alert_rule_test": [
                     {
-                        "eval_time": fmt_duration(at),
+                        "eval_time": format_duration(at),
                         "alertname": alert.name,
                         "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
                     }

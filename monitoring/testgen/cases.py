@@ -17,18 +17,28 @@ exact-boundary safe side stays exact.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
 from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition
-from monitoring.model.rules import parse_duration
-from monitoring.model.synthetic import Absence
+from monitoring.model.durations import format_duration, parse_duration
+from monitoring.model.synthetic import Stale
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import drivers, search, synth
-from monitoring.testgen.alerts import _expected, _firing_at, fmt_duration, longest_range, rules_by_record
+from monitoring.testgen.alerts import _expected, _firing_at, longest_range, rules_by_record
 from monitoring.testgen.stepping import StepSimulator, evaluation_times
 
+_OPERATORS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 ATTEMPTS = 6  # fires values tried when a step lands within the margin of the threshold
 
 
@@ -52,8 +62,10 @@ class CaseBuilder:
         self.alert, self.stack, self.interval = alert, stack, interval
         self.condition = alert.condition
         self.rules = rules_by_record(stack)
-        self.for_seconds = parse_duration(alert.for_)
-        signals = [c.signal for c in self.condition.comparisons()] or [str(self.condition.signal)]
+        self.for_seconds = parse_duration(alert.for_ or "0s")  # imported alerts may have no `for`
+        self.comparisons = self.condition.comparisons()
+        self.state = _compile(self.condition)  # values of its signals at one step -> the condition's result
+        signals = [c.signal for c in self.comparisons] or [str(self.condition.signal)]
         window = max(longest_range(signal, stack) for signal in signals)
         self.window = window
         self.warmup = max(5, math.ceil(window / 60) + 1)
@@ -73,7 +85,7 @@ class CaseBuilder:
         if isinstance(self.condition, Band):
             band = (self.condition.low.value, self.condition.high.value)
         if self.alert.driver is not None and isinstance(self.condition, (Condition, Band)):
-            return Leaf(comparison, drivers.GivenDriver(comparison, self.alert.driver, band=band))
+            return Leaf(comparison, drivers.GivenDriver(comparison, drivers.guarded(self.alert), band=band))
         guess = None if searched else drivers.first_guess(comparison, self.stack, band)
         if guess is not None:
             return Leaf(comparison, guess)
@@ -148,19 +160,19 @@ class CaseBuilder:
             timeline.add(self.length, inputs)
         series, end, since = timeline.series(), timeline.minutes * 60, self.warmup * 60
         values = {}
-        for signal, comparisons in _by_signal(self.condition.comparisons()).items():
+        for signal, comparisons in _by_signal(self.comparisons).items():
 
             def active(state, comparisons=comparisons):
                 return any(c.holds(v) for v in state.values() for c in comparisons)
 
             values[signal] = self.simulator(signal, active).states(series, end, since=since)
-        times = sorted(set.intersection(*(set(v) for v in values.values())))
-        states = {t: self.state({signal: v[t] for signal, v in values.items()}) for t in times}
+        if len(values) == 1:
+            (steps,) = values.values()
+            states = {t: self.state({signal: state}) for t, state in steps.items()}
+        else:
+            times = sorted(set.intersection(*(set(v) for v in values.values())))
+            states = {t: self.state({signal: v[t] for signal, v in values.items()}) for t in times}
         return Run(timeline, values, states, since)
-
-    def state(self, values: dict) -> dict:
-        """The condition's result at one step from its signals' values there ({labels: value})."""
-        return _state(self.condition, values)
 
     # --- cases -------------------------------------------------------------------------------------
     def crossing(self, make_phases, title: str):
@@ -171,19 +183,19 @@ class CaseBuilder:
             run = self.run(make_phases(attempt))
             t_true = run.first_true()
             if t_true is None:
-                value = run.closest_value(self.condition.comparisons())
+                value = run.closest_value(self.comparisons)
                 raise Mismatch(
                     f"generated case '{title}' never crosses: `{self.condition.expr}` does not hold at any step "
                     f"(the signal reaches {value:g})"
                 )
             end = min(t_true + self.for_seconds + 2 * self.interval, run.end)
-            distance, at = run.distance(self.condition.comparisons(), t_true - self.interval, end)
-            if distance >= self.margin * _scale(self.condition.comparisons()):
+            distance, at = run.distance(self.comparisons, t_true - self.interval, end)
+            if distance >= self.margin * _scale(self.comparisons):
                 return run, t_true, distance
             closest = (distance, at)
         raise Mismatch(
             f"generated case '{title}': in {ATTEMPTS} tries a step still lands within {closest[0]:.3g} of the "
-            f"threshold (at {fmt_duration(closest[1])}), where an ulp could decide the outcome"
+            f"threshold (at {format_duration(closest[1])}), where an ulp could decide the outcome"
         )
 
     def fires_and_too_short(self, run, t_true, distance, signal: str | None, label: str = "fires") -> list[dict]:
@@ -194,8 +206,10 @@ class CaseBuilder:
         firing = _firing_at(run.states, eval_time, self.for_seconds)
         what = f"{signal} at {firing[0][1]:.6g}" if signal and firing else _describe(run, eval_time)
         if not firing:
-            raise Mismatch(f"generated case '{label}' ({what}) does not fire at {fmt_duration(eval_time)}")
-        if math.isinf(distance):
+            raise Mismatch(f"generated case '{label}' ({what}) does not fire at {format_duration(eval_time)}")
+        if math.isinf(distance) and any(drivers.COUNTS.search(c.signal) for c in self.comparisons):
+            clear = "whole counts, exact at every step it depends on"
+        elif math.isinf(distance):
             clear = "exactly on the value at every step it depends on"
         else:
             clear = f"at least {distance:.3g} from the threshold at every step it depends on"
@@ -204,7 +218,7 @@ class CaseBuilder:
             short = t_true + self.for_seconds - self.interval
             pending = _firing_at(run.states, short, self.for_seconds)
             if pending:
-                raise Mismatch(f"generated case 'too short' ({what}) fires at {fmt_duration(short)}")
+                raise Mismatch(f"generated case 'too short' ({what}) fires at {format_duration(short)}")
             out.append(self.case(f"too short ({what}, {self.threshold_text()}; {clear})", run, short, []))
         return out
 
@@ -216,17 +230,17 @@ class CaseBuilder:
         eval_time = min(max(settled, (t_true or 0) + self.for_seconds + 2 * self.interval), run.end)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
         if firing:
-            raise Mismatch(f"generated case '{title}' ({what}) fires at {fmt_duration(eval_time)}")
+            raise Mismatch(f"generated case '{title}' ({what}) fires at {format_duration(eval_time)}")
         return self.case(f"{title} ({what}, {self.threshold_text()})", run, eval_time, [])
 
     def case(self, title: str, run, eval_time: float, firing) -> dict:
         return {
             "name": f"{self.alert.name}: {title}",
-            "interval": fmt_duration(synth.INTERVAL),
+            "interval": format_duration(synth.INTERVAL),
             "input_series": [dict(series) for series in run.inputs()],  # copies: a shared list dumps as an alias
             "alert_rule_test": [
                 {
-                    "eval_time": fmt_duration(eval_time),
+                    "eval_time": format_duration(eval_time),
                     "alertname": self.alert.name,
                     "exp_alerts": [_expected(self.alert, self.stack, labels, value) for labels, value in firing],
                 }
@@ -250,8 +264,26 @@ class CaseBuilder:
         inputs, kind = leaf.driver.safe()
         safe = self.run([healthy, inputs])
         value = safe.closest_value([leaf.comparison])
+        kind = self.checked_boundary(safe, leaf.comparison, kind)
         out.insert(1, self.quiet(safe, "safe side", f"{signal} at {value:.12g}, {kind}"))
         return out
+
+    def checked_boundary(self, run, comparison: Comparison, kind: str) -> str:
+        """ "on the boundary" only if the signal sits exactly on it at every step once settled (a count that dips
+        as its window slides is not); otherwise the case is named for what it is: just inside."""
+        if kind != drivers.ON_BOUNDARY or comparison.op == "!=":
+            return kind
+        settled = run.since + synth.INTERVAL + self.window + self.interval  # the next phase starts a sample later
+        steps = self.values_after(run, comparison.signal, settled)
+        on_it = {labels for labels, v in steps[-1].items() if v == comparison.value} if steps else set()
+        if not on_it or any(state.get(labels) != comparison.value for state in steps for labels in on_it):
+            return drivers.JUST_INSIDE
+        return kind
+
+    @staticmethod
+    def values_after(run, signal: str, start: float) -> list[dict]:
+        steps = run.values[signal]
+        return [steps[t] for t in steps if t >= start]
 
     def band_cases(self, low: Leaf, high: Leaf) -> list[dict]:
         signal = low.comparison.signal
@@ -265,7 +297,7 @@ class CaseBuilder:
         if self.for_seconds > self.interval:
             short = t_true + self.for_seconds - self.interval
             if _firing_at(run.states, short, self.for_seconds):
-                raise Mismatch(f"generated case 'too short' fires at {fmt_duration(short)}")
+                raise Mismatch(f"generated case 'too short' fires at {format_duration(short)}")
             value = run.value_at(short)
             clear = f"at least {distance:.3g} from the threshold at every step it depends on"
             out.append(
@@ -321,27 +353,29 @@ class CaseBuilder:
             raise DefinitionError(
                 f"alert {self.alert.name}: `{selector}` names no metric of the catalog", self.alert.origin
             )
-        gone = {key: Absence() for key in present}
+        # the target goes away: its series go stale (Prometheus marks them so), then have no samples
+        gone = {key: Stale() for key in present}
         run = self.run_absent([present, gone])
         t_true = run.first_true()
         if t_true is None:
-            raise Mismatch(f"`{self.condition.expr}` never holds after the series disappear")
+            raise Mismatch(f"`{self.condition.expr}` never holds after the series go stale")
         out = []
         eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
-        out.append(
-            self.case(
-                f"fires ({selector} absent from {fmt_duration(run.since)}, for {self.alert.for_})",
-                run,
-                eval_time,
-                firing,
-            )
-        )
+        if not firing:
+            raise Mismatch(f"generated case 'fires' ({selector} gone) does not fire at {format_duration(eval_time)}")
+        gone_at = format_duration(run.since)
+        out.append(self.case(f"fires ({selector} stale from {gone_at}, for {self.alert.for_})", run, eval_time, firing))
         keep = self.run_absent([present, present])
+        if _firing_at(keep.states, eval_time, self.for_seconds):
+            raise Mismatch(f"generated case 'safe side' ({selector} reporting) fires at {format_duration(eval_time)}")
         out.append(self.case(f"safe side ({selector} keeps reporting, for {self.alert.for_})", keep, eval_time, []))
         if self.for_seconds > self.interval:
             short = t_true + self.for_seconds - self.interval
-            out.append(self.case(f"too short ({selector} absent for less than {self.alert.for_})", run, short, []))
+            if _firing_at(run.states, short, self.for_seconds):
+                raise Mismatch(f"generated case 'too short' ({selector} gone) fires at {format_duration(short)}")
+            title = f"too short ({selector} stale from {gone_at}, for less than {self.alert.for_})"
+            out.append(self.case(title, run, short, []))
         return out
 
     def run_absent(self, phases):
@@ -376,11 +410,15 @@ class Run:
             # The healthy phase's settled values were chosen as they are (even exactly on a threshold, as for
             # `> 0` with no errors): a step that reads one of them is not a step in between.
             settled = {(labels, v) for t, state in steps.items() if t < self.since for labels, v in state.items()}
+            # changes() and resets() count: whole numbers are exact, whatever the arithmetic
+            counts = drivers.COUNTS.search(comparison.signal) is not None
             for t, state in steps.items():
                 if start <= t <= end:
                     for labels, value in state.items():
                         if (comparison.op == "==" and value == comparison.value) or (labels, value) in settled:
                             continue  # holding exactly is what == means
+                        if counts and float(value).is_integer():
+                            continue
                         gap = abs(value - comparison.value)
                         if gap < least:
                             least, where = gap, t
@@ -397,23 +435,28 @@ class Run:
         return next(iter(state.values()), math.nan)
 
 
-def _state(condition, values: dict) -> dict:
+def _compile(condition):
+    """state(values by signal) -> {labels: value} where the condition holds (comparisons read once, here)."""
+    if isinstance(condition, Absent):
+        return None
     if isinstance(condition, Condition):
-        comparison = condition.comparisons()[0]
-        return {labels: v for labels, v in values[comparison.signal].items() if comparison.holds(v)}
+        (comparison,) = condition.comparisons()
+        signal, holds, level = comparison.signal, _OPERATORS[comparison.op], comparison.value
+        return lambda values: {labels: v for labels, v in values[signal].items() if holds(v, level)}
     if isinstance(condition, Band):
         low, high = condition.comparisons()
-        return {labels: v for labels, v in values[low.signal].items() if low.holds(v) or high.holds(v)}
-    first, second = _state(condition.first, values), _state(condition.second, values)
-    on = condition.on
+        signal, lowest, highest = low.signal, low.value, high.value
+        return lambda values: {labels: v for labels, v in values[signal].items() if v < lowest or v > highest}
+    first, second, on, keep = _compile(condition.first), _compile(condition.second), condition.on, condition.op == "and"
 
     def signature(labels):
         return tuple(item for item in labels if on is None or item[0] in on)
 
-    right = {signature(labels) for labels in second}
-    if condition.op == "and":
-        return {labels: v for labels, v in first.items() if signature(labels) in right}
-    return {labels: v for labels, v in first.items() if signature(labels) not in right}
+    def state(values):
+        right = {signature(labels) for labels in second(values)}
+        return {labels: v for labels, v in first(values).items() if (signature(labels) in right) == keep}
+
+    return state
 
 
 def _satisfied(driver, state: str, inputs: dict) -> bool:
@@ -431,6 +474,7 @@ def _scale(comparisons) -> float:
     return max(abs(c.value) or 1.0 for c in comparisons)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few label sets at every step
 def _drop_name(labels) -> tuple:
     return tuple(item for item in labels if item[0] != "__name__")
 

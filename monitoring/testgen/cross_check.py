@@ -6,7 +6,7 @@ evaluator lacks are left to promtool."""
 
 from __future__ import annotations
 
-from monitoring.model.rules import parse_duration
+from monitoring.model.durations import parse_duration
 from monitoring.promql.evaluator import Evaluator
 from monitoring.promql.values import QueryError, Unsupported
 from monitoring.testgen import synth

@@ -14,8 +14,11 @@ safe side as close to the threshold as the comparator allows, with a word on whi
 
 from __future__ import annotations
 
+import re
+
 import promql_parser as pp
 
+from monitoring.errors import DefinitionError
 from monitoring.model import Metric, MetricType, Stack
 from monitoring.model.conditions import Comparison
 from monitoring.model.synthetic import GaugeValue
@@ -23,7 +26,10 @@ from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import search, synth
 
 ON_BOUNDARY, JUST_INSIDE, JUST_OFF = "on the boundary", "just inside", "just off the value"
-HEALTHY_SHARE, CROSSED_SHARE, INSIDE_SHARE = 0.4, 0.2, 0.02
+# The crossed distance is not a simple fraction of the healthy one, so a moving average passing from healthy to
+# crossed does not land exactly on the threshold at some step (k/n of the way for an n-sample window).
+HEALTHY_SHARE, CROSSED_SHARE, INSIDE_SHARE = 0.4, 0.23, 0.02
+COUNTS = re.compile(r"^\s*(changes|resets)\s*\(")  # signals that count: whole numbers, exact
 MARGIN = 1e-6  # relative: "clearly past the threshold" means at least this x the threshold's scale
 
 
@@ -41,6 +47,8 @@ def fires_value(comparison: Comparison, attempt: int) -> float:
     if comparison.op == "==":
         return comparison.value
     distance = scale(comparison) * (CROSSED_SHARE + 0.0371 * attempt)
+    if COUNTS.search(comparison.signal):  # a count dips by one as the window slides over the flaps: aim 2 past
+        distance = max(distance, 2.0 + attempt)
     return comparison.value - distance if comparison.op in ("<", "<=") else comparison.value + distance
 
 
@@ -50,6 +58,31 @@ def healthy_target(comparison: Comparison) -> float:
         return level
     distance = scale(comparison) * HEALTHY_SHARE
     return level + distance if op in ("<", "<=", "==") else level - distance
+
+
+def guarded(alert):
+    """The alert's own driver; whatever it raises (even sys.exit) is a definition error at the alert."""
+
+    def drive(value):
+        try:
+            inputs = alert.driver(value)
+        except DefinitionError:
+            raise
+        except (Exception, SystemExit) as exc:  # user code: report it at the alert, never a traceback
+            raise DefinitionError(
+                f"alert {alert.name}: its driver raised {type(exc).__name__}: {exc}"[:500],
+                alert.origin,
+                "fix the driver: it maps a signal value to {series: CounterRate(...) | GaugeValue(...)}",
+            ) from None
+        if not isinstance(inputs, dict):
+            raise DefinitionError(
+                f"alert {alert.name}: its driver returned {type(inputs).__name__}, not a dict",
+                alert.origin,
+                "return {series selector: CounterRate(...) | GaugeValue(...)}",
+            )
+        return inputs
+
+    return drive
 
 
 class GivenDriver:

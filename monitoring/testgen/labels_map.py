@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from monitoring.model.rules import parse_duration
+from monitoring.model.durations import parse_duration
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import synth
 

@@ -6,9 +6,11 @@ import math
 
 from monitoring.errors import DefinitionError
 from monitoring.model import RecordingRule, Stack
+from monitoring.model.durations import format_duration
+from monitoring.model.metric import escape_label_value
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import synth
-from monitoring.testgen.alerts import fmt_duration, longest_range, rules_by_record
+from monitoring.testgen.alerts import longest_range, rules_by_record
 
 
 def recording_case(stack: Stack, rules: list[RecordingRule]) -> dict | None:
@@ -46,13 +48,13 @@ def recording_case(stack: Stack, rules: list[RecordingRule]) -> dict | None:
         tests.append(
             {
                 "expr": rule.record,
-                "eval_time": fmt_duration(eval_time),
+                "eval_time": format_duration(eval_time),
                 "exp_samples": [{"labels": _labels_text(labels), "value": value} for labels, value in result],
             }
         )
     return {
         "name": "recording rules on a multi-series dataset synthesised from the catalog",
-        "interval": fmt_duration(synth.INTERVAL),
+        "interval": format_duration(synth.INTERVAL),
         "input_series": timeline.promtool_inputs(),
         "promql_expr_test": tests,
     }
@@ -61,5 +63,5 @@ def recording_case(stack: Stack, rules: list[RecordingRule]) -> dict | None:
 def _labels_text(labels) -> str:
     mapping = dict(labels)
     name = mapping.pop("__name__", "")
-    inner = ", ".join(f'{k}="{v}"' for k, v in sorted(mapping.items()))
+    inner = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(mapping.items()))
     return f"{name}{{{inner}}}"

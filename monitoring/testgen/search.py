@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import promql_parser as pp
 
 from monitoring.model import Metric, MetricType
-from monitoring.model.synthetic import CounterRate, GaugeValue
+from monitoring.model.synthetic import CounterRate, CounterReset, Flapping, GaugeValue, Ramp
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import synth
@@ -61,12 +61,15 @@ class Knob:
     fixed: tuple[tuple[str, str], ...]
     combos: tuple[tuple[tuple[str, str], ...], ...]  # label sets of the series it moves
     quantile: float = 0.5  # histograms: the quantile the buckets are shaped for
+    # gauges: "level" (constant), "slope" (a ramp, for deriv/predict_linear/delta), "age" (a Unix-time gauge
+    # p seconds behind the clock, for time() - x), "flaps" (switching every p samples, for changes());
+    # counters: "rate", "resets" (restarting every p samples, for resets()); histograms: "latency"
+    kind: str = ""
 
-    @property
-    def kind(self) -> str:
-        return {MetricType.GAUGE: "level", MetricType.COUNTER: "rate", MetricType.HISTOGRAM: "latency"}[
-            self.metric.type
-        ]
+    def __post_init__(self):
+        if not self.kind:
+            kinds = {MetricType.GAUGE: "level", MetricType.COUNTER: "rate", MetricType.HISTOGRAM: "latency"}
+            object.__setattr__(self, "kind", kinds[self.metric.type])
 
     def describe(self) -> str:
         inner = ",".join(f'{k}="{v}"' for k, v in self.fixed)
@@ -76,6 +79,12 @@ class Knob:
         )
 
     def domain(self) -> tuple[float, float]:
+        if self.kind in ("flaps", "resets"):
+            return 1.0, 240.0
+        if self.kind == "age":
+            return 0.0, MAX_RATE * 1024
+        if self.kind == "slope":
+            return -MAX_RATE, MAX_RATE
         if self.metric.type is MetricType.COUNTER:
             return 0.0, MAX_RATE
         if self.metric.type is MetricType.HISTOGRAM:
@@ -87,13 +96,21 @@ class Knob:
     def snap(self, p: float) -> float:
         low, high = self.domain()
         p = min(max(p, low), high)
-        if self.metric.type is MetricType.COUNTER:
+        if self.kind in ("flaps", "resets"):
+            return float(round(p))
+        if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age"):
             return round(p * RATE_GRID) / RATE_GRID
         if self.metric.type is MetricType.HISTOGRAM:
             return float(f"{p:.12g}")
         return p
 
     def default(self) -> float:
+        if self.kind in ("flaps", "resets"):
+            return 240.0
+        if self.kind == "slope":
+            return 0.0
+        if self.kind == "age":
+            return 60.0
         if self.metric.type is MetricType.COUNTER:
             return 1.0
         if self.metric.type is MetricType.HISTOGRAM:
@@ -108,7 +125,16 @@ class Knob:
         out: dict = {}
         for combo in self.combos:
             labels = dict(combo)
-            if self.metric.type is MetricType.GAUGE:
+            if self.kind == "flaps":
+                level = Knob(self.metric, (), ()).default()
+                out[synth.series_key(self.metric.name, labels)] = Flapping(level, level + 1, int(p))
+            elif self.kind == "resets":
+                out[synth.series_key(self.metric.name, labels)] = CounterReset(1.0, int(p))
+            elif self.kind == "slope":
+                out[synth.series_key(self.metric.name, labels)] = Ramp(p, Knob(self.metric, (), ()).default())
+            elif self.kind == "age":
+                out[synth.series_key(self.metric.name, labels)] = Ramp(1.0, -p, anchored=True)
+            elif self.metric.type is MetricType.GAUGE:
                 out[synth.series_key(self.metric.name, labels)] = GaugeValue(p)
             elif self.metric.type is MetricType.COUNTER:
                 out[synth.series_key(self.metric.name, labels)] = CounterRate(p)
@@ -154,7 +180,11 @@ class SignalSearch:
         self.minutes = math.ceil((window + phases * step) / synth.INTERVAL) + 2
         end = self.minutes * synth.INTERVAL
         self.times = [end - k * step for k in range(phases)]
-        self.defaults = tuple((k, k.default()) for k in self.knobs if not k.fixed)
+        first: dict = {}  # one default per metric: its first whole-metric knob (the kinds' order says which)
+        for knob in self.knobs:
+            if not knob.fixed:
+                first.setdefault(knob.metric.name, knob)
+        self.defaults = tuple((k, k.default()) for k in first.values())
         self._measured: dict = {}
         self.set_under(None)
         self.tried: dict[str, list[float]] = {}  # knob description -> signal values reached
@@ -336,6 +366,8 @@ def _goal_values(measured: dict, goal: Goal, output):
 def grid(knob: Knob) -> list[float]:
     """Points across the knob's range: between histogram buckets, or powers of two (and 0, and the bounds)."""
     low, high = knob.domain()
+    if knob.kind in ("flaps", "resets"):
+        return [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0, 60.0, 120.0, 240.0]
     if knob.metric.type is MetricType.HISTOGRAM:
         bounds = (0.0,) + knob.metric.buckets
         return sorted({low, high} | {(a + b) / 2 for a, b in zip(bounds, bounds[1:])} | set(knob.metric.buckets))
@@ -346,6 +378,8 @@ def grid(knob: Knob) -> list[float]:
 
 def _alternatives(knob: Knob, current: float) -> list[float]:
     low, high = knob.domain()
+    if knob.kind in ("flaps", "resets"):
+        return [1.0, 3.0]
     if knob.metric.type is MetricType.HISTOGRAM:
         buckets = knob.metric.buckets
         return [buckets[-1] if current < buckets[-1] / 2 else buckets[0]]
@@ -369,6 +403,8 @@ def _reads(catalog: Catalog, signal: str):
             first = node.args[0]
             if isinstance(first, pp.NumberLiteral):
                 quantiles.append(float(first.val))
+        elif isinstance(node, pp.Call) and node.func.name in _SLOPE_FUNCTIONS | {"time", "changes", "resets"}:
+            values.setdefault(("", "functions"), set()).add(node.func.name)
         elif isinstance(node, pp.VectorSelector):
             name = selector_name(node) or ""
             if name in catalog.rules and name not in seen:
@@ -383,6 +419,9 @@ def _reads(catalog: Catalog, signal: str):
 
     pp.walk(parse(signal), visit)
     return list(metrics.values()), quantiles, max(windows), values
+
+
+_SLOPE_FUNCTIONS = frozenset({"deriv", "predict_linear", "delta", "idelta"})
 
 
 def label_sets(catalog: Catalog, metric: Metric, named: dict) -> list[dict[str, str]]:
@@ -412,9 +451,20 @@ def _knobs(catalog: Catalog, metrics: list[Metric], quantiles: list[float], name
             for chosen in itertools.combinations(names, size):
                 for picked in itertools.product(*(sorted({dict(c)[n] for c in combos}) for n in chosen)):
                     subsets.append(tuple(zip(chosen, picked)))
-        for fixed in subsets[:MAX_KNOBS]:
-            members = tuple(c for c in combos if all(dict(c)[k] == v for k, v in fixed))
-            knobs.append(Knob(metric, fixed, members, quantile))
+        functions = named.get(("", "functions"), set())
+        kinds = [""]
+        if metric.type is MetricType.GAUGE and functions & _SLOPE_FUNCTIONS:
+            kinds.append("slope")
+        if metric.type is MetricType.GAUGE and "time" in functions:
+            kinds.insert(0, "age")
+        if metric.type is MetricType.GAUGE and "changes" in functions:
+            kinds.append("flaps")
+        if metric.type is MetricType.COUNTER and "resets" in functions:
+            kinds.append("resets")
+        for kind in kinds:
+            for fixed in subsets[:MAX_KNOBS]:
+                members = tuple(c for c in combos if all(dict(c)[k] == v for k, v in fixed))
+                knobs.append(Knob(metric, fixed, members, quantile, kind))
     return knobs
 
 

@@ -8,7 +8,7 @@ same alert state machine as the generated cases.
 from __future__ import annotations
 
 from monitoring.model import Alert, Stack
-from monitoring.model.rules import parse_duration
+from monitoring.model.durations import parse_duration
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import synth
 from monitoring.testgen.alerts import _expected, _firing_at, rules_by_record

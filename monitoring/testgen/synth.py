@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import itertools
 import math
-import struct
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
-from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale, on_grid
-from monitoring.promql.evaluator import Series, labels_of
+from monitoring.model.metric import escape_label_value
+from monitoring.model.synthetic import (
+    Absence,
+    CounterRate,
+    CounterReset,
+    Flapping,
+    GaugeValue,
+    Ramp,
+    Stale,
+    on_grid,
+)
+from monitoring.promql.evaluator import STALE_NAN, Series, labels_of
 
 INTERVAL = 60.0  # seconds between input samples
 TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
 
 
 def series_key(name: str, labels: dict[str, str]) -> str:
-    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    inner = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
     return f"{name}{{{inner}}}"
 
 
@@ -86,7 +95,8 @@ def histogram_inputs(metric: Metric, labels: dict, rates: list[float]) -> dict[s
         out[series_key(f"{metric.name}_bucket", {**labels, "le": format_le(bound)})] = CounterRate(cumulative)
     mid = [b if not math.isinf(b) else bounds[-2] * 2 for b in bounds]
     out[series_key(f"{metric.name}_count", labels)] = CounterRate(cumulative)
-    out[series_key(f"{metric.name}_sum", labels)] = CounterRate(sum(r * m for r, m in zip(rates, mid)))
+    # on the 1/64 grid like the bucket rates: exact sample values, so evaluation steps repeat bit for bit
+    out[series_key(f"{metric.name}_sum", labels)] = CounterRate(on_grid(sum(r * m for r, m in zip(rates, mid))))
     return out
 
 
@@ -185,18 +195,16 @@ class Timeline:
 
 def _continued(spec):
     """A shape carried into a later phase that does not name the series: a reset or staleness happens once."""
-    if isinstance(spec, CounterReset):
+    if isinstance(spec, CounterReset) and spec.every is None:
         return CounterRate(spec.per_second)
     if isinstance(spec, Stale):
         return Absence()
-    if isinstance(spec, Ramp):
+    if isinstance(spec, Ramp) and not spec.anchored:
         return Ramp(spec.per_second)
     return spec
 
 
 STALE = "stale"  # a staleness marker in expanded values (promtool's `stale`)
-# Prometheus' staleness marker: a NaN with this exact bit pattern (value.StaleNaN).
-STALE_NAN = struct.unpack("<d", struct.pack("<Q", 0x7FF0000000000002))[0]
 
 
 def _extend(out: list, spec, count: int, current):
@@ -213,7 +221,18 @@ def _extend(out: list, spec, count: int, current):
     if isinstance(spec, CounterReset):
         step = spec.per_second * INTERVAL
         for i in range(count):
-            current = 0.0 if i == 0 else current + step
+            restart = i == 0 if spec.every is None else len(out) % spec.every == 0
+            current = 0.0 if restart or current is None else current + step
+            out.append(current)
+        return current
+    if isinstance(spec, Flapping):
+        for _ in range(count):
+            current = spec.high if (len(out) // spec.every) % 2 else spec.low
+            out.append(current)
+        return current
+    if isinstance(spec, Ramp) and spec.anchored:
+        for _ in range(count):
+            current = spec.start + spec.per_second * (len(out) * INTERVAL)
             out.append(current)
         return current
     if isinstance(spec, Ramp):

@@ -7,7 +7,7 @@ thing, so that is checked here, not assumed:
   GrafanaDashboards) hold the plain dashboard file's text; configMapRefs resolve;
 - the Alertmanager Secret: its config differs from alertmanager.yml only in template and credential paths;
   ``amtool check-config`` passes with its templates at the operator's mount path (a private mount namespace
-  lays them over /etc); every routing test of routing-tests.yml routes the same with it; credential files
+  lays them over /etc); every routing test of routing-tests.json routes the same with it; credential files
   sit where an Alertmanager CR's ``spec.secrets`` mounts them;
 - kustomization.yaml lists exactly the resources;
 - Mimir and Thanos files: ``promtool check rules`` on a copy without the fields promtool does not know
@@ -30,6 +30,7 @@ from monitoring.render.kubernetes import CONFIGMAP_LIMIT, PROMETHEUS_RULE_LIMIT
 from monitoring.verify.alertmanager_secret import secret_checks
 from monitoring.verify.kubernetes_schemas import name_problems, schema_problems
 from monitoring.verify.report import SuiteResult
+from monitoring.verify.shard import ALL, Shard
 from monitoring.verify.tools import find_tool
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -45,9 +46,12 @@ class _Report:
         self.result.problems += [f"{file}: {what}: {problem}" for problem in problems]
 
 
-def run(stacks, out_dir: Path) -> SuiteResult:
+def run(stacks, out_dir: Path, *, cache=None, shard: Shard = ALL) -> SuiteResult:
     out = Path(out_dir)
     result = SuiteResult("GitOps outputs (Kubernetes and CRD schemas, promtool, amtool)", COLUMNS)
+    if not shard.first:
+        result.summary = f"shard {shard}: the GitOps suite (estate-wide files) runs in shard 1/{shard.count}"
+        return result
     report = _Report(result)
     try:
         policy = _deploy_policy()

@@ -10,20 +10,24 @@ from pathlib import Path
 import yaml
 
 from monitoring.model import Stack
+from monitoring.verify.cache import ResultCache, tool_version
 from monitoring.verify.report import SuiteResult
+from monitoring.verify.shard import ALL, Shard
 from monitoring.verify.tools import find_tool
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def run(stacks: list[Stack], out_dir: Path) -> SuiteResult:
+def run(stacks: list[Stack], out_dir: Path, *, cache: ResultCache | None = None, shard: Shard = ALL) -> SuiteResult:
+    """Verify the shard's files; a file whose rule file, test file and promtool hash to a pass is not run again."""
     promtool = find_tool("promtool")
+    cache = cache or ResultCache(None)
     out_dir = Path(out_dir)
     result = SuiteResult(
         "Prometheus rules (promtool 'check rules' and 'test rules')", ("rule", "kind", "tests", "result")
     )
-    jobs = []
-    for stack in stacks:
+    jobs, cached, fresh = [], 0, 0
+    for stack in shard.take(stacks, lambda stack: stack.name):
         rule_file = out_dir / "prometheus" / "rules" / f"{stack.name}.rules.yml"
         test_file = out_dir / "prometheus" / "tests" / f"{stack.name}.test.yml"
         for path in (rule_file, test_file):
@@ -32,11 +36,26 @@ def run(stacks: list[Stack], out_dir: Path) -> SuiteResult:
                 result.problems.append(f"missing: {path} (run `monitoring generate`)")
         if rule_file.exists() and test_file.exists():
             jobs.append((stack, rule_file, test_file))
+    version = tool_version(promtool) if cache.folder else b""
+
+    def verify(job):
+        stack, rule_file, test_file = job
+        key = cache.key(rule_file.read_bytes(), test_file.read_bytes(), version) if cache.folder else ""
+        entry = cache.get("promtool", key)
+        if entry is not None:
+            return _rows(stack, entry["counts"], lambda name, kind: False), [], True
+        rows, problems, counts = _run_stack(promtool, stack, rule_file, test_file)
+        if not problems and all(row[3] == "pass" for row in rows):
+            cache.put("promtool", key, {"stack": stack.name, "counts": counts})
+        return rows, problems, False
+
     # Each test file loads only its own rule file, so files are independent: run them over all cores.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        outcomes = list(pool.map(lambda job: _run_stack(promtool, *job), jobs))
+        outcomes = list(pool.map(verify, jobs))
     covered = total = 0
-    for rows, problems in outcomes:
+    for rows, problems, from_cache in outcomes:
+        cached += from_cache
+        fresh += not from_cache
         result.rows.extend(rows)
         result.problems.extend(problems)
         for row in rows:
@@ -44,9 +63,12 @@ def run(stacks: list[Stack], out_dir: Path) -> SuiteResult:
             covered += row[2] != "0"
             if row[3] != "pass":
                 result.ok = False
-    if any(problems for _, problems in outcomes):
+    if any(problems for _, problems, _ in outcomes):
         result.ok = False
     result.summary = f"{covered}/{total} rules covered by generated tests ({_percent(covered, total)})"
+    result.summary += f"; {len(jobs)} files: {fresh} run by promtool, {cached} passed before (cache)"
+    if shard.count > 1:
+        result.summary += f"; shard {shard} of {len(stacks)} stacks"
     if covered < total:
         result.ok = False
         result.problems.append("every alerting and recording rule needs at least one test")
@@ -66,18 +88,29 @@ def _run_stack(promtool: str, stack: Stack, rule_file: Path, test_file: Path):
     output = test.stdout + test.stderr
     if test.returncode != 0:
         problems.append(f"promtool test rules {test_file}:\n{output}")
-    counts = _test_counts(yaml.load(test_file.read_bytes(), Loader=_Loader))
+    try:
+        counts = _test_counts(yaml.load(test_file.read_bytes(), Loader=_Loader))
+    except yaml.YAMLError:
+        counts = {}  # promtool has said what is wrong with the file; every rule shows as untested
+    rows = _rows(
+        stack,
+        counts,
+        lambda name, kind: check.returncode != 0 or (test.returncode != 0 and _mentions(output, name, kind)),
+    )
+    if test.returncode != 0 and all(r[3] == "pass" for r in rows):
+        rows = [(n, k, c, "FAIL") for n, k, c, _ in rows]  # a failure we cannot attribute fails them all
+    return rows, problems, counts
+
+
+def _rows(stack: Stack, counts: dict[str, int], failed) -> list[tuple[str, str, str, str]]:
     rows = []
     for group in stack.groups:
         for rule in group.rules:
             name = getattr(rule, "record", None) or rule.name
             kind = "recording" if hasattr(rule, "record") else "alerting"
             n = counts.get(name, 0)
-            failed = check.returncode != 0 or (test.returncode != 0 and _mentions(output, name, kind))
-            rows.append((name, kind, str(n), "FAIL" if failed else ("pass" if n else "UNTESTED")))
-    if test.returncode != 0 and all(r[3] == "pass" for r in rows):
-        rows = [(n, k, c, "FAIL") for n, k, c, _ in rows]  # a failure we cannot attribute fails them all
-    return rows, problems
+            rows.append((name, kind, str(n), "FAIL" if failed(name, kind) else ("pass" if n else "UNTESTED")))
+    return rows
 
 
 def _test_counts(document) -> dict[str, int]:

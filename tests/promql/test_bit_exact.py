@@ -81,7 +81,24 @@ EXPRESSIONS = [
     "count_values('v', pool)",
     "sum_over_time(pool[10m:1m])",
     "avg_over_time(pool[5m] offset 2m)",
+    'label_replace(pool, "x", "$1-y", "pool", "(.*)")',
+    'label_join(pool, "x", ",", "pool", "__name__")',
+    "timestamp(pool)",
+    "idelta(requests_total[5m])",
+    "present_over_time(pool[5m]) + last_over_time(pool[5m]) + count_over_time(pool[5m])",
+    "sgn(ramp - 60) * abs(ramp - 60)",
+    "ceil(pool * 10) - floor(pool * 10)",
+    "sqrt(pool) + log2(pool) + log10(requests_total)",  # Go's Log2/Log10, not C's (they differ)
+    "exp(pool) + ln(pool)",
+    "deg(pool) + rad(pool)",
+    "pool % 0.3",
+    "hour(vector(time())) + day_of_week()",
+    "clamp_min(pool, 0.3) - clamp_max(pool, 0.3)",
+    "topk(2, pool)",
+    "bottomk(1, pool)",
 ]
+# Not here: cos, atan, asin, sinh, tanh and non-integer powers, which Go computes with its own code and which
+# differ in the last bit from the C library's for some inputs (README, Supported PromQL).
 EVAL_TIMES = (5 * 60.0, 10 * 60.0, 15 * 60.0)
 
 

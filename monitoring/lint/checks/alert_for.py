@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from monitoring.lint.finding import Problem
 from monitoring.lint.walk import duration, selectors
-from monitoring.model.rules import parse_duration
+from monitoring.model.durations import parse_duration
 
 NAME = "alert-for"
 SEVERITY = "warning"

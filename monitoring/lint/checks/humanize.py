@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 
 from monitoring.lint.finding import Problem
+from monitoring.lint.walk import template_actions
 
 NAME = "humanize"
 SEVERITY = "info"
 NEEDS_CATALOG = False
 
-_ACTION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _LABEL = r"(?:\$labels|\.Labels)\.[A-Za-z_][A-Za-z0-9_]*|index\s+(?:\$labels|\.Labels)\s+\"[^\"]*\""
 _FUNCTION = r"humanize(?:1024|Duration|Percentage|Timestamp)?"
 _APPLIED = re.compile(rf"({_LABEL})\s*\|\s*({_FUNCTION})\b|\b({_FUNCTION})\s+\(?\s*({_LABEL})")
@@ -37,7 +37,7 @@ def check(ctx):
             continue
         for key, fields in (("label", rule.labels), ("annotation", rule.annotations)):
             for name, text in fields.items():
-                for body in _ACTION.findall(text):
+                for body in template_actions(text):
                     match = _APPLIED.search(body)
                     if match:
                         label = match.group(1) or match.group(4)

@@ -33,7 +33,7 @@ def check(ctx):
     for rule in ctx.rules:
         alert = rule.source
         condition = getattr(alert, "condition", None)
-        if not hasattr(condition, "level"):  # none, raw, bands, compounds, absent: no single level
+        if not hasattr(condition, "level"):  # none, a raw condition, a band, a compound, absent: no single step
             continue
         series = _single_series(str(condition.signal), grafana=False)
         value = condition.level.value

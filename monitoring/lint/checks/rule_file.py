@@ -40,8 +40,8 @@ NEEDS_CATALOG = False
 # Prometheus 2.x/3.x rulefmt fields (labels and query_offset on groups are 2.53+/3.x).
 GROUP_FIELDS = {"name", "interval", "rules", "limit", "query_offset", "labels"}
 RULE_FIELDS = {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
-_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
 def check(ctx):

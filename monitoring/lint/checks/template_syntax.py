@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from monitoring.lint.finding import Problem
+from monitoring.lint.walk import template_actions
 
 NAME = "template-syntax"
 SEVERITY = "error"
@@ -90,8 +91,7 @@ FUNCTIONS = {
     "parseDuration",
     "urlQueryEscape",
 }
-_ACTION = re.compile(r"\{\{(.*?)\}\}", re.S)
-_STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`|\'(?:\\.|[^\'\\])*\'')
+_STRINGS = re.compile(r'"(?:\\.|[^"\\])*+"|`[^`]*+`|\'(?:\\.|[^\'\\])*+\'')
 _VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _DECLARED = re.compile(r"((?:\$[A-Za-z_][A-Za-z0-9_]*\s*,\s*)?\$[A-Za-z_][A-Za-z0-9_]*)\s*:?=")
 _FUNCTION = re.compile(r"(?<![.$\w])([A-Za-z_][A-Za-z0-9_]*)")
@@ -109,12 +109,20 @@ def check(ctx):
                     yield Problem(rule.where, f"alert {rule.name}: {key} {name!r}: {message}", hint)
 
 
+def _action_bodies(text: str) -> list[str] | None:
+    """Every action's body; None when a ``{{`` is not closed (Go's parser also fails on a ``{{`` inside one)."""
+    bodies = template_actions(text)
+    if text.count("{{") != len(bodies) or any("{{" in body for body in bodies):
+        return None
+    return bodies
+
+
 def template_problem(text: str) -> tuple[str, str] | None:
     """(message, hint) for the first mistake in a template, or None."""
-    opened, closed = text.count("{{"), len(_ACTION.findall(text))
-    if opened != closed:
+    bodies = _action_bodies(text)
+    if bodies is None:
         return "an action '{{' is not closed by '}}'", "close every {{ with }}"
-    actions = [_STRINGS.sub('""', body) for body in _ACTION.findall(text)]
+    actions = [_STRINGS.sub('""', body) for body in bodies]
     declared = {v for body in actions for m in _DECLARED.finditer(body) for v in _VARIABLE.findall(m.group(1))}
     for body in actions:
         body = body.strip().lstrip("-").rstrip("-")

@@ -59,7 +59,7 @@ def check(ctx):
     catalog = ctx.catalog()
     for rule in ctx.rules:
         condition = getattr(rule.source, "condition", None)
-        if not hasattr(condition, "level"):  # none, raw, bands, compounds, absent: no single level
+        if not hasattr(condition, "level"):  # none, a raw condition, a band, a compound, absent: no single step
             continue
         bounds = value_range(_parse(str(condition.signal)), catalog)
         if bounds is None:

@@ -24,12 +24,12 @@ from __future__ import annotations
 import re
 
 from monitoring.lint.finding import Problem
+from monitoring.lint.walk import template_actions
 
 NAME = "value-in-labels"
 SEVERITY = "warning"
 NEEDS_CATALOG = False
 
-_ACTION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _CHANGING = re.compile(r"\$value\b|(?<![\w$])\.Value\b|(?<![\w$.])(query|now)\b")
 
 
@@ -38,7 +38,7 @@ def check(ctx):
         if rule.kind != "alert":
             continue
         for label, text in rule.labels.items():
-            found = next((m for body in _ACTION.findall(text) for m in _CHANGING.finditer(body)), None)
+            found = next((m for body in template_actions(text) for m in _CHANGING.finditer(body)), None)
             if found:
                 yield Problem(
                     rule.where,

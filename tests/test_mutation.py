@@ -1,0 +1,75 @@
+"""The mutation check (monitoring/verify/mutation.py) on the A/B stack's generated rules and tests, with promtool."""
+
+import pytest
+
+from monitoring.verify.mutation import check, kill_rate, mutants
+from monitoring.verify.tools import find_tool
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from monitoring.cli.main import main
+
+    out = tmp_path_factory.mktemp("mutation") / "out"
+    result = CliRunner().invoke(main, ["generate", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rules, tests = out / "prometheus/rules/ab-test.rules.yml", out / "prometheus/tests/ab-test.test.yml"
+    return check(rules, tests, find_tool("promtool"))
+
+
+def test_every_kind_of_mutation_is_made_for_every_alert(outcomes):
+    kinds = {}
+    for outcome in outcomes:
+        what = outcome.mutant.what
+        kind = "recording " if what.startswith("in ") else ""
+        kind += next(k for k in ("comparator", "threshold", "for", "matcher", "by (") if k in what)
+        kinds.setdefault(outcome.mutant.alert, set()).add(kind)
+    assert len(kinds) == 7
+    for alert, made in kinds.items():
+        assert {"comparator", "threshold", "for"} <= made, alert
+    made = set().union(*kinds.values())
+    assert {"by (", "recording matcher", "recording by ("} <= made  # A/B alerts select through recording rules
+
+
+def test_promtool_never_kills_a_mutant_our_evaluator_calls_equivalent_on_the_inputs(outcomes):
+    """A kill the evaluator cannot explain would mean the two disagree about what the inputs show."""
+    unexplained = [(o.mutant.alert, o.mutant.what) for o in outcomes if o.killed and o.changes_behaviour is False]
+    assert unexplained == []
+    assert all(o.changes_behaviour is not None for o in outcomes)  # the evaluator judges every mutant
+
+
+def test_flipped_comparators_and_halved_for_are_always_killed(outcomes):
+    """What the "fires" and "too short" cases exist for: a flipped comparator never fires where it must, a
+    halved ``for`` fires too early."""
+    designed = [o for o in outcomes if "comparator > -> <" in o.mutant.what or "comparator < -> >" in o.mutant.what]
+    designed += [o for o in outcomes if "for halved" in o.mutant.what]
+    assert len(designed) == 14
+    assert [(o.mutant.alert, o.mutant.what) for o in designed if not o.killed] == []
+    killed, counted = kill_rate(outcomes)
+    assert 0 < killed <= counted < len(outcomes)
+
+
+def test_mutants_change_only_what_they_say():
+    rules = {
+        "groups": [
+            {
+                "name": "g",
+                "rules": [
+                    {"record": "job:x:rate5m", "expr": 'sum by (job) (rate(x_total{code="500"}[5m]))'},
+                    {"alert": "A", "expr": "job:x:rate5m > 10", "for": "4m", "labels": {"severity": "page"}},
+                ],
+            }
+        ]
+    }
+    made = {m.what: m.rules["groups"][0]["rules"] for m in mutants(rules, {"job", "code", "instance"})}
+    assert made["comparator > -> <"][1]["expr"] == "job:x:rate5m < 10"
+    assert made["comparator > -> >="][1]["expr"] == "job:x:rate5m >= 10"
+    assert made["threshold 10 -> 11"][1]["expr"] == "job:x:rate5m > 11"
+    assert made["threshold 10 -> 9"][1]["expr"] == "job:x:rate5m > 9"
+    assert made["for halved: 4m -> 2m"][1]["for"] == "2m" and made["for doubled: 4m -> 8m"][1]["for"] == "8m"
+    assert made['in job:x:rate5m: matcher code="500" dropped'][0]["expr"] == "sum by (job) (rate(x_total[5m]))"
+    assert made["in job:x:rate5m: by (job) -> by (code)"][0]["expr"] == 'sum by (code) (rate(x_total{code="500"}[5m]))'
+    assert rules["groups"][0]["rules"][0]["expr"] == 'sum by (job) (rate(x_total{code="500"}[5m]))'  # a copy each
+    assert len(made) == 8
