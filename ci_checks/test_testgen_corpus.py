@@ -1,7 +1,13 @@
 """`monitoring testgen` over real rule files: every corpus file `promtool check rules` accepts -> generated
 promtool tests -> `promtool test rules` on them. Prints alerts and recording rules with passing generated
-tests / total, by file family, and the reasons for the rest (issue 13's corpus figures)."""
+tests / total, by file family, and the reasons for the rest (issue 13's corpus figures).
 
+The whole corpus takes about 20 minutes, too long for CI: by default the check runs a fixed subset (SUBSET_PER_FAMILY
+files of each family, every k-th by sorted path, files up to SUBSET_MAX_BYTES), about 2 minutes.
+TESTGEN_CORPUS=all runs every file (the README's figures)."""
+
+import math
+import os
 import re
 import subprocess
 import time
@@ -13,6 +19,8 @@ from monitoring.adopt.rule_tests import generated_tests
 from monitoring.verify.tools import find_tool
 
 BUDGET_SECONDS, BUDGET_BYTES = 240, 3 << 30
+SUBSET_PER_FAMILY, SUBSET_MAX_BYTES = 3, 25_000  # the large mixin files alone take minutes each
+SUBSET_FLOORS = (66, 46)  # alerts, recording rules passing on the subset, as measured (of 106 and 47)
 _FAILED_ALERT = re.compile(r"^\s+alertname: (.*), time: ", re.M)
 _FAILED_RECORD = re.compile(r'^\s+expr: "(.*)", time: ', re.M)
 
@@ -28,11 +36,27 @@ def _accepted(promtool: str, rules: Path) -> list[Path]:
         return [p for p, ok in zip(candidates, pool.map(accepts, candidates)) if ok]
 
 
+def _subset(files: list[Path], rules: Path) -> list[Path]:
+    """Deterministic: per family, every k-th file (sorted by path) up to SUBSET_MAX_BYTES, SUBSET_PER_FAMILY at most."""
+    families: dict[str, list[Path]] = defaultdict(list)
+    for path in files:
+        if path.stat().st_size <= SUBSET_MAX_BYTES:
+            families[path.relative_to(rules).parts[0]].append(path)
+    chosen = []
+    for family in sorted(families):
+        members = families[family]
+        step = max(1, math.ceil(len(members) / SUBSET_PER_FAMILY))
+        chosen += members[::step][:SUBSET_PER_FAMILY]
+    return chosen
+
+
 def test_generated_tests_pass_on_the_corpus(shared, tmp_path, capsys):
     started = time.perf_counter()
     promtool = find_tool("promtool")
     rules = shared / "corpora" / "rules"
-    files = _accepted(promtool, rules)
+    accepted = _accepted(promtool, rules)
+    whole = os.environ.get("TESTGEN_CORPUS") == "all"
+    files = accepted if whole else _subset(accepted, rules)
     checked = time.perf_counter()
     out = tmp_path / "out"
     out.mkdir()
@@ -85,7 +109,9 @@ def test_generated_tests_pass_on_the_corpus(shared, tmp_path, capsys):
     all_ = sum(totals.values(), Counter())
     with capsys.disabled():
         print(
-            f"\ntestgen over {len(files)} rule files promtool accepts ({tested - started:.0f} s: promtool check "
+            f"\ntestgen over {len(files)} rule files promtool accepts"
+            + ("" if whole else f" (a SUBSET of the {len(accepted)}; TESTGEN_CORPUS=all for every file)")
+            + f" ({tested - started:.0f} s: promtool check "
             f"rules {checked - started:.0f} s, generation {generated - checked:.0f} s, promtool test rules "
             f"{tested - generated:.0f} s)"
         )
@@ -101,10 +127,11 @@ def test_generated_tests_pass_on_the_corpus(shared, tmp_path, capsys):
             print(f"    {count:5d}  {kind:6}  {category}")
         for line in listed:
             print(f"    {line[:400]}")
-    # Issue 13's target is 90% of alerts and 95% of recording rules; measured 831/1317 and 84/229 (README):
-    # these floors keep what works from regressing until the target is reached.
-    assert all_["alerts passing"] >= 800, "fewer alerts with passing generated tests than measured"
-    assert all_["records passing"] >= 80, "fewer recording rules with passing generated tests than measured"
+    # Issue 13's target is 90% of alerts and 95% of recording rules; measured (README) on the whole corpus
+    # 831/1317 and 84/229, on the subset SUBSET_FLOORS: these floors keep what works from regressing.
+    alerts_floor, records_floor = (800, 80) if whole else SUBSET_FLOORS
+    assert all_["alerts passing"] >= alerts_floor, "fewer alerts with passing generated tests than measured"
+    assert all_["records passing"] >= records_floor, "fewer recording rules with passing generated tests than measured"
 
 
 def _budgeted(path: Path, out: Path):
