@@ -11,6 +11,7 @@ the failing files named in its output).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -39,7 +40,9 @@ def main(argv=None) -> int:
         if generate.returncode != 0:
             return generate.returncode
         generated = time.perf_counter() - started
-        test = subprocess.run([*MONITORING, "test", *common], cwd=ROOT, capture_output=True, text=True)
+        # The estate's own policies (the project's deploy.yaml names the A/B stack's groups).
+        env = {**os.environ, "MONITORING_POLICIES": str(policies)}
+        test = subprocess.run([*MONITORING, "test", *common], cwd=ROOT, capture_output=True, text=True, env=env)
         tested = time.perf_counter() - started - generated
         lines = test.stdout.splitlines()
         failing = [line for line in lines if re.search(r"\bFAIL\b|UNTESTED|promtool test rules|promtool check", line)]

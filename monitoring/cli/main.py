@@ -14,6 +14,7 @@ from monitoring.cli.import_ import import_group
 from monitoring.cli.lint import lint
 from monitoring.cli.simulate import simulate
 from monitoring.cli.test import test_command
+from monitoring.cli.testgen import testgen
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +23,7 @@ def main():
     from Python definitions, and check that the committed artifacts are up to date."""
 
 
-for command in (generate, check, test_command, lint, import_group, simulate, demo):
+for command in (generate, check, test_command, testgen, lint, import_group, simulate, demo):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -29,8 +29,10 @@ def format_number(value: float) -> str:
 
 
 def operand(signal) -> str:
-    """The signal as the left side of a comparison: parenthesised when its own top level is a comparison or a
-    set operation (``a or vector(0) > 1`` would compare only ``vector(0)``)."""
+    """The signal as the left side of a comparison: parenthesised when its own top level is a set operation
+    (``a or vector(0) > 1`` would compare only ``vector(0)``). A comparison at its top level needs none:
+    comparisons share one precedence and associate to the left (``3 <= x < 20`` is ``(3 <= x) < 20``), and
+    imported expressions keep their exact tree."""
     text = str(signal).strip()
     depth, quote, i = 0, "", 0
     while i < len(text):
@@ -47,8 +49,6 @@ def operand(signal) -> str:
         elif char in ")]}":
             depth -= 1
         elif depth == 0:
-            if char in "<>" or text.startswith(("==", "!="), i):
-                return f"({text})"
             word = text[i : i + 8].lower()
             if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and any(
                 word.startswith(op) and (i + len(op) == len(text) or not text[i + len(op)].isalnum())

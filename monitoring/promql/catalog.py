@@ -81,7 +81,9 @@ def _visit(node, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset
     if isinstance(node, pp.BinaryExpr):
         labels = frozenset()
         matching = getattr(node.modifier, "matching", None) if node.modifier is not None else None
-        if matching is not None:
+        if matching is not None and str(matching).startswith("on"):
+            # on (...) labels are on both sides; ignoring (...) ones may be on one side only (`a - ignoring
+            # (state) b{state="x"}`): giving them to both would make a match many-to-one
             labels = frozenset(matching.labels)
         for side in (node.lhs, node.rhs):
             _visit(side, seen, False, clause_labels | labels)

@@ -1,0 +1,381 @@
+"""promtool tests for rule files teams already have (``monitoring testgen``).
+
+A rule file (or a PrometheusRule manifest) becomes an in-memory Stack: the catalog inferred from its
+expressions (monitoring.promql.catalog), its recording rules as they are, and its alerts with the condition
+their expression states (monitoring.testgen.conditions_of). The generator's cases for that Stack
+(monitoring.testgen) are then written against the *original* file: the test file names it in ``rule_files``,
+so ``promtool test rules`` runs the rules exactly as the team wrote them.
+
+One rule that cannot be tested never stops the others: it is listed with its reason (``Untested``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
+from monitoring.errors import DefinitionError, Location
+from monitoring.model import Alert, Label, Metric, RecordingRule, RuleGroup, Stack, raw
+from monitoring.model.durations import format_duration, parse_duration
+from monitoring.promql.catalog import infer_catalog
+from monitoring.testgen.labels_map import mark
+
+TARGET_LABELS = ("job", "instance")
+_VALUE = re.compile(r"\$value|\.Value")
+DEFAULT_INTERVAL = "1m"  # Prometheus' default evaluation_interval, for groups without one
+
+
+@dataclass(frozen=True)
+class Untested:
+    """A rule without generated tests, and why."""
+
+    kind: str  # "alert" or "record"
+    name: str
+    where: Location
+    category: str  # a short reason, for counting
+    reason: str  # the whole reason
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.kind} {self.name}: {self.reason}"
+
+
+@dataclass
+class FileTests:
+    """The promtool test file for one rule file, and what it leaves out."""
+
+    source: Path
+    test: dict | None  # None when no rule of the file could be tested
+    alerts: int = 0
+    records: int = 0
+    untested: list[Untested] = field(default_factory=list)
+    rule_names: list[tuple[str, str]] = field(default_factory=list)  # (kind, name) of every rule, in order
+
+    def names(self) -> list[tuple[str, str]]:
+        return list(self.rule_names)
+
+    def tested(self, kind: str) -> int:
+        total = self.alerts if kind == "alert" else self.records
+        return total - sum(u.kind == kind for u in self.untested)
+
+
+def file_tests(path: Path, display: str, rule_file_ref: str) -> FileTests:
+    """Tests for every rule of one file. ``rule_file_ref`` is how the test file names the rule file (a path
+    relative to the test file). Raises DefinitionError (file:line) for a file that is not a rule file or an
+    expression that does not parse."""
+    groups = read_rule_file(path, display)
+    return RuleFileTests(path, display, groups).build(rule_file_ref)
+
+
+def manifest_groups(path: Path) -> dict | None:
+    """A PrometheusRule manifest's ``spec`` as a plain rule file ({groups: [...]}); None for a rule file."""
+    import yaml
+
+    documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(d, dict)]
+    manifests = [d for d in documents if d.get("kind") == "PrometheusRule"]
+    if not manifests:
+        return None
+    return {"groups": [g for d in manifests for g in (d.get("spec") or {}).get("groups") or []]}
+
+
+def relative_ref(rule_file: Path, test_dir: Path) -> str:
+    return os.path.relpath(rule_file.resolve(), test_dir.resolve())
+
+
+class RuleFileTests:
+    def __init__(self, path: Path, display: str, groups: list[SourceGroup]):
+        self.path, self.display, self.groups = path, display, groups
+        self.untested: list[Untested] = []
+
+    def skip(self, rule: SourceRule, category: str, reason: str) -> None:
+        for prefix in (f"alert {rule.name}: ", f"recording rule {rule.name}: ", f"recording rule {rule.name} "):
+            reason = reason.removeprefix(prefix)
+        self.untested.append(Untested(rule.kind, rule.name, Location(self.display, rule.line), category, reason))
+
+    def build(self, rule_file_ref: str) -> FileTests:
+        from monitoring.promql.evaluator import Unsupported
+        from monitoring.testgen.alerts import alert_cases, rules_by_record
+        from monitoring.testgen.cross_check import rule_error
+        from monitoring.testgen.labels_map import fill_labels_maps
+        from monitoring.testgen.recording import recording_case
+        from monitoring.testgen.siblings import add_siblings
+
+        rules = [r for g in self.groups for r in g.rules]
+        recorded = {r.name for r in rules if r.kind == "record"}
+        expressions = [r.expr for r in rules]
+        metrics = with_target_labels(with_regex_values(infer_catalog(expressions, recorded=recorded), expressions))
+        model_groups, alerts, records = self._model(rules)
+        stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
+        interval = min((parse_duration(g.interval) for g in model_groups), default=60.0)
+        tests = []
+        every_rule = {f"{r.kind} {r.name}": r.expr for r in rules}
+        rules_read = rules_by_record(stack)
+        recording = self._recording(stack, records, recording_case)
+        if recording:
+            problem = rule_error(recording, every_rule, rules_read)
+            if problem:
+                for rule, _ in records:
+                    self.skip(rule, "inputs make another rule fail", problem)
+            else:
+                tests.append(recording)
+        for rule, alert in alerts:
+            siblings = [self._alert(other, alert.origin, raw(other.expr)) for other in rules if _sibling(other, rule)]
+            try:
+                cases = add_siblings(alert_cases(alert, stack, interval), siblings, stack, interval)
+                same_name = [(r.expr, dict(stack.alert_labels(a))) for r, a in [(rule, alert)]]
+                same_name += [(s.expr, dict(stack.alert_labels(s))) for s in siblings]
+                try:
+                    cases = fill_labels_maps(cases, same_name, rules_read)
+                except LookupError as exc:
+                    self.skip(rule, "annotation template", f"{{{{ $labels }}}}: {exc}")
+                    continue
+                problem = next((p for p in (rule_error(c, every_rule, rules_read) for c in cases) if p), None)
+                if problem:
+                    self.skip(rule, "inputs make another rule fail", problem)
+                    continue
+                tests.extend(cases)
+            except DefinitionError as exc:
+                self.skip(rule, _category(exc.message), exc.message)
+            except Unsupported as exc:
+                self.skip(rule, "evaluator: unsupported", f"the evaluator cannot compute it: {exc}")
+            except Exception as exc:  # noqa: BLE001 - a generator bug must not hide the other rules' tests
+                self.skip(rule, "generator error", f"{type(exc).__name__}: {exc}")
+        result = FileTests(
+            self.path,
+            None,
+            alerts=sum(r.kind == "alert" for r in rules),
+            records=sum(r.kind == "record" for r in rules),
+            untested=sorted(self.untested, key=lambda u: u.where.line),
+            rule_names=[(r.kind, r.name) for r in rules],
+        )
+        if tests:
+            result.test = {
+                "rule_files": [rule_file_ref],
+                "evaluation_interval": format_duration(interval),
+                "group_eval_order": _eval_order(self.groups),
+                "tests": tests,
+            }
+        return result
+
+    # --- the model ---------------------------------------------------------------------------------
+    def _model(self, rules: list[SourceRule]):
+        from monitoring.testgen.conditions_of import NotAutomatic, condition_of
+
+        model_groups, alerts, records = [], [], []
+        for group in self.groups:
+            interval = group.interval or DEFAULT_INTERVAL
+            items = []
+            for rule in group.rules:
+                where = Location(self.display, rule.line)
+                try:
+                    if rule.kind == "record":
+                        item = RecordingRule(rule.name, rule.expr, labels=rule.labels, imported=True, origin=where)
+                        records.append((rule, item))
+                    elif any("{{" in v for v in rule.labels.values()):
+                        self.skip(rule, "label template", "a label is a template (generated tests expand annotations)")
+                        continue
+                    else:
+                        shows_value = any(_VALUE.search(v) for v in rule.annotations.values())
+                        condition = condition_of(rule.expr, _threshold_name(rule.name), shows_value)
+                        item = self._alert(rule, where, condition)
+                        alerts.append((rule, item))
+                except NotAutomatic as exc:
+                    self.skip(rule, exc.category, str(exc))
+                    continue
+                except DefinitionError as exc:
+                    self.skip(rule, _category(exc.message), exc.message)
+                    continue
+                items.append(item)
+            model_groups.append(RuleGroup(group.name, interval, tuple(items), origin=self.display))
+        return model_groups, alerts, records
+
+    @staticmethod
+    def _alert(rule: SourceRule, where: Location, condition) -> Alert:
+        labels = dict(rule.labels)
+        severity = labels.pop("severity", "")
+        annotations = {key: mark(text) for key, text in rule.annotations.items()}
+        summary, description = annotations.pop("summary", ""), annotations.pop("description", "")
+        return Alert(
+            rule.name,
+            condition,
+            rule.for_ or "0s",
+            severity,
+            summary,
+            description,
+            labels=tuple(labels.items()),
+            annotations=tuple(annotations.items()),
+            imported=True,
+            origin=where,
+        )
+
+    def _recording(self, stack: Stack, records: list, recording_case) -> dict | None:
+        """One promql_expr_test case for the recording rules; a rule whose expectation cannot be computed is
+        listed and left out (the others are tried again without it)."""
+        pending = list(records)
+        while pending:
+            try:
+                return recording_case(stack, [item for _, item in pending])
+            except DefinitionError as exc:
+                culprit = next((p for p in pending if p[1].origin == exc.location), None)
+                if culprit is None:
+                    for rule, _ in pending:
+                        self.skip(rule, _category(exc.message), exc.message)
+                    return None
+                self.skip(culprit[0], _category(exc.message), exc.message)
+                pending.remove(culprit)
+        return None
+
+
+def with_regex_values(metrics: list[Metric], expressions: list[str]) -> list[Metric]:
+    """Label values for ``=~`` matchers: the catalog knows only values matched with ``=``, so a selector such
+    as ``{device=~"sd.+|nvme.+"}`` would select no synthetic series. A label gets a short example of each regex
+    none of its values matches (and keeps a value of its own, for selectors that exclude the regex)."""
+    import promql_parser as pp
+
+    from monitoring.promql.regex_example import example
+
+    labels = {lb.name: lb for m in metrics for lb in m.labels}
+    extra: dict[str, list[str]] = {}
+
+    def visit(node):
+        if not isinstance(node, pp.VectorSelector):
+            return
+        for matcher in node.matchers.matchers:
+            if str(matcher.op) != "MatchOp.Re" or matcher.name not in labels:
+                continue
+            known = list(labels[matcher.name].values) + extra.get(matcher.name, [])
+            if any(re.fullmatch(matcher.value, v) for v in known if _compiles(matcher.value)):
+                continue
+            value = example(matcher.value)
+            if value:
+                extra.setdefault(matcher.name, []).append(value)
+
+    for text in expressions:
+        pp.walk(pp.parse(text), visit)
+    if not extra:
+        return metrics
+    rebuilt = {}
+    for name, values in extra.items():
+        label = labels[name]
+        own = () if label.values or name in TARGET_LABELS else (f"{name}-1",)
+        rebuilt[name] = Label(name, tuple(dict.fromkeys((*label.values, *own, *values))), origin=label.origin)
+    return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+def with_target_labels(metrics: list[Metric]) -> list[Metric]:
+    """Every scraped series carries its target's ``job`` and ``instance``: when the rules name values for them
+    on some metrics, every metric gets those labels, so series of one target match across metrics
+    (``a{job="node"} / b`` divides series of the same job)."""
+    for name in TARGET_LABELS:
+        label = next((lb for m in metrics for lb in m.labels if lb.name == name and lb.values), None)
+        if label is None:
+            continue
+        metrics = [
+            m if any(lb.name == name for lb in m.labels) else replace(m, labels=(*m.labels, label)) for m in metrics
+        ]
+    return metrics
+
+
+def _sibling(other: SourceRule, rule: SourceRule) -> bool:
+    """Another alert of the same name (promtool checks them together)."""
+    return other is not rule and other.kind == "alert" and other.name == rule.name
+
+
+def _threshold_name(alert: str) -> str:
+    return alert or "alert"
+
+
+def _eval_order(groups: list[SourceGroup]) -> list[str]:
+    """Groups that only record first, as our evaluator assumes recorded series are fresh when alerts read them
+    (promtool otherwise picks a random order at each step)."""
+    order = [g.name for g in groups if g.rules and all(r.kind == "record" for r in g.rules)]
+    return order + [g.name for g in groups if g.name not in order]
+
+
+_CATEGORIES = (
+    ("annotation template uses", "annotation template"),
+    ("returns nothing on the synthetic dataset", "recording rule returns nothing"),
+    ("gives nan on the synthetic dataset", "recording rule gives NaN"),
+    ("gives inf on the synthetic dataset", "recording rule gives Inf"),
+    ("gives -inf on the synthetic dataset", "recording rule gives Inf"),
+    ("cannot compute its expected value", "evaluator: unsupported"),
+    ("the evaluator cannot compute", "evaluator: unsupported"),
+    ("names no metric of the catalog", "absent(): no metric"),
+    ("reads no metric of the catalog", "signal reads no metric"),
+    ("no input puts", "search: threshold out of reach"),
+    ("never crosses", "case never crosses"),
+    ("within the margin", "case too close to the threshold"),
+    ("still lands within", "case too close to the threshold"),
+    ("does not fire", "fires case does not fire"),
+    ("fires at", "quiet case fires"),
+    ("cannot report", "histogram cannot reach the value"),
+    ("outside() inside both()", "band inside and/unless"),
+    ("is not a Prometheus duration", "duration"),
+)
+
+
+def _category(message: str) -> str:
+    lowered = message.lower()
+    for needle, category in _CATEGORIES:
+        if needle.lower() in lowered:
+            return category
+    return "other: " + message.split(":", 1)[-1].strip()[:60]
+
+
+OUTPUT_SUFFIXES = (".test.yml", ".rules.yml")
+
+
+def generated_tests(paths: list[Path], out: Path) -> tuple[dict[str, bytes], list[tuple[str, FileTests]]]:
+    """({output name: bytes}, [(test file name, FileTests)]) for rule files, tests written to land in ``out``.
+    A manifest's groups are copied beside its test as ``<name>.rules.yml`` (promtool reads no manifests).
+    Raises the first bad input's DefinitionError: then nothing is to be written."""
+    from monitoring.adopt.files import stack_name
+    from monitoring.pipeline.serialize import yaml_bytes
+    from monitoring.pipeline.workers import map_in_order
+
+    taken: set[str] = set()
+    plan = []
+    for path in paths:
+        name = stack_name(path, taken)
+        copy = manifest_groups(path)
+        ref = f"{name}.rules.yml" if copy is not None else relative_ref(path, out)
+        plan.append((path, name, copy, ref))
+    # files are independent: over forked workers on a large estate (the first bad input still wins)
+    generated = map_in_order(lambda item: file_tests(item[0], str(item[0]), item[3]), plan)
+    files: dict[str, bytes] = {}
+    results = []
+    for (path, name, copy, ref), result in zip(plan, generated):
+        if result.test is not None:
+            if copy is not None:
+                files[ref] = yaml_bytes(copy)
+            files[f"{name}.test.yml"] = yaml_bytes(result.test, header=_HEADER.format(source=path))
+        results.append((f"{name}.test.yml" if result.test is not None else "", result))
+    return files, results
+
+
+_HEADER = "# Generated by `monitoring testgen` from {source}: promtool tests for its rules. Do not edit by hand.\n"
+
+
+def check_output_folder(out: Path) -> None:
+    """The folder is replaced as a whole: refuse one holding anything this command does not write."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise DefinitionError(f"{out} is not a folder", Location(str(out)), "give -o a folder for the test files")
+    foreign = sorted(p.name for p in out.iterdir() if not p.name.endswith(OUTPUT_SUFFIXES))
+    if foreign:
+        raise DefinitionError(
+            f"{out} holds files testgen does not write ({', '.join(foreign[:5])}); it replaces the folder as a whole",
+            Location(str(out)),
+            "give -o an empty folder, or one testgen wrote before",
+        )

@@ -1,0 +1,239 @@
+"""An alert expression as written in a rule file -> the model's condition the case generator drives.
+
+Existing rule files write conditions as PromQL, not as thresholds: ``signal > 0.05``, ``up == 0``,
+``x < 10 or x > 90``, ``(a > 1) and on (job) (b < 2)``, ``absent(up{job="api"})``. Each is recognised here:
+
+- ``signal <op> number`` (any comparator, the number possibly a constant expression such as ``1024 ^ 3``):
+  a Condition on a threshold step at that number;
+- ``signal < low or signal > high`` (either order): a Band;
+- ``A and B`` / ``A unless B`` (optionally ``on (...)``): a Compound when both sides are comparisons; when
+  the right side is a plain filter (no comparison), ``(signal op n) and B`` is the same alert as
+  ``(signal and B) op n``, which is one Condition over a filtered signal;
+- ``absent(selector)``: Absent.
+
+Anything else raises NotAutomatic with the reason, for the caller to list. A recognised condition renders to
+the same expression tree as the source (checked), except the filter rewrite above, which is equivalent.
+"""
+
+from __future__ import annotations
+
+import math
+
+import promql_parser as pp
+
+from monitoring.errors import DefinitionError
+from monitoring.model.conditions import Absent, Band, Compound, Condition, format_number
+from monitoring.model.threshold import Step, Threshold
+
+COMPARATORS = ("<", "<=", ">", ">=", "==", "!=")
+
+
+class NotAutomatic(Exception):
+    """The expression is not a condition the generator can drive; ``category`` groups the reasons."""
+
+    def __init__(self, category: str, detail: str = ""):
+        super().__init__(f"{category}: {detail}" if detail else category)
+        self.category = category
+
+
+def condition_of(expr: str, name: str = "alert", shows_value: bool = True):
+    """The model condition for an alert expression (Condition, Band, Compound or Absent).
+
+    ``shows_value``: the alert's annotations show ``$value``. When they do not, ``a > b`` (two series) is
+    driven as ``a - b > 0``, the same alert but for the value it reports."""
+    root = _strip(pp.parse(expr))
+    condition = _condition(root, name, shows_value)
+    if not isinstance(condition, _Rewritten) and _tree(condition.expr) != _tree(expr):
+        raise NotAutomatic("not recognised as a condition", f"`{condition.expr}` would not be the same expression")
+    return condition.condition if isinstance(condition, _Rewritten) else condition
+
+
+class _Rewritten:
+    """A condition written differently from the source but equivalent to it (a filter moved inside)."""
+
+    def __init__(self, condition):
+        self.condition = condition
+        self.expr = condition.expr
+
+
+def _tree(text: str) -> str:
+    return _canonical(pp.parse(text))
+
+
+def _canonical(node) -> str:
+    """One spelling per expression: parentheses dropped around binary operations, constants folded."""
+    node = _strip(node)
+    value = _constant(node)
+    if value is not None:
+        return repr(value)
+    if isinstance(node, pp.BinaryExpr):
+        modifier = f" {node.modifier}" if node.modifier is not None else ""
+        return f"({_canonical(node.lhs)} {node.op}{modifier} {_canonical(node.rhs)})"
+    return node.prettify()
+
+
+def _strip(node):
+    while isinstance(node, pp.ParenExpr):
+        node = node.expr
+    return node
+
+
+def _level(name: str, value: float):
+    threshold = Threshold(name, steps=(Step(None, "green", "below"), Step(value, "red", "at")), origin=name)
+    return threshold["at"]
+
+
+def _condition(node, name: str, shows_value: bool = True):
+    node = _strip(node)
+    if isinstance(node, pp.Call) and node.func.name == "absent":
+        argument = _strip(node.args[0])
+        try:  # a selector, or a filter over one (`absent(up{job="x"} == 1)`): its series present or not
+            return Absent(argument.prettify())
+        except DefinitionError:
+            raise NotAutomatic("absent() of an expression", "absent() over more than one selector") from None
+    if isinstance(node, pp.BinaryExpr):
+        op = str(node.op)
+        if op in COMPARATORS:
+            if not shows_value and _constant(node.rhs) is None and _constant(node.lhs) is None:
+                return _difference(node, name)
+            return _comparison(node, name)
+        if op == "or":
+            return _band(node, name)
+        if op in ("and", "unless"):
+            return _compound(node, name)
+        raise NotAutomatic("no comparison", f"the expression ends in `{op}`, not a comparison with a threshold")
+    if isinstance(node, pp.Call) and node.func.name == "vector":
+        raise NotAutomatic("always fires", "`vector(...)` holds at every evaluation (a heartbeat alert)")
+    if isinstance(node, pp.Call) and node.func.name == "absent_over_time":
+        raise NotAutomatic("absent_over_time()", "a no-data alert over a range")
+    raise NotAutomatic("no comparison", "fires for every series the expression returns; no threshold to drive")
+
+
+def _comparison(node, name: str) -> Condition:
+    op = str(node.op)
+    if node.modifier is not None and node.modifier.return_bool:
+        raise NotAutomatic("comparison with bool", "`bool` makes it a 0/1 signal, not a filter")
+    value = _constant(node.rhs)
+    if value is None:
+        if _constant(node.lhs) is not None:
+            raise NotAutomatic("number on the left", f"`{node.prettify()}`: write the signal first")
+        raise NotAutomatic("compares two series", "the threshold is itself a series, not a number")
+    if not math.isfinite(value):
+        raise NotAutomatic("threshold not finite", f"compared with {value}")
+    return Condition(_strip(node.lhs).prettify(), op, _level(name, value))
+
+
+def _difference(node, name: str):
+    """``a op b`` -> ``a - b op 0``: the same series fire (the matching modifiers carried over), with the
+    difference as value."""
+    if node.modifier is not None and node.modifier.return_bool:
+        raise NotAutomatic("comparison with bool", "`bool` makes it a 0/1 signal, not a filter")
+    modifier = f" {node.modifier}" if node.modifier is not None else ""
+    signal = f"({_strip(node.lhs).prettify()}) -{modifier} ({_strip(node.rhs).prettify()})"
+    return _Rewritten(Condition(signal, str(node.op), _level(name, 0.0)))
+
+
+def _constant(node) -> float | None:
+    """The value of a number-only expression (``1024 ^ 3``, ``-1``, ``(0.9)``), None when it reads series."""
+    node = _strip(node)
+    if isinstance(node, pp.NumberLiteral):
+        return float(node.val)
+    if isinstance(node, pp.UnaryExpr):
+        inner = _constant(node.expr)
+        return None if inner is None else -inner
+    if isinstance(node, pp.BinaryExpr) and str(node.op) in ("+", "-", "*", "/", "^", "%"):
+        left, right = _constant(node.lhs), _constant(node.rhs)
+        if left is None or right is None:
+            return None
+        try:
+            return {
+                "+": lambda: left + right,
+                "-": lambda: left - right,
+                "*": lambda: left * right,
+                "/": lambda: left / right,
+                "^": lambda: left**right,
+                "%": lambda: math.fmod(left, right),
+            }[str(node.op)]()
+        except (ZeroDivisionError, OverflowError):
+            return None
+    return None
+
+
+def _band(node, name: str) -> Band:
+    sides = []
+    for side in (node.lhs, node.rhs):
+        side = _strip(side)
+        if not (isinstance(side, pp.BinaryExpr) and str(side.op) in COMPARATORS):
+            raise NotAutomatic("or of conditions", "`or` of something other than two comparisons")
+        sides.append(_comparison(side, name))
+    if node.modifier is not None and (node.modifier.matching is not None):
+        raise NotAutomatic("or of conditions", "`or on (...)`")
+    low, high = sorted(sides, key=lambda c: c.op.startswith(">"))
+    if low.op != "<" or high.op != ">" or _tree(str(low.signal)) != _tree(str(high.signal)):
+        raise NotAutomatic("or of conditions", "`or` of two comparisons that are not `x < low or x > high`")
+    if not low.level.value < high.level.value:
+        raise NotAutomatic("or of conditions", "the band's low bound is not below its high bound")
+    band = Band(low.signal, _level(name, low.level.value), _level(f"{name}-high", high.level.value))
+    return _Rewritten(band) if sides[0] is not low else band
+
+
+def _compound(node, name: str):
+    op = str(node.op)
+    modifier = node.modifier
+    on = None
+    if modifier is not None and modifier.matching is not None:
+        if "Ignoring" in str(modifier.matching.type) or "ignoring" in str(modifier.matching).lower():
+            raise NotAutomatic("and/unless ignoring (...)", "only `on (...)` or all labels are matched")
+        on = tuple(modifier.matching.labels)
+    left, right = _strip(node.lhs), _strip(node.rhs)
+    if not _is_comparison(left):
+        if isinstance(left, pp.BinaryExpr) and str(left.op) in ("and", "unless"):
+            inner = _condition(left, name)  # ((S op n) and B) and C: filters, one after the other
+            inner = inner.condition if isinstance(inner, _Rewritten) else inner
+            if isinstance(inner, Condition) and not _has_comparison(right):
+                return _filtered(inner, op, on, right, name)
+            if isinstance(inner, Compound) and isinstance(inner.first, Condition):
+                # (A and B) and C keeps A's series where B and C match: C filters A's signal
+                first = _filtered(inner.first, op, on, right, name).condition
+                return _Rewritten(Compound(first, inner.op, inner.second, inner.on))
+        raise NotAutomatic(f"{op} with a filter on the left", "the left side is not a comparison with a number")
+    first = _comparison(left, name)
+    if _has_comparison(right):
+        if not _is_comparison(right):
+            raise NotAutomatic(f"{op} of a nested condition", "the right side holds a comparison inside")
+        return Compound(first, op, _comparison(right, f"{name}-second"), on)
+    return _filtered(first, op, on, right, name)
+
+
+def _filtered(first: Condition, op: str, on, right, name: str):
+    """``(S op n) and B`` is ``(S and B) op n``: the filter keeps S's series, whose values are compared."""
+    matching = f" on ({', '.join(on)})" if on is not None else ""
+    signal = f"({first.signal}) {op}{matching} ({right.prettify()})"
+    return _Rewritten(Condition(signal, first.op, _level(name, first.level.value)))
+
+
+def _is_comparison(node) -> bool:
+    node = _strip(node)
+    return isinstance(node, pp.BinaryExpr) and str(node.op) in COMPARATORS
+
+
+def _has_comparison(node) -> bool:
+    found = []
+
+    def visit(n):
+        if isinstance(n, pp.BinaryExpr) and str(n.op) in COMPARATORS:
+            found.append(n)
+
+    pp.walk(node, visit)
+    return bool(found)
+
+
+def describe(condition) -> str:
+    """A short word on the condition for reports: ``> 0.05``, ``outside [1, 2]``, ``and``, ``absent``."""
+    if isinstance(condition, Condition):
+        return f"{condition.op} {format_number(condition.level.value)}"
+    if isinstance(condition, Band):
+        return f"outside [{format_number(condition.low.value)}, {format_number(condition.high.value)}]"
+    if isinstance(condition, Compound):
+        return condition.op
+    return "absent" if isinstance(condition, Absent) else type(condition).__name__

@@ -1,0 +1,162 @@
+"""`monitoring testgen`: promtool tests for rule files a team already has, run with the real promtool."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from monitoring.promql.regex_example import example
+from monitoring.testgen.conditions_of import NotAutomatic, condition_of
+from monitoring.verify.tools import find_tool
+
+FIXTURES = Path(__file__).parent / "fixtures" / "testgen"
+SERVICE = FIXTURES / "service.rules.yml"
+MANIFEST = FIXTURES / "manifest.yaml"
+
+
+def _promtool_test(files):
+    return subprocess.run(
+        [find_tool("promtool"), "test", "rules", *map(str, files)], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from monitoring.cli.main import main
+
+    out = tmp_path_factory.mktemp("tests") / "out"
+    result = CliRunner().invoke(main, ["testgen", str(SERVICE), str(MANIFEST), "-o", str(out)])
+    return out, result
+
+
+def test_the_written_tests_pass_with_promtool_on_the_original_files(generated):
+    out, result = generated
+    tests = sorted(out.glob("*.test.yml"))
+    assert [t.name for t in tests] == ["manifest.test.yml", "service.test.yml"]
+    service = yaml.safe_load((out / "service.test.yml").read_text())
+    assert (out / service["rule_files"][0]).resolve() == SERVICE.resolve()  # the team's file, as written
+    run = _promtool_test(tests)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_every_testable_rule_gets_its_cases(generated):
+    out, _ = generated
+    names = [t["name"] for t in yaml.safe_load((out / "service.test.yml").read_text())["tests"]]
+    alerts = ("ApiHighErrorRate", "ApiSlow", "ApiDown", "ApiAbsent", "TemperatureOutOfRange", "QueueStuck")
+    for alert in alerts + ("WorkersSaturated", "TargetDown", "DiskFillingUp"):
+        cases = [n.split(" (")[0] for n in names if n.startswith(f"{alert}: ")]
+        assert any("fires" in c for c in cases), (alert, cases)
+        assert any("safe side" in c or "quiet" in c for c in cases), (alert, cases)
+        assert any("too short" in c for c in cases), (alert, cases)  # every one of them has `for` > interval
+    assert sum(n.startswith("DiskFull: fires") for n in names) == 2  # both alerts of that name
+    assert any(n.startswith("recording rules") for n in names)
+
+
+def test_alerts_sharing_a_name_are_expected_together(generated):
+    out, _ = generated
+    tests = yaml.safe_load((out / "service.test.yml").read_text())["tests"]
+    critical_fires = next(t for t in tests if t["name"].startswith("DiskFull: fires") and "< 0.05" in t["name"])
+    severities = sorted(a["exp_labels"]["severity"] for a in critical_fires["alert_rule_test"][0]["exp_alerts"])
+    assert severities == ["critical", "warning"]  # below 5% is below 10% too
+
+
+def test_labels_map_in_annotations_is_what_prometheus_prints(generated):
+    out, _ = generated
+    tests = yaml.safe_load((out / "service.test.yml").read_text())["tests"]
+    fires = next(t for t in tests if t["name"].startswith("TargetDown: fires"))
+    (expected,) = fires["alert_rule_test"][0]["exp_alerts"]
+    labels = {k: v for k, v in expected["exp_labels"].items() if k != "alertname"}
+    inner = " ".join(f"{k}:{v}" for k, v in sorted({**labels, "__name__": "up"}.items()))
+    assert expected["exp_annotations"]["description"] == f"LABELS = map[{inner}]"  # `up == 0` keeps the name
+
+
+def test_rules_it_cannot_test_are_listed_with_their_reason_and_exit_1(generated):
+    _, result = generated
+    assert result.exit_code == 1, result.output
+    assert "service.rules.yml:45: alert Heartbeat: always fires" in result.output
+    assert "alerts 13/14, recording rules 2/2 with generated tests; 1 rule(s) not tested" in result.output
+
+
+def test_a_changes_count_is_driven_by_a_flapping_series(generated):
+    out, result = generated
+    assert "LeaderFlapping" not in result.output  # tested, so not listed
+    test = yaml.safe_load((out / "service.test.yml").read_text())
+    names = {alert["alertname"] for case in test["tests"] for alert in case.get("alert_rule_test", [])}
+    assert "LeaderFlapping" in names
+
+
+def test_a_manifest_is_tested_through_a_plain_copy_of_its_groups(generated):
+    out, _ = generated
+    test = yaml.safe_load((out / "manifest.test.yml").read_text())
+    assert test["rule_files"] == ["manifest.rules.yml"]
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert yaml.safe_load((out / "manifest.rules.yml").read_text()) == {"groups": manifest["spec"]["groups"]}
+
+
+def test_exit_0_when_every_rule_is_tested(cli, tmp_path):
+    result = cli(["testgen", MANIFEST, "-o", tmp_path / "out"])
+    assert result.exit_code == 0, result.output
+    assert "not tested:" not in result.output and "; 0 rule(s) not tested" in result.output
+
+
+@pytest.mark.parametrize(
+    "source, where",
+    [
+        (FIXTURES / "bad.rules.yml", "bad.rules.yml:7: PromQL syntax error at column 18"),
+        (Path(__file__).parent / "fixtures" / "import" / "not-rules.yml", "not-rules.yml:1: not a Prometheus rule"),
+    ],
+)
+def test_bad_input_is_located_exit_2_nothing_written(cli, tmp_path, source, where):
+    out = tmp_path / "out"
+    result = cli(["testgen", SERVICE, source, "-o", out])
+    assert result.exit_code == 2, result.output
+    assert where in result.output and "nothing was written" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_an_output_folder_with_other_files_is_refused(cli, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = cli(["testgen", MANIFEST, "-o", out])
+    assert result.exit_code == 2 and "notes.txt" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "expr, kind, text",
+    [
+        ("up == 0", "Condition", "up == 0"),
+        ("x > 1024 ^ 3", "Condition", "x > 1073741824"),
+        ("x > 90 or x < 10", "Band", "x < 10 or x > 90"),
+        ("(a > 1) and on (job) (b < 2)", "Compound", "(a > 1) and on (job) (b < 2)"),
+        ("rate(x[5m]) > 0 unless on (i) y", "Condition", "((rate(x[5m])) unless on (i) (y)) > 0"),
+        ("a < 1 and b < 2 and c == 0", "Compound", "(((a) and (c == 0)) < 1) and (b < 2)"),
+        ('absent(up{job="api"})', "Absent", 'absent(up{job="api"})'),
+    ],
+)
+def test_conditions_are_read_from_the_expression(expr, kind, text):
+    condition = condition_of(expr, "A")
+    assert type(condition).__name__ == kind and condition.expr == text
+
+
+@pytest.mark.parametrize(
+    "expr, category",
+    [("vector(1)", "always fires"), ("a > b", "compares two series"), ("x > bool 1", "comparison with bool")],
+)
+def test_expressions_without_a_drivable_condition_say_why(expr, category):
+    with pytest.raises(NotAutomatic) as caught:
+        condition_of(expr, "A")
+    assert caught.value.category == category
+
+
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [(".*thanos-compact.*", "thanos-compact"), ("(/dev/)?(nvme.+|sd.+)", "nvmea"), ("5..", "5aa"), ("[^a-c]x", "xx")],
+)
+def test_regex_examples_match_their_regex(pattern, expected):
+    assert example(pattern) == expected
