@@ -5,13 +5,13 @@ guard finds exactly the literal credentials they hold."""
 import itertools
 import json
 import random
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from monitoring.adopt.routes_compare import candidate_values
 from monitoring.alertmanager.inhibition import rules_from_config
 from monitoring.alertmanager.routing import receivers_for, route_from_config
 from monitoring.pipeline.schema import schema_errors
@@ -28,22 +28,6 @@ def corpus_configs(shared: Path) -> list[Path]:
 
 def accepted(path: Path) -> bool:
     return subprocess.run([find_tool("amtool"), "check-config", str(path)], capture_output=True).returncode == 0
-
-
-def candidate_values(tree) -> dict[str, set[str]]:
-    """Label values worth trying: every equality value and simple regex alternative in the tree, plus a miss."""
-    values: dict[str, set[str]] = {}
-    stack = [tree]
-    while stack:
-        route = stack.pop()
-        stack.extend(route.routes)
-        for matcher in route.matchers:
-            options = values.setdefault(matcher.name, {"", "other"})
-            if matcher.op in ("=", "!="):
-                options.add(matcher.value)
-            else:
-                options.update(re.sub(r"[\^\$\(\)]", "", matcher.value).split("|"))
-    return values
 
 
 def test_route_evaluation_agrees_with_amtool_on_real_configs(shared, tmp_path):

@@ -10,9 +10,8 @@ from pathlib import Path
 from monitoring.alertmanager.routing import Route
 
 
-def label_sets(tree: Route, limit: int = 60, seed: int = 7) -> list[dict[str, str]]:
-    """Label sets worth routing: every matcher value (each regex alternative) and a miss, combined; a seeded
-    sample of at most ``limit``, each with an alertname."""
+def candidate_values(tree: Route) -> dict[str, set[str]]:
+    """Label values worth trying: every equality value and simple regex alternative in the tree, plus a miss."""
     values: dict[str, set[str]] = {}
     stack = [tree]
     while stack:
@@ -24,6 +23,13 @@ def label_sets(tree: Route, limit: int = 60, seed: int = 7) -> list[dict[str, st
                 options.add(matcher.value)
             else:
                 options.update(re.sub(r"[\^\$\(\)]", "", matcher.value).split("|"))
+    return values
+
+
+def label_sets(tree: Route, limit: int = 60, seed: int = 7) -> list[dict[str, str]]:
+    """Label sets worth routing: every matcher value (each regex alternative) and a miss, combined; a seeded
+    sample of at most ``limit``, each with an alertname."""
+    values = candidate_values(tree)
     names = sorted(values)
     combos = list(itertools.product(*(sorted(values[n]) for n in names)))
     chosen = random.Random(seed).sample(combos, min(limit, len(combos)))
