@@ -299,6 +299,30 @@ def test_input_shapes_encode_as_promtool_reads_them(tmp_path, promtool):
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_numbers_with_exponents_read_back_as_promtool_reads_them(tmp_path, promtool):
+    """`-9.3e-05+1e-05x3`: the exponent's sign is not the step's (a crash on KubeStateMetricsShardsMissing)."""
+    values = [-9.332274452506886e-05 + k * 1e-05 for k in range(4)]
+    encoded = synth.encode(values)
+    assert "e-05" in encoded
+    assert [v for _, v in synth.parse_series("x", encoded, 60.0).samples] == values
+    tests = [
+        {"expr": "x", "eval_time": f"{k}m", "exp_samples": [{"labels": "x", "value": v}]} for k, v in enumerate(values)
+    ]
+    (tmp_path / "empty.rules.yml").write_text("groups: []\n")
+    (tmp_path / "exponents.test.yml").write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": ["empty.rules.yml"],
+                "tests": [
+                    {"interval": "1m", "input_series": [{"series": "x", "values": encoded}], "promql_expr_test": tests}
+                ],
+            }
+        )
+    )
+    run = run_promtool(promtool, tmp_path / "exponents.test.yml")
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def test_stale_is_encoded_as_promtool_writes_it():
     timeline = synth.Timeline().add(2, {"x": GaugeValue(1)}).add(3, {"x": Stale()})
     assert timeline.promtool_inputs()[0]["values"] == "1+0x2 stale _x2"

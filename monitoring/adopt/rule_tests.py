@@ -99,7 +99,7 @@ class RuleFileTests:
         from monitoring.testgen.alerts import alert_cases, rules_by_record
         from monitoring.testgen.cross_check import rule_error
         from monitoring.testgen.labels_map import fill_labels_maps
-        from monitoring.testgen.recording import recording_case
+        from monitoring.testgen.recording import imported_recording_cases
         from monitoring.testgen.siblings import add_siblings
 
         rules = [r for g in self.groups for r in g.rules]
@@ -112,14 +112,14 @@ class RuleFileTests:
         tests = []
         every_rule = {f"{r.kind} {r.name}": r.expr for r in rules}
         rules_read = rules_by_record(stack)
-        recording = self._recording(stack, records, recording_case)
-        if recording:
-            problem = rule_error(recording, every_rule, rules_read)
-            if problem:
-                for rule, _ in records:
-                    self.skip(rule, "inputs make another rule fail", problem)
-            else:
-                tests.append(recording)
+        order = {r.name: place for place, r in enumerate(_in_eval_order(self.groups)) if r.kind == "record"}
+        recording = imported_recording_cases(stack, [item for _, item in records], interval, every_rule, order)
+        for rule, item in records:
+            problem = recording.failed.get(id(item))
+            if problem is not None:
+                category = "inputs make another rule fail" if "its inputs make" in problem.message else None
+                self.skip(rule, category or _category(problem.message), problem.message)
+        tests.extend(recording.cases)
         for rule, alert in alerts:
             siblings = [self._alert(other, alert.origin, raw(other.expr)) for other in rules if _sibling(other, rule)]
             try:
@@ -210,23 +210,6 @@ class RuleFileTests:
             origin=where,
         )
 
-    def _recording(self, stack: Stack, records: list, recording_case) -> dict | None:
-        """One promql_expr_test case for the recording rules; a rule whose expectation cannot be computed is
-        listed and left out (the others are tried again without it)."""
-        pending = list(records)
-        while pending:
-            try:
-                return recording_case(stack, [item for _, item in pending])
-            except DefinitionError as exc:
-                culprit = next((p for p in pending if p[1].origin == exc.location), None)
-                if culprit is None:
-                    for rule, _ in pending:
-                        self.skip(rule, _category(exc.message), exc.message)
-                    return None
-                self.skip(culprit[0], _category(exc.message), exc.message)
-                pending.remove(culprit)
-        return None
-
 
 def with_regex_values(metrics: list[Metric], expressions: list[str]) -> list[Metric]:
     """Label values for ``=~`` matchers: the catalog knows only values matched with ``=``, so a selector such
@@ -293,6 +276,12 @@ def _sibling(other: SourceRule, rule: SourceRule) -> bool:
 
 def _threshold_name(alert: str) -> str:
     return alert or "alert"
+
+
+def _in_eval_order(groups: list[SourceGroup]) -> list[SourceRule]:
+    """Every rule in the order promtool evaluates them at each tick (group_eval_order, then file order)."""
+    by_name = {g.name: g for g in groups}
+    return [r for name in _eval_order(groups) for r in by_name[name].rules]
 
 
 def _eval_order(groups: list[SourceGroup]) -> list[str]:

@@ -8,7 +8,10 @@ cases for infinities), `stddev`/`stdvar` Welford's running mean, `min`/`max` let
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import random
 from collections.abc import Callable
 
 from monitoring.promql.functions import quantile
@@ -115,16 +118,27 @@ ORDER_SENSITIVE = frozenset({"sum", "avg", "stddev", "stdvar"})
 
 
 def order_dependent(op: str, values: list[float]) -> bool:
-    """Whether the fold gives another float for the values in reverse or sorted order (a sufficient witness)."""
+    """Whether the fold gives another float for the values in another order: every order for up to 5 values,
+    else the reverse, sorted and some fixed shuffles (a sufficient witness)."""
     if op not in ORDER_SENSITIVE or len(values) < 2:
         return False
     fold = SIMPLE[op]
     first = fold(values)
-    for other in (values[::-1], sorted(values), sorted(values, reverse=True)):
-        again = fold(other)
+    if len(values) <= 5:
+        others = itertools.permutations(values)
+    else:
+        shuffles = [[values[i] for i in order] for order in _shuffles(len(values))]
+        others = [values[::-1], sorted(values), sorted(values, reverse=True), *shuffles]
+    for other in others:
+        again = fold(list(other))
         if again != first and not (again != again and first != first):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=64)
+def _shuffles(count: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(random.Random(seed).sample(range(count), count)) for seed in range(8))
 
 
 def simple(op: str, vector, key_of):

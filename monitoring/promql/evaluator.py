@@ -77,6 +77,9 @@ class Evaluator:
     than t itself (range selectors, offset, subqueries over them). ``subquery_step``: a subquery's step when
     it gives none (Prometheus uses the global evaluation interval). ``check_order``: record in
     ``order_dependent`` every sum/avg/stddev/stdvar whose result depends on the order of its input series.
+    ``rule_order``: {record: its place in the order rules are evaluated at each tick}; a rule evaluated before
+    the rule recording what it reads sees that series as of the previous tick (promtool evaluates the groups one
+    after the other, each rule in turn). Without it every recorded series read is fresh at its tick.
     """
 
     def __init__(
@@ -88,6 +91,7 @@ class Evaluator:
         subquery_step: float = DEFAULT_SUBQUERY_STEP,
         lookback: float = LOOKBACK,
         check_order: bool = False,
+        rule_order: dict[str, int] | None = None,
     ):
         self.series = sorted(series, key=lambda s: s.labels)
         self.rules = recording_rules or {}  # record -> (expr, extra labels)
@@ -105,6 +109,8 @@ class Evaluator:
         for stored in self._stored:
             self._by_name.setdefault(stored.mapping.get("__name__"), []).append(stored)
         self._query_time = 0.0  # what @ start() and @ end() mean: the instant query's time
+        self.rule_order = rule_order or {}
+        self._reader: tuple[int, float] | None = None  # (place, tick) of the rule being evaluated, if any
 
     # --- public -------------------------------------------------------------------------------
     def instant(self, expr: str, t: float) -> list[tuple[Labels, float]]:
@@ -262,16 +268,24 @@ class Evaluator:
         expr, extra = self.rules[name]
         extra = tuple(extra.items())
         out = []
-        for labels, value in self._eval_cached(expr, t):
+        outer = self._reader
+        self._reader = (self.rule_order[name], t) if name in self.rule_order else None
+        try:
+            result = self._eval_cached(expr, t)
+        finally:
+            self._reader = outer
+        for labels, value in result:
             recorded = _recorded_labels(labels, extra, name, matchers)
             if recorded is not None:
                 out.append((recorded, value))
         return out
 
-    def _rule_times(self, start: float, end: float, what: str) -> list[float]:
+    def _rule_times(self, start: float, end: float, what: str, name: str = "") -> list[float]:
         if self.rule_interval is None:
             raise Unsupported(f"{what} over recorded series needs the rule interval", None)
         step = self.rule_interval
+        if self._reader is not None and self.rule_order.get(name, -1) >= self._reader[0]:
+            end = min(end, self._reader[1] - step)  # recorded after the reader: not yet at this tick
         first = max(0, math.ceil(start / step - 1e-9))
         times = []
         k = first
@@ -287,7 +301,7 @@ class Evaluator:
             if ref != self._query_time:
                 raise Unsupported("offset, @ and subqueries over recorded series need the rule interval", None)
             return [(labels, ref, v) for labels, v in self._recorded_at(name, matchers, ref)]
-        times = self._rule_times(ref - self.lookback, ref, "reading")
+        times = self._rule_times(ref - self.lookback, ref, "reading", name)
         if not times:
             return []
         last = times[-1]  # a series missing there was marked stale when the rule stopped producing it
@@ -295,7 +309,7 @@ class Evaluator:
 
     def _recorded_window(self, name, matchers, start, end):
         series: dict[Labels, list] = {}
-        for ts in self._rule_times(start, end, "a range selector"):
+        for ts in self._rule_times(start, end, "a range selector", name):
             for labels, v in self._recorded_at(name, matchers, ts):
                 series.setdefault(labels, []).append((ts, v))
         return list(series.items())

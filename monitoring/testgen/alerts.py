@@ -28,7 +28,28 @@ def longest_range(expr: str, stack: Stack) -> float:
 
 
 def rules_by_record(stack: Stack) -> dict[str, tuple[str, dict]]:
-    return {r.record: (r.text, dict(r.labels)) for r in stack.recording_rules()}
+    """{record: (expression, extra labels)}. Several rules recording one name (kubernetes-mixin records
+    `code_verb:apiserver_request_total:increase1h` once per status class) read as the `or` of their
+    expressions, each with its extra labels set by label_replace, so a reader sees every rule's series."""
+    grouped: dict[str, list] = {}
+    for rule in stack.recording_rules():
+        grouped.setdefault(rule.record, []).append(rule)
+    out = {}
+    for record, rules in grouped.items():
+        if len(rules) == 1:
+            out[record] = (rules[0].text, dict(rules[0].labels))
+        else:
+            out[record] = (" or ".join(f"({_labelled(r.text, dict(r.labels))})" for r in rules), {})
+    return out
+
+
+def _labelled(expr: str, labels: dict[str, str]) -> str:
+    from monitoring.model.metric import escape_label_value
+
+    for name, value in labels.items():
+        replacement = escape_label_value(value.replace("$", "$$"))
+        expr = f'label_replace({expr}, "{name}", "{replacement}", "{name}", ".*")'
+    return expr
 
 
 def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:

@@ -387,6 +387,11 @@ def _alternatives(knob: Knob, current: float) -> list[float]:
     return [min(max(c, low), high) for c in candidates if min(max(c, low), high) != current][:2] or [low]
 
 
+def metrics_read(catalog: Catalog, expr: str) -> list[Metric]:
+    """The catalog metrics an expression reads, through the recording rules it reads."""
+    return _reads(catalog, expr)[0]
+
+
 def _reads(catalog: Catalog, signal: str):
     """(metrics read, histogram quantiles, longest range window in seconds, label values named by matchers)."""
     by_series = {name: m for m in catalog.metrics for name in m.series_names()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
@@ -308,13 +309,17 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
 
 
+_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+# `a+bxn`: a number may carry an exponent with its own sign (`-9.3e-05+1e-05x3`), so the step's sign is the
+# first + or - after a complete number
+_EXPANDING = re.compile(rf"(_|[-+]?{_NUMBER})(?:([+-])({_NUMBER}))?x([0-9]+)")
+
+
 def parse_series(key: str, values: str, step: float) -> Series:
     """A hand-written promtool input series ("a+bxn", "axn", "_", "_xn" tokens) as evaluator input."""
-    import re
-
     samples, t = [], 0.0
     for token in values.split():
-        match = re.fullmatch(r"(_|[-+]?[0-9.e+]+?)(?:([+-])([0-9.e+]+))?x([0-9]+)", token)
+        match = _EXPANDING.fullmatch(token)
         if token == "stale":
             samples.append((t, STALE_NAN))
             t += step

@@ -85,8 +85,11 @@ def test_order_dependent_aggregations_are_reported_when_asked():
     ev.instant("sum(g)", 0)
     assert ("sum", ()) in ev.order_dependent  # promtool gives 0, 0.1 or 0.30000000000000004 from run to run
     grid = Evaluator([series("g", [k / 64], i=str(k)) for k in range(5)], check_order=True)
-    grid.instant("sum(g) + avg(g)", 0)
-    assert grid.order_dependent == set()  # on a binary grid every order gives the same value
+    grid.instant("sum(g)", 0)
+    assert grid.order_dependent == set()  # on a binary grid every order gives the same sum
+    grid.instant("avg(g)", 0)
+    # 2.42's running mean (mean += v/n - mean/n) rounds: some orders give 0.031249999999999997, not 1/32
+    assert grid.order_dependent == {("avg", ())}
 
 
 @pytest.mark.parametrize("expr", ["time() - last_seen", "hour() > 3", "timestamp(up) < 100", "up - up offset 1m"])
