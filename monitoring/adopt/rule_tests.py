@@ -105,7 +105,8 @@ class RuleFileTests:
         rules = [r for g in self.groups for r in g.rules]
         recorded = {r.name for r in rules if r.kind == "record"}
         expressions = [r.expr for r in rules]
-        metrics = with_target_labels(with_regex_values(infer_catalog(expressions, recorded=recorded), expressions))
+        inferred = with_regex_values(infer_catalog(expressions, recorded=recorded), expressions)
+        metrics = with_target_labels(with_other_values(inferred))
         model_groups, alerts, records = self._model(rules)
         stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
         interval = min((parse_duration(g.interval) for g in model_groups), default=60.0)
@@ -244,6 +245,21 @@ def with_regex_values(metrics: list[Metric], expressions: list[str]) -> list[Met
         label = labels[name]
         own = () if label.values or name in TARGET_LABELS else (f"{name}-1",)
         rebuilt[name] = Label(name, tuple(dict.fromkeys((*label.values, *own, *values))), origin=label.origin)
+    return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]
+
+
+def with_other_values(metrics: list[Metric]) -> list[Metric]:
+    """A label whose values all come from matchers gets one no matcher names (``result-1``): otherwise every
+    series has ``result="error"``, an error ratio ``sum(rate(x{result="error"}[5m])) / sum(rate(x[5m]))`` is
+    always 1, and ``rcode!="No Error"`` selects nothing."""
+    rebuilt: dict[str, Label] = {}
+    for metric in metrics:
+        for label in metric.labels:
+            own = f"{label.name}-1"
+            if label.values and own not in label.values and label.name not in TARGET_LABELS:
+                rebuilt[label.name] = Label(label.name, (*label.values, own), origin=label.origin)
+    if not rebuilt:
+        return metrics
     return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]
 
 

@@ -14,6 +14,7 @@ safe side as close to the threshold as the comparator allows, with a word on whi
 
 from __future__ import annotations
 
+import math
 import re
 
 import promql_parser as pp
@@ -304,6 +305,9 @@ class SearchDriver:
             goal = search.Goal(
                 level + nudge / 20,
                 lambda vs: all(level < v <= level + nudge for v in vs),
+                # else the nearest value above it the inputs reach: a counter read raw (`x_total == 0`)
+                # starts at an hour of its rate, so its smallest non-zero value may be past the nudge
+                lambda vs: all(v > level and math.isfinite(v) for v in vs),
             )
             return self._inputs(goal, f"no input puts `{self.comparison.signal}` just off {level:g}"), JUST_OFF
         toward = nudge if op in ("<", "<=") else -nudge

@@ -31,10 +31,11 @@ from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import synth
 
-RATE_GRID = 1024.0  # counter rates: multiples of 1/1024 per second (exact sample values, periodic steps)
+RATE_GRID = 65536.0  # counter rates: multiples of 1/65536 per second (exact sample values, periodic steps)
 MAX_RATE = 2.0**20
 GAUGE_SPAN = 2.0**40  # a gauge without declared bounds is searched in [-2^40, 2^40]
 MAX_KNOBS = 64
+MAX_MEASURED = 4096  # settings remembered per signal (each a few output values)
 
 
 class SearchFailed(Exception):
@@ -226,6 +227,8 @@ class SignalSearch:
             return self._measured[key]
         inputs = self.inputs(setting)
         result = self.measure_inputs(inputs) if inputs else None
+        if len(self._measured) >= MAX_MEASURED:  # bounded: a long search must not grow without limit
+            self._measured.clear()
         self._measured[key] = result
         return result
 
