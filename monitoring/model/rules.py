@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError, Location
+from monitoring.errors import DefinitionError
 from monitoring.model import _types as types
-from monitoring.model._origin import caller_origin
+from monitoring.model._origin import Located, caller_origin
 from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition, format_number  # noqa: F401
 from monitoring.model.durations import parse_duration  # noqa: F401,E402 (also imported from here)
 from monitoring.model.panel import Panel
@@ -20,7 +20,7 @@ _SERIES_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 
 
 @dataclass(frozen=True)
-class RecordingRule:
+class RecordingRule(Located):
     """``str(rule)`` is the recorded series name, so panels and alerts reference the object."""
 
     record: str
@@ -31,10 +31,9 @@ class RecordingRule:
     # Imported from an existing rule file (`monitoring import`): the name is kept as dashboards and other
     # teams query it, so only Prometheus' own name syntax is enforced, not level:metric:operations.
     imported: bool = False
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.record, "a recording rule's name", self.origin)
         types.text(str(self.expr), f"recording rule {self.record!r}: expr", self.origin, empty=False)
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
@@ -104,7 +103,7 @@ class Scenario:
 
 
 @dataclass(frozen=True)
-class Alert:
+class Alert(Located):
     name: str
     condition: Condition | Band | Compound | Absent | RawCondition
     for_: str
@@ -123,12 +122,11 @@ class Alert:
     # Imported from an existing rule file (`monitoring import`): the name is kept as is (any valid Prometheus
     # label value) and summary/description may be empty (lint's alert-metadata check reports that).
     imported: bool = False
-    origin: Location | str = field(default="", compare=False, repr=False)
     # Set on the alerts an SLO renders (monitoring.model.slo.BurnRateAlert): its tests follow the burn over time.
     burn_rate: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "an alert's name", self.origin)
         for name in ("for_", "severity", "summary", "description", "team"):
             types.text(getattr(self, name), f"alert {self.name}: {name.rstrip('_')}", self.origin)
@@ -163,14 +161,13 @@ class Alert:
 
 
 @dataclass(frozen=True)
-class RuleGroup:
+class RuleGroup(Located):
     name: str
     interval: str
     rules: tuple[RecordingRule | Alert, ...]
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "a rule group's name", self.origin)
         types.text(self.interval, f"rule group {self.name!r}: interval", self.origin)
         types.sequence(self.rules, f"rule group {self.name!r}: rules", self.origin, (RecordingRule, Alert))

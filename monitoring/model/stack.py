@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from monitoring.errors import DefinitionError, Location
+from monitoring.errors import DefinitionError
 from monitoring.model import _types as types
-from monitoring.model._origin import caller_origin
+from monitoring.model._origin import Located
 from monitoring.model.dashboard import Dashboard
 from monitoring.model.durations import parse_duration
 from monitoring.model.metric import Metric
@@ -20,7 +20,7 @@ MAX_NAME = 100  # it names files (<name>.rules.yml): file systems allow 255 byte
 
 
 @dataclass(frozen=True)
-class Stack:
+class Stack(Located):
     name: str
     metrics: tuple[Metric, ...]
     dashboards: tuple[Dashboard, ...] = ()
@@ -29,10 +29,9 @@ class Stack:
     runbook_base_url: str = ""
     grafana_url: str = "http://localhost:3000"
     scrape_interval: str = "15s"
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "a stack's name", self.origin)
         for name, kind in (("metrics", Metric), ("dashboards", Dashboard), ("groups", RuleGroup)):
             types.sequence(getattr(self, name), f"stack {self.name!r}: {name}", self.origin, kind)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from monitoring.errors import DefinitionError, Location
+from monitoring.errors import DefinitionError
 from monitoring.model import _types as types
-from monitoring.model._origin import caller_origin
+from monitoring.model._origin import Located, caller_origin
 
 _COLOUR_RE = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z]+(-[a-z]+)*)\Z")
 
@@ -33,7 +33,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Threshold:
+class Threshold(Located):
     """Ordered steps, lowest first, as Grafana draws them.
 
     ``threshold["failing"]`` returns the step whose band is called "failing"; alerts compare
@@ -43,10 +43,9 @@ class Threshold:
     name: str
     steps: tuple[Step, ...]
     unit: str = ""
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "a threshold's name", self.origin)
         types.sequence(self.steps, f"threshold {self.name!r}: steps", self.origin, Step)
         object.__setattr__(self, "steps", tuple(self.steps))
