@@ -7,11 +7,15 @@ import re
 from dataclasses import dataclass, field
 
 from monitoring.errors import DefinitionError
+from monitoring.model import _types as types
 from monitoring.model._origin import Located
 from monitoring.model.metric import Label, Metric
 from monitoring.model.panel import Panel
 
 _UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}\Z")
+_UID = types.Syntax(
+    _UID_RE, "dashboard uid {value!r} is invalid", "use 1-40 characters from a-z, A-Z, 0-9, '-' and '_'"
+)
 _VARIABLE_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
@@ -82,10 +86,7 @@ class Dashboard(Located):
         if not self.title.strip():
             raise DefinitionError("a dashboard needs a title", self.origin)
         uid = self.uid or uid_from_title(self.title)
-        if not _UID_RE.match(uid):
-            raise DefinitionError(
-                f"dashboard uid {uid!r} is invalid", self.origin, "use 1-40 characters from a-z, A-Z, 0-9, '-' and '_'"
-            )
+        _UID.check(uid, self.origin)
         object.__setattr__(self, "uid", uid)
 
     def panels(self) -> list[Panel]:

@@ -11,7 +11,11 @@ from monitoring.model import _types as types
 from monitoring.model._origin import Located, caller_origin
 
 _NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
-_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
+_LABEL_NAME = types.Syntax(
+    re.compile(r"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*\Z"),  # a leading "__" is reserved for Prometheus' own
+    "label name {value!r} is not a valid Prometheus label name",
+    "use letters, digits and underscores, not starting with '__'",
+)
 
 # Prometheus naming: base units only, spelled out, as the last word of the name.
 BASE_UNITS = ("seconds", "bytes", "meters", "volts", "amperes", "joules", "grams", "celsius", "ratio")
@@ -68,12 +72,7 @@ class Label(Located):
         types.text(self.name, "a label's name", self.origin)
         types.sequence(self.values, f"label {self.name!r}: values", self.origin, str)
         object.__setattr__(self, "values", tuple(self.values))
-        if not _LABEL_RE.match(self.name) or self.name.startswith("__"):
-            raise DefinitionError(
-                f"label name {self.name!r} is not a valid Prometheus label name",
-                self.origin,
-                "use letters, digits and underscores, not starting with '__'",
-            )
+        _LABEL_NAME.check(self.name, self.origin)
 
     def __str__(self) -> str:
         return self.name

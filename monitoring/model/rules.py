@@ -17,6 +17,15 @@ from monitoring.model.panel import Panel
 _RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+\Z")
 _ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
 _SERIES_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_RECORD_NAME = types.Syntax(
+    _RECORD_RE,
+    "recording rule name {value!r} does not follow level:metric:operations",
+    "e.g. model_name:ab_test_requests:rate5m",
+)
+_SERIES_NAME = types.Syntax(_SERIES_RE, "{value!r} is not a valid Prometheus series name")
+_ALERT_NAME = types.Syntax(
+    _ALERT_RE, "alert name {value!r} is not UpperCamelCase", "alert names are UpperCamelCase, e.g. HighErrorRate"
+)
 
 
 @dataclass(frozen=True)
@@ -38,15 +47,7 @@ class RecordingRule(Located):
         types.text(str(self.expr), f"recording rule {self.record!r}: expr", self.origin, empty=False)
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
-        if self.imported:
-            if not _SERIES_RE.match(self.record):
-                raise DefinitionError(f"{self.record!r} is not a valid Prometheus series name", self.origin)
-        elif not _RECORD_RE.match(self.record):
-            raise DefinitionError(
-                f"recording rule name {self.record!r} does not follow level:metric:operations",
-                self.origin,
-                "e.g. model_name:ab_test_requests:rate5m",
-            )
+        (_SERIES_NAME if self.imported else _RECORD_NAME).check(self.record, self.origin)
 
     def __str__(self) -> str:
         return self.record
@@ -144,12 +145,8 @@ class Alert(Located):
         if self.imported:
             if not self.name.strip():
                 raise DefinitionError("an alert needs a name", self.origin)
-        elif not _ALERT_RE.match(self.name):
-            raise DefinitionError(
-                f"alert name {self.name!r} is not UpperCamelCase",
-                self.origin,
-                "alert names are UpperCamelCase, e.g. HighErrorRate",
-            )
+        else:
+            _ALERT_NAME.check(self.name, self.origin)
         if self.for_ or not self.imported:  # an imported alert without `for` keeps none
             parse_duration(self.for_, self.origin)
         if not self.imported and (not self.summary.strip() or not self.description.strip()):

@@ -15,7 +15,11 @@ from monitoring.model.metric import Metric
 from monitoring.model.panel import Panel
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 
-_STACK_RE = re.compile(r"^[a-z][a-z0-9_-]*\Z")
+_STACK_NAME = types.Syntax(
+    re.compile(r"^[a-z][a-z0-9_-]*\Z"),
+    "stack name {value!r} is invalid",
+    "use lower-case letters, digits, '-' and '_' (it names output files)",
+)
 MAX_NAME = 100  # it names files (<name>.rules.yml): file systems allow 255 bytes
 
 
@@ -46,12 +50,7 @@ class Stack(Located):
             )
         if parse_duration(self.scrape_interval, self.origin) <= 0:
             raise DefinitionError(f"stack {self.name!r}: scrape_interval must be above zero", self.origin)
-        if not _STACK_RE.match(self.name):
-            raise DefinitionError(
-                f"stack name {self.name!r} is invalid",
-                self.origin,
-                "use lower-case letters, digits, '-' and '_' (it names output files)",
-            )
+        _STACK_NAME.check(self.name, self.origin)
 
     def recording_rules(self) -> list[RecordingRule]:
         return list(self._rules[0])

@@ -11,6 +11,11 @@ from monitoring.model import _types as types
 from monitoring.model._origin import Located, caller_origin
 
 _COLOUR_RE = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z]+(-[a-z]+)*)\Z")
+_COLOUR = types.Syntax(
+    _COLOUR_RE,
+    "threshold {threshold!r}: colour {value!r} is not a Grafana colour",
+    "use a named colour such as 'green' or '#RRGGBB'",
+)
 
 
 @dataclass(frozen=True)
@@ -75,12 +80,7 @@ class Threshold(Located):
                 "step meanings name the bands and must be unique",
             )
         for s in self.steps:
-            if not _COLOUR_RE.match(s.color):
-                raise DefinitionError(
-                    f"threshold {self.name!r}: colour {s.color!r} is not a Grafana colour",
-                    self.origin,
-                    "use a named colour such as 'green' or '#RRGGBB'",
-                )
+            _COLOUR.check(s.color, self.origin, threshold=self.name)
 
     def __getitem__(self, meaning: str) -> Level:
         for s in self.steps:
