@@ -75,23 +75,27 @@ class TimeSeries(Panel):
 
 
 @dataclass(frozen=True)
-class Stat(Panel):
+class _OneValuePanel(Panel):
+    """A panel that shows each series as one value: ``reduce`` names Grafana's calculation."""
+
+    reduce: str = "lastNotNull"
+
+
+@dataclass(frozen=True)
+class Stat(_OneValuePanel):
     kind = "stat"
-    reduce: str = "lastNotNull"
     width: int = 6
 
 
 @dataclass(frozen=True)
-class Gauge(Panel):
+class Gauge(_OneValuePanel):
     kind = "gauge"
-    reduce: str = "lastNotNull"
     width: int = 6
 
 
 @dataclass(frozen=True)
-class PieChart(Panel):
+class PieChart(_OneValuePanel):
     kind = "piechart"
-    reduce: str = "lastNotNull"
     donut: bool = False
 
 
