@@ -151,9 +151,14 @@ def constant_name(text: str, taken: set[str], suffix: str = "") -> str:
     name += suffix
     if keyword.iskeyword(name.lower()) and name.lower() == name:
         name += "_"
+    return unique(name, taken, "_")
+
+
+def unique(name: str, taken: set[str], joiner: str = "-") -> str:
+    """``name``, or ``name-2``, ``name-3``... (with ``joiner``): the first not in ``taken``, which then holds it."""
     candidate, n = name, 2
     while candidate in taken:
-        candidate, n = f"{name}_{n}", n + 1
+        candidate, n = f"{name}{joiner}{n}", n + 1
     taken.add(candidate)
     return candidate
 
