@@ -163,6 +163,16 @@ def unique(name: str, taken: set[str], joiner: str = "-") -> str:
     return candidate
 
 
+def import_line(names: set[str]) -> str:
+    """``from monitoring import ...`` for ``names``, sorted as ruff's isort does (constants, classes, functions);
+    one line when it fits, else one name a line."""
+    ordered = sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
+    joined = ", ".join(ordered)
+    if len(f"from monitoring import {joined}") <= LINE_LENGTH:
+        return f"from monitoring import {joined}"
+    return "from monitoring import (\n" + "".join(f"    {n},\n" for n in ordered) + ")"
+
+
 _SINGULAR = {"queries": "query", "secrets to place": "secret to place"}
 
 
