@@ -150,6 +150,10 @@ class LocalStack:
                 f"--storage.tsdb.path={storage}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 f"--rules.alert.resend-delay={resend}",
+                # Targets start scraping after the first discovery reload, 5 s by default, while rules are evaluated
+                # at once: with the test overlay's `for` (5m / 60) an absent() alert would fire before the first
+                # scrape. (A hidden flag; Debian's 2.42 accepts it.)
+                "--scrape.discovery-reload-interval=200ms",
             ],
             "/-/ready",
             self.workdir / "prometheus.log",
