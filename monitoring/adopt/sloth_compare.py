@@ -121,7 +121,7 @@ def ratios_per_sample(phases, spacing: float) -> list[float]:
 
 def compare(ours: SLO, sloth: SlothSLO, inputs: Inputs, shares: tuple[float, float] = SHARES) -> Comparison:
     result = Comparison(sloth.sloth_id)
-    alerts = {a.burn_rate.window.name: a for a in ours.alerts()}
+    alerts = {a.burn_rate.window.name: a.expr for a in ours.alerts()}  # Alert.expr is built on each read
     matched = []  # (our window, Sloth's pair)
     for pair in sloth.pairs:
         same = (w for w in ours.windows if w.kind == pair.severity and _same_pair(w, pair.short, pair.long))
@@ -144,7 +144,7 @@ def compare(ours: SLO, sloth: SlothSLO, inputs: Inputs, shares: tuple[float, flo
         before = [False] * (len(pairs) + 1)
         for k in range(1, len(ratios)):
             t = k * step
-            mine = [bool(evaluator.instant(alerts[w.name].expr, t)) for w, _ in pairs]
+            mine = [bool(evaluator.instant(alerts[w.name], t)) for w, _ in pairs]
             theirs = [bool(evaluator.instant(p.expr, t)) for _, p in pairs]
             edge = [mine[i] != theirs[i] and _at_factor(evaluator, ours, w, t) for i, (w, _) in enumerate(pairs)]
             for i, agreement in enumerate(per_pair):

@@ -105,7 +105,7 @@ class Evaluator:
         for stored in self._stored:
             self._by_name.setdefault(stored.mapping.get("__name__"), []).append(stored)
         self._query_time = 0.0  # what @ start() and @ end() mean: the instant query's time
-        self._points: dict[str, dict[int, object]] = {}  # subqueries' inner results: inner text -> {ms: value}
+        self._points: dict[str, dict[int, tuple]] = {}  # subqueries' inner results: inner text -> {ms: point}
 
     # --- public -------------------------------------------------------------------------------
     def instant(self, expr: str, t: float) -> list[tuple[Labels, float]]:
@@ -314,21 +314,27 @@ class Evaluator:
         end_ms = round(end * 1000)
         series: dict[Labels, list] = {}
         # Consecutive queries read mostly the same points (a [3d:] subquery at every step): each point is a
-        # function of the inner expression and its time alone, so it is computed once.
+        # function of the inner expression and its time alone, so it is computed once, as (labels, sample) pairs.
         points = self._points.setdefault(shared, {}) if shared is not None else {}
+        get = points.get
+        current = bucket = None
         for ts_ms in range(first, end_ms + 1, step_ms):
-            ts = ts_ms / 1000
-            value = points.get(ts_ms)
-            if value is None:
-                value = points[ts_ms] = self._eval(inner, ts)
-            if type(value) is list:
-                for labels, v in value:
-                    series.setdefault(labels, []).append((ts, v))
-            elif isinstance(value, float):
-                series.setdefault((), []).append((ts, value))
-            else:
-                raise Unsupported("a subquery needs a vector or scalar expression")
+            entry = get(ts_ms)
+            if entry is None:
+                entry = points[ts_ms] = self._subquery_point(inner, ts_ms / 1000)
+            for labels, sample in entry:
+                if labels != current:  # most points hold the same one series
+                    current, bucket = labels, series.setdefault(labels, [])
+                bucket.append(sample)
         return end - window, end, window, list(series.items())
+
+    def _subquery_point(self, inner, ts: float) -> tuple:
+        value = self._eval(inner, ts)
+        if isinstance(value, float):
+            return (((), (ts, value)),)
+        if isinstance(value, list):
+            return tuple((labels, (ts, v)) for labels, v in value)
+        raise Unsupported("a subquery needs a vector or scalar expression")
 
     # --- functions ----------------------------------------------------------------------------
     def _call(self, node, t: float):
