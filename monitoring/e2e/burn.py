@@ -31,7 +31,7 @@ from monitoring.e2e.overlay import fast_stack, scale_duration
 from monitoring.e2e.run import POLL, alert_key, content_problems, overlay_files
 from monitoring.e2e.scenario import ExpectedAlert, expectations
 from monitoring.model import Stack
-from monitoring.model.slo import EventRatio
+from monitoring.model.slo import EventRatio, Latency
 
 SLO_SPEEDUP = 360.0
 MIN_INTERVAL = 1.0  # seconds: rule groups and scrapes no faster than this
@@ -77,9 +77,11 @@ def predicted_burn(stack_alert, fault: str, model: str) -> float:
     profile = apply_faults({fault: model}).models[model]
     if isinstance(slo.sli, EventRatio):
         bad = profile.error_ratio
-    else:
+    elif isinstance(slo.sli, Latency):
         low, high = profile.latency
         bad = min(max((high - slo.sli.under) / (high - low), 0.0), 1.0)
+    else:
+        raise ValueError(f"SLO {slo.name}: the simulator cannot predict a {type(slo.sli).__name__} SLI")
     return bad / slo.error_budget
 
 

@@ -208,6 +208,43 @@ class Latency(Located):
 
 
 @dataclass(frozen=True)
+class EventQueries(Located):
+    """Sloth's ``events`` SLI: PromQL for the bad events and for all events per second, each reading a range
+    ``[{window}]`` that every alert window fills in. For SLIs the catalog cannot state (regex matchers, a
+    histogram's ``_count`` used as a counter, a gauge counted through subqueries); the error ratio is
+    ``(errors) / (total)``, as Sloth writes it. The test generator cannot synthesise inputs for free-form
+    queries, so an SLO over them has no generated tests (use EventRatio or Latency where the catalog suffices).
+    """
+
+    errors: str
+    total: str
+
+    def __post_init__(self):
+        super().__post_init__()
+        for role in ("errors", "total"):
+            query = getattr(self, role)
+            if not isinstance(query, str) or WINDOW_PLACEHOLDER not in query:
+                raise DefinitionError(
+                    f"EventQueries: the {role} query must read a range of {WINDOW_PLACEHOLDER}",
+                    self.origin,
+                    "e.g. errors='sum(rate(http_requests_total{code=~\"5..\"}[{window}]))'",
+                )
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return ()  # free-form: no catalog metrics to check labels against or to synthesise
+
+    def error_ratio(self, window: str, by: tuple[str, ...]) -> str:
+        def fill(query: str) -> str:
+            return query.strip().replace(WINDOW_PLACEHOLDER, window)
+
+        return f"({fill(self.errors)}) / ({fill(self.total)})"
+
+
+WINDOW_PLACEHOLDER = "{window}"
+
+
+@dataclass(frozen=True)
 class SLO(Located):
     """``objective`` percent of the SLI's events are good over ``period``.
 
@@ -218,7 +255,7 @@ class SLO(Located):
 
     name: str
     objective: float
-    sli: EventRatio | Latency
+    sli: EventRatio | Latency | EventQueries
     period: str = "30d"
     by: tuple[str, ...] = ()
     alert_name: str = ""
@@ -242,10 +279,17 @@ class SLO(Located):
                 self.origin,
                 "give the percentage of good events, e.g. 99.9",
             )
-        if not isinstance(self.sli, (EventRatio, Latency)):
+        if not isinstance(self.sli, (EventRatio, Latency, EventQueries)):
             raise DefinitionError(
-                f"SLO {self.name}: the SLI must be EventRatio(...) or Latency(...), not {type(self.sli).__name__}",
+                f"SLO {self.name}: the SLI must be EventRatio(...), Latency(...) or EventQueries(...), "
+                f"not {type(self.sli).__name__}",
                 self.origin,
+            )
+        if self.by and isinstance(self.sli, EventQueries):
+            raise DefinitionError(
+                f"SLO {self.name}: by={self.by!r} cannot group free-form EventQueries",
+                self.origin,
+                "group inside both queries (sum by (...)) and leave by empty",
             )
         seconds = parse_duration(self.period, self.origin)
         parse_duration(self.for_, self.origin)
