@@ -9,6 +9,7 @@ import yaml
 from monitoring.definitions.ab_test import STACK
 from monitoring.e2e.overlay import (
     alertmanager_overlay,
+    credential,
     fast_stack,
     format_duration,
     routing_key,
@@ -72,10 +73,18 @@ def test_settle_time_covers_every_alert():
     fast = fast_stack(STACK, 60)
     settle = settle_seconds(fast)
     for alert in fast.alerts():
-        assert settle >= parse_duration(alert.for_) + max(signal_windows(str(alert.condition.signal), fast), default=0)
+        signal = str(getattr(alert.condition, "signal", alert.expr))  # the Watchdog's raw vector(1): none
+        assert settle >= parse_duration(alert.for_) + max(signal_windows(signal, fast), default=0)
     # TrafficSplitDeviation reads a window through two recording rules.
     deviation = next(a for a in fast.alerts() if a.name == "TrafficSplitDeviation")
     assert set(signal_windows(str(deviation.condition.signal), fast)) == {5.0}
+
+
+def test_slow_groups_keep_a_minimum_interval_and_no_for_stays_none():
+    fast = fast_stack(STACK, 360, min_interval=1.0)
+    assert {g.interval for g in fast.groups} == {"1s"}  # 30s / 360 would be 83ms
+    watchdog = next(a for a in fast.alerts() if a.name == "Watchdog")
+    assert parse_duration(watchdog.for_) == 0 and watchdog.expr == "vector(1)"
 
 
 def test_speedup_below_one_is_refused():
@@ -99,8 +108,8 @@ def test_alertmanager_overlay_redirects_receivers_to_the_sink(generated_config, 
         for pagerduty in receiver.get("pagerduty_configs", []):
             assert pagerduty["url"] == f"http://127.0.0.1:9/pagerduty/{receiver['name']}"
             assert secrets[pagerduty["routing_key_file"].removeprefix(f"{tmp_path}/")] == routing_key(receiver["name"])
-    # Everything else about receivers and inhibitions is unchanged.
-    strip = {"api_url_file", "routing_key_file", "url"}
+    # Everything else about receivers and inhibitions is unchanged (credential files: the next test).
+    strip = {"api_url_file", "routing_key_file", "url", "http_config"}
     assert [
         {
             k: [{f: v for f, v in c.items() if f not in strip} for c in cs] if k.endswith("_configs") else cs
@@ -115,6 +124,41 @@ def test_alertmanager_overlay_redirects_receivers_to_the_sink(generated_config, 
         for r in original["receivers"]
     ]
     assert config.get("inhibit_rules") == original.get("inhibit_rules")
+
+
+def test_alertmanager_overlay_points_http_config_credential_files_at_test_files(generated_config, tmp_path):
+    [heartbeat] = [r for r in generated_config["receivers"] if r["name"] == "heartbeat"]
+    production = heartbeat["webhook_configs"][0]["http_config"]["authorization"]["credentials_file"]
+    assert production.startswith("/etc/alertmanager/secrets/")
+    config, secrets = alertmanager_overlay(generated_config, "http://127.0.0.1:9", tmp_path, 60)
+    [heartbeat] = [r for r in config["receivers"] if r["name"] == "heartbeat"]
+    webhook = heartbeat["webhook_configs"][0]
+    assert webhook["url"] == "http://127.0.0.1:9/webhook/heartbeat"
+    path = webhook["http_config"]["authorization"]["credentials_file"]
+    assert path.startswith(f"{tmp_path}/") and secrets[path.removeprefix(f"{tmp_path}/")] == credential(
+        "heartbeat-webhook-0"
+    )
+    # every credential file of any http_config, however nested; the sink speaks plain HTTP, so no TLS files
+    receiver = {
+        "name": "hook",
+        "webhook_configs": [
+            {
+                "url": "https://hook.example.com",
+                "http_config": {
+                    "basic_auth": {"username": "u", "password_file": "/etc/x/password"},
+                    "tls_config": {"ca_file": "/etc/x/ca.pem"},
+                },
+            }
+        ],
+    }
+    config, secrets = alertmanager_overlay(
+        {"route": {"receiver": "hook"}, "receivers": [receiver]}, "http://s", tmp_path, 1
+    )
+    http_config = config["receivers"][0]["webhook_configs"][0]["http_config"]
+    assert http_config == {
+        "basic_auth": {"username": "u", "password_file": f"{tmp_path}/hook-webhook-0-basic_auth-password.secret"}
+    }
+    assert secrets == {"hook-webhook-0-basic_auth-password.secret": credential("hook-webhook-0")}
 
 
 def test_alertmanager_overlay_scales_timings_and_drops_calendars(generated_config, tmp_path):

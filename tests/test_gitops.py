@@ -73,9 +73,10 @@ def test_targets_hold_the_plain_documents():
     assert mimir["namespace"] == "ml-ab-test" and [g["name"] for g in mimir["groups"]] == [
         "ab_test.recording",
         "ab_test.alerts",
+        "ab_test.meta",
     ]
     thanos = load(GENERATED / "thanos/rules/ab-test.rules.yml")
-    assert [g["partial_response_strategy"] for g in thanos["groups"]] == ["warn", "abort"]
+    assert [g["partial_response_strategy"] for g in thanos["groups"]] == ["warn", "abort", "abort"]
 
 
 def test_the_gitops_suite_passes_on_generated(stacks, out):
@@ -311,7 +312,7 @@ def test_optional_settings_render_and_pass_the_suite(cli, stacks, tmp_path, monk
     out = tmp_path / "out"
     assert cli(["generate", "--policies", policies, "--out", out]).exit_code == 0
     groups = load(out / "mimir/rules/ml-ab-test.yaml")["groups"]
-    assert [g.get("source_tenants") for g in groups] == [["team-a", "team-b"], None]
+    assert [g.get("source_tenants") for g in groups] == [["team-a", "team-b"], None, None]
     resource = load(out / "kubernetes/grafana/ab-test-model-comparison.grafanadashboard.yaml")
     assert resource["spec"]["json"] == (GENERATED / "grafana/dashboards/ab-test-model-comparison.json").read_text()
     assert "configMapRef" not in resource["spec"]

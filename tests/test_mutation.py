@@ -26,7 +26,10 @@ def test_every_kind_of_mutation_is_made_for_every_alert(outcomes):
         kind = "recording " if what.startswith("in ") else ""
         kind += next(k for k in ("comparator", "threshold", "for", "matcher", "by (") if k in what)
         kinds.setdefault(outcome.mutant.alert, set()).add(kind)
-    assert len(kinds) == 7
+    # 7 alerts on signals and ABTestMetricsAbsent (absent(): a `for` and a matcher); the Watchdog (vector(1), for 0s)
+    # offers nothing to mutate
+    assert len(kinds) == 8 and "Watchdog" not in kinds
+    assert kinds.pop("ABTestMetricsAbsent") == {"for", "matcher"}
     for alert, made in kinds.items():
         assert {"comparator", "threshold", "for"} <= made, alert
     made = set().union(*kinds.values())
@@ -45,7 +48,7 @@ def test_flipped_comparators_and_halved_for_are_always_killed(outcomes):
     halved ``for`` fires too early."""
     designed = [o for o in outcomes if "comparator > -> <" in o.mutant.what or "comparator < -> >" in o.mutant.what]
     designed += [o for o in outcomes if "for halved" in o.mutant.what]
-    assert len(designed) == 14
+    assert len(designed) == 15  # 7 flipped comparators, 8 halved `for`s (ABTestMetricsAbsent's too)
     assert [(o.mutant.alert, o.mutant.what) for o in designed if not o.killed] == []
     killed, counted = kill_rate(outcomes)
     assert 0 < killed <= counted < len(outcomes)

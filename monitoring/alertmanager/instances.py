@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from monitoring.model import Alert, Stack
+from monitoring.model.conditions import Absent
 from monitoring.promql.labels import label_values, result_labels
 
 
@@ -14,7 +15,9 @@ def alert_instances(alert: Alert, stack: Stack) -> list[dict[str, str]]:
     Labels it keeps without known values (job, instance) are left out: routing cannot depend on them.
     """
     static = {"alertname": alert.name, **stack.alert_labels(alert)}
-    signal = getattr(alert.condition, "signal", alert.expr)  # a raw condition: the whole expression
+    # absent(selector) keeps none of the selector's labels but its equality matchers' (job="..."): read the whole
+    # expression; a raw condition too
+    signal = alert.expr if isinstance(alert.condition, Absent) else getattr(alert.condition, "signal", alert.expr)
     kept = sorted(result_labels(signal, stack) - set(static))
     known = label_values(stack)
     varying = [label for label in kept if label in known]

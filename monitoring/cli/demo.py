@@ -71,7 +71,7 @@ def _run(out, fast, speedup, policies, simulator_port, chosen, demo_stack):
             click.echo(f"simulator     {servers.simulator.url}/metrics")
             click.echo(f"prometheus    {servers.prometheus.url}/alerts")
             click.echo(f"alertmanager  {servers.alertmanager.url}/#/alerts")
-            click.echo(f"sink          {servers.sink.url} (Slack and PagerDuty payloads, printed below)")
+            click.echo(f"sink          {servers.sink.url} (Slack, PagerDuty and webhook payloads, printed below)")
             click.echo(
                 "timings: "
                 + (
@@ -82,12 +82,19 @@ def _run(out, fast, speedup, policies, simulator_port, chosen, demo_stack):
             )
             click.echo(describe_faults(servers.simulator.url))
             click.echo("Ctrl-C to stop everything.")
-            seen = 0
+            seen, heartbeats = 0, set()
             try:
                 while True:
                     deliveries = servers.sink.deliveries()
                     for delivery in deliveries[seen:]:
                         for notice in read(delivery):
+                            if notice.integration == "webhook" and notice.status == "firing":
+                                # the Watchdog's heartbeat is re-sent every minute (every second with --fast)
+                                if (notice.alertname, notice.receiver) in heartbeats:
+                                    continue
+                                heartbeats.add((notice.alertname, notice.receiver))
+                                click.echo(f"[{time.strftime('%H:%M:%S')}] {notice} (repeats not printed)")
+                                continue
                             click.echo(
                                 f"[{time.strftime('%H:%M:%S')}] {notice}"
                                 + (f"  ({notice.problem})" if notice.problem else "")

@@ -28,13 +28,16 @@ from monitoring import (
     Threshold,
     TimeSeries,
     above,
+    absent,
     below,
+    raw,
 )
 
 # --- Parameters ---------------------------------------------------------------------------------
 TRAFFIC_TARGETS = {"baseline": 0.70, "enhanced": 0.30}   # intended share of requests per model
 REVENUE_PER_PREDICTION_USD = 2.50                       # used by the daily revenue forecast
 RUNBOOK_BASE_URL = "https://runbooks.example.com/ab-test"
+JOB = "ab-test"                                          # Prometheus' scrape job of the A/B service (= stack name)
 GRAFANA_URL = "http://localhost:3000"
 
 # --- Labels and metric catalog --------------------------------------------------------------------
@@ -237,8 +240,30 @@ ALERTS = (
           team="ml-platform", panel=CONFIDENCE_PANEL),
 )
 
+# --- Meta-monitoring: alerts about the monitoring itself ---------------------------------------------
+# Every alert above compares series the service exports; if it stops reporting they all vanish and nothing
+# fires, and if Alertmanager stops delivering nobody hears about anything. These two close both gaps.
+META_ALERTS = (
+    # A dead man's switch, as kube-prometheus' Watchdog: always firing, routed by the policy to the heartbeat
+    # receiver only; the heartbeat service pages when the pings stop. No `for`: it must fire at once.
+    Alert("Watchdog", raw("vector(1)"), "0s", "none",
+          summary="Always firing: proves that alerts flow from Prometheus through Alertmanager.",
+          description="This alert always fires, by design. Alertmanager sends it to the heartbeat service every "
+                      "minute; when the heartbeats stop, Prometheus, Alertmanager or the path between them is "
+                      "down and the heartbeat service pages. Never silence it.",
+          team="ml-platform"),
+    # The service's series are gone: the target is down (a failed scrape marks every series stale), it left
+    # service discovery, or it stopped exporting. Every model alert is blind meanwhile, hence critical;
+    # 5 minutes rides out a redeploy.
+    Alert("ABTestMetricsAbsent", absent(f'{REQUESTS}{{job="{JOB}"}}'), "5m", "critical",
+          summary="The A/B test service is not reporting metrics: every model alert is blind.",
+          description=f"No {REQUESTS} series from job {JOB} for 5 minutes: the target is down, left service "
+                      "discovery or stopped exporting. No A/B alert can fire until it reports again.",
+          team="ml-platform", panel=REQUEST_RATE_PANEL),
+)
+
 STACK = Stack(
-    "ab-test",
+    JOB,
     metrics=(REQUESTS, RESPONSE_TIME, ACCURACY, CONFIDENCE, DRIFT, BUSINESS_IMPACT),
     dashboards=(DASHBOARD,),
     groups=(
@@ -246,6 +271,7 @@ STACK = Stack(
             REQUEST_RATE, STATUS_RATE, ERROR_RATE, ERROR_RATIO, TRAFFIC_SHARE, SPLIT_DEVIATION,
             *LATENCY.values(), REQUESTS_1H, ACCURACY_15M, CONFIDENCE_5M, REVENUE_FORECAST)),
         RuleGroup("ab_test.alerts", "30s", ALERTS),
+        RuleGroup("ab_test.meta", "30s", META_ALERTS),
     ),
     team="ml-platform",
     runbook_base_url=RUNBOOK_BASE_URL,

@@ -66,6 +66,7 @@ class LocalStack:
         self._timeout = start_timeout
         self._cleanup = contextlib.ExitStack()
         self.simulator = self.sink = self.prometheus = self.alertmanager = None
+        self.started = 0.0  # time.monotonic() when start() began: an always-firing alert fires from here on
 
     def __enter__(self):
         return self.start()
@@ -77,6 +78,7 @@ class LocalStack:
         self._cleanup.close()
 
     def start(self) -> LocalStack:
+        self.started = time.monotonic()
         try:
             self._start()
         except BaseException:
@@ -114,6 +116,8 @@ class LocalStack:
                     f"--config.file={folder / 'alertmanager.yml'}",
                     f"--storage.path={storage}",
                     f"--web.listen-address=127.0.0.1:{port}",
+                    # the link templates fall back to for an alert without a dashboard_url: known, not the hostname
+                    f"--web.external-url=http://127.0.0.1:{port}",
                     "--cluster.listen-address=",
                 ]
             ),
@@ -146,6 +150,10 @@ class LocalStack:
                 f"--storage.tsdb.path={storage}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 f"--rules.alert.resend-delay={resend}",
+                # Targets start scraping after the first discovery reload, 5 s by default, while rules are evaluated
+                # at once: with the test overlay's `for` (5m / 60) an absent() alert would fire before the first
+                # scrape. (A hidden flag; Debian's 2.42 accepts it.)
+                "--scrape.discovery-reload-interval=200ms",
             ],
             "/-/ready",
             self.workdir / "prometheus.log",

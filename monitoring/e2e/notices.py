@@ -33,6 +33,7 @@ class Notice:
     dashboard_url: str = ""
     title_link: str = ""  # Slack title link / PagerDuty client_url
     routing_key: str = ""  # PagerDuty only
+    authorization: str = ""  # webhook only: the Authorization header its http_config credentials made
     problem: str = ""  # set when the payload could not be read
 
     @property
@@ -128,6 +129,7 @@ def _webhook(delivery: Delivery, receiver: str) -> list[Notice]:
             alert["labels"].get("severity", ""),
             alert["annotations"].get("runbook_url", ""),
             alert["annotations"].get("dashboard_url", ""),
+            authorization=delivery.authorization,
         )
         for alert in delivery.payload["alerts"]
     ]

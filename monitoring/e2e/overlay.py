@@ -78,8 +78,9 @@ def _check_scaled(original: str, scaled: str, speedup: float, min_range: float) 
         )
 
 
-def fast_stack(stack: Stack, speedup: float, min_range: float = 4.0) -> Stack:
-    """The stack with every rule duration divided by ``speedup`` (range windows at least ``min_range`` s)."""
+def fast_stack(stack: Stack, speedup: float, min_range: float = 4.0, min_interval: float = 0.0) -> Stack:
+    """The stack with every rule duration divided by ``speedup`` (range windows at least ``min_range`` s, group
+    intervals at least ``min_interval`` s: a 1m group at 360x would otherwise be evaluated 6 times a second)."""
     if speedup < 1:
         raise DefinitionError(f"speedup must be at least 1, not {speedup}")
 
@@ -88,11 +89,18 @@ def fast_stack(stack: Stack, speedup: float, min_range: float = 4.0) -> Stack:
             return replace(rule, expr=scale_ranges(rule.text, speedup, min_range))
         if isinstance(rule, Alert):
             condition = rule.condition.with_signals(lambda signal: scale_ranges(signal, speedup, min_range))
-            return replace(rule, for_=scale_duration(rule.for_, speedup), condition=condition)
+            # no `for` (a Watchdog) stays none: it fires on the first evaluation at any speed
+            for_ = scale_duration(rule.for_, speedup) if parse_duration(rule.for_ or "0s") else rule.for_
+            return replace(rule, for_=for_, condition=condition)
         return rule
 
     groups = tuple(
-        RuleGroup(g.name, scale_duration(g.interval, speedup), tuple(fast_rule(r) for r in g.rules), origin=g.origin)
+        RuleGroup(
+            g.name,
+            scale_duration(g.interval, speedup, min_interval),
+            tuple(fast_rule(r) for r in g.rules),
+            origin=g.origin,
+        )
         for g in stack.groups
     )
     return replace(stack, groups=groups, scrape_interval=scale_duration(stack.scrape_interval, speedup))
@@ -115,8 +123,8 @@ def settle_seconds(stack: Stack) -> float:
     """Longest time any alert can take from a change of its inputs to firing: ``for`` plus its windows."""
     longest = 0.0
     for alert in stack.alerts():
-        windows = signal_windows(str(alert.condition.signal), stack)
-        longest = max(longest, parse_duration(alert.for_) + max(windows, default=0.0))
+        windows = signal_windows(str(getattr(alert.condition, "signal", alert.expr)), stack)
+        longest = max(longest, parse_duration(alert.for_ or "0s") + max(windows, default=0.0))
     return longest + max((parse_duration(g.interval) for g in stack.groups), default=0.0)
 
 
@@ -189,6 +197,29 @@ def _redirect(receiver: dict, sink: str, secrets_dir: str, secrets: dict[str, st
                     f"receiver {name!r}: the end-to-end overlay cannot redirect {kind}",
                     hint="the end-to-end test supports Slack, PagerDuty and webhook receivers",
                 )
+            _redirect_credentials(integration.get("http_config"), stem, secrets_dir, secrets)
+
+
+def _redirect_credentials(http_config, stem: str, secrets_dir: str, secrets: dict[str, str], path: str = "") -> None:
+    """Credential files of an integration's http_config (``authorization.credentials_file``, a basic_auth
+    ``password_file``, ``bearer_token_file``) point at test files holding ``credential(stem)``, which Alertmanager
+    reads as in production and the sink sees in the request. The production paths (/etc/alertmanager/secrets/...)
+    are not on this machine, and a file Alertmanager cannot read fails the delivery."""
+    if not isinstance(http_config, dict):
+        return
+    http_config.pop("tls_config", None)  # the sink speaks plain HTTP on loopback
+    for key, value in list(http_config.items()):
+        if isinstance(value, dict):
+            _redirect_credentials(value, stem, secrets_dir, secrets, f"{path}{key}-")
+        elif key.endswith("_file"):
+            file_name = f"{stem}-{path}{key.removesuffix('_file')}.secret"
+            secrets[file_name] = credential(stem)
+            http_config[key] = f"{secrets_dir}/{file_name}"
+
+
+def credential(stem: str) -> str:
+    """The test-only credential of an integration (stem ``<receiver>-<kind>-<index>``), checked where it arrives."""
+    return f"e2e-{stem}-credential"
 
 
 def routing_key(receiver: str, index: int = 0) -> str:

@@ -17,12 +17,24 @@ import yaml
 from monitoring.e2e import dashboards as dash
 from monitoring.e2e.notices import Notice, read
 from monitoring.e2e.overlay import alertmanager_overlay, fast_stack, routing_key, settle_seconds
-from monitoring.e2e.scenario import ExpectedAlert, FaultPlan, fault_plan, plan_waves
+from monitoring.e2e.scenario import (
+    ExpectedAlert,
+    FaultPlan,
+    absence_alerts,
+    always_firing,
+    expectations,
+    fault_plan,
+    plan_waves,
+)
 from monitoring.model import Stack
 from monitoring.model.rules import parse_duration
 
 DEFAULT_SPEEDUP = 60.0
 POLL = 0.25
+# The "fault" column of the meta-monitoring alerts' results: the Watchdog fires from the start (times from the
+# start of the run); the absent-metrics alert once the simulator stops (times from stopping it).
+ALWAYS = "(always firing)"
+STOPPED = "(simulator stopped)"
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Report:
     unexpected: list[tuple[str, Notice]] = field(default_factory=list)  # (wave faults, notice)
     unexpected_firing: list[tuple[str, str]] = field(default_factory=list)  # (wave faults, alert) in Prometheus
     timeouts: list[str] = field(default_factory=list)
+    always_notices: list[Notice] = field(default_factory=list)  # every notice of an always-firing alert
     seconds: float = 0.0
 
     def for_fault(self, fault: str) -> list[AlertResult]:
@@ -109,6 +122,13 @@ class Run:
         annotations = {r["alert"]: r["annotations"] for g in self.rules["groups"] for r in g["rules"] if "alert" in r}
         plans = [fault_plan(f.name, f.default_model, stack, route, inhibit, annotations) for f in FAULTS.values()]
         self.waves = plan_waves(plans, inhibit)
+        # Meta-monitoring: the Watchdog fires all along, the absent alert once the simulator stops (nothing else can
+        # fire then: every other alert reads the simulator's series).
+        self.always = {a.name for a in always_firing(stack)}
+        meta_keys = {(a.name, None) for a in (*always_firing(stack), *absence_alerts(stack))}
+        meta = expectations(meta_keys, stack, route, inhibit, annotations)
+        self.always_expected = tuple(a for a in meta if a.alertname in self.always)
+        self.absence_expected = tuple(a for a in meta if a.alertname not in self.always)
         root = alertmanager_config["route"]
         self.group_wait = parse_duration(root.get("group_wait", "30s")) / speedup
         self.group_interval = (
@@ -118,19 +138,15 @@ class Run:
             )
             / speedup
         )
+        self.evaluation = max((parse_duration(g.interval) for g in self.fast.groups), default=1.0)
         # Longest a signal change can take to become a notification: windows + `for` + evaluation + group_wait.
         self.settle = settle_seconds(self.fast) + self.group_wait + 2.0
         self.report = Report(speedup, self.settle, [[p.fault for p in wave] for wave in self.waves])
+        self.alertmanager_url = ""  # known once the servers run
 
     # --- servers ---------------------------------------------------------------------------------
     def alertmanager_files(self, sink_url: str, folder: Path, templates: dict[str, bytes]) -> dict[str, bytes]:
-        from monitoring.pipeline.serialize import GENERATED_HEADER, yaml_bytes
-
-        config, secrets = alertmanager_overlay(self.alertmanager_config, sink_url, folder / "secrets", self.speedup)
-        files = {"alertmanager.yml": yaml_bytes(config, GENERATED_HEADER)}
-        files.update({f"secrets/{name}": text.encode() for name, text in secrets.items()})
-        files.update(templates)
-        return files
+        return overlay_files(self.alertmanager_config, sink_url, folder, templates, self.speedup)
 
     def local_stack(self, workdir: Path, templates: dict[str, bytes], simulator_port: int = 0):
         from monitoring.e2e.local_stack import LocalStack
@@ -149,22 +165,71 @@ class Run:
     # --- phases ----------------------------------------------------------------------------------
     def execute(self, servers) -> Report:
         started = time.monotonic()
-        self.healthy(servers)
+        self.alertmanager_url = servers.alertmanager.url
+        always = {a.key: AlertResult(ALWAYS, a) for a in self.always_expected}
+        self.report.alerts.extend(always.values())
+        self.healthy(servers, always, servers.started)
         self.dashboards(servers)
         for wave in self.waves:
             self.fault_wave(servers, wave)
+        self.simulator_stopped(servers)
+        self.always_firing(servers, always, servers.started)
         self.report.seconds = time.monotonic() - started
         return self.report
 
-    def healthy(self, servers) -> None:
+    def healthy(self, servers, always: dict, started: float) -> None:
         """Healthy traffic from the very first scrape for as long as any alert could take to fire."""
+        # absent() holds until the first scrape lands: the first evaluation after it clears the pending state
+        absent = {a.alertname for a in self.absence_expected}
+        self._wait(
+            lambda: not [a for a in servers.api.alerts() if a["labels"]["alertname"] in absent],
+            self.evaluation * 3 + 2.0,
+            "absent alerts to clear after the first scrape",
+        )
         self.log(f"healthy traffic for {self.settle:.1f}s")
         deadline = time.monotonic() + self.settle
         while time.monotonic() < deadline:
             for alert in servers.api.alerts():
-                self.report.healthy_alerts.add(f"{_alert_key(alert)} ({alert['state']})")
+                name = alert["labels"]["alertname"]
+                result = always.get((name, alert["labels"].get("model_name")))
+                if result is not None and alert["state"] == "firing" and result.firing_after is None:
+                    result.firing_after = time.monotonic() - started
+                elif name not in self.always:
+                    self.report.healthy_alerts.add(f"{alert_key(alert)} ({alert['state']})")
             time.sleep(POLL)
-        self.report.healthy_notices = self._notices(servers, since=0.0)
+        self.report.healthy_notices = [n for n in self._notices(servers, since=0.0) if n.alertname not in self.always]
+
+    def always_firing(self, servers, always: dict, started: float) -> None:
+        """The Watchdog's notices over the whole run: where they arrived, when the first one did, what they said."""
+        self.report.always_notices = [n for n in self._notices(servers, 0.0) if n.alertname in self.always]
+        for notice in self.report.always_notices:
+            result = always.get(notice.key)
+            if result and notice.status == "firing" and notice.receiver in result.expected.receivers:
+                result.notified_after.setdefault(notice.receiver, notice.at - started)
+        self._judge_notices(self.report.always_notices, always, ALWAYS)
+
+    def simulator_stopped(self, servers) -> None:
+        """Stop the service: its series go stale at the next failed scrape and the absent alert must page."""
+        results = {a.key: AlertResult(STOPPED, a) for a in self.absence_expected}
+        if not results:
+            return
+        self.report.alerts.extend(results.values())
+        stopped = time.monotonic()
+        servers.simulator.stop()
+        self.log("simulator stopped")
+
+        def notified() -> bool:
+            self._watch_prometheus(servers, results, {STOPPED: stopped}, STOPPED)
+            for notice in self._notices(servers, stopped):
+                result = results.get(notice.key)
+                if result and notice.status == "firing" and notice.receiver in result.expected.receivers:
+                    result.notified_after.setdefault(notice.receiver, notice.at - stopped)
+            return all(set(r.notified_after) == set(r.expected.receivers) for r in results.values())
+
+        self._wait(notified, self.settle * 2, f"notifications once the {STOPPED[1:-1]}")
+        self._judge_notices(
+            [n for n in self._notices(servers, stopped) if n.alertname not in self.always], results, STOPPED
+        )
 
     def dashboards(self, servers) -> None:
         from monitoring.render.grafana import render_dashboards
@@ -223,20 +288,24 @@ class Run:
                 result = by_key.get(notice.key)
                 if result and notice.status == "resolved" and notice.receiver in result.expected.receivers:
                     result.resolved_after.setdefault(notice.receiver, notice.at - cleared)
-            quiet = not servers.api.alerts()
+            quiet = not [a for a in servers.api.alerts() if a["labels"]["alertname"] not in self.always]
             return quiet and all(set(r.resolved_after) == set(r.expected.receivers) for r in by_key.values())
 
         self._wait(resolved, self.settle + self.group_interval * 3, f"resolve notifications for {names}")
-        self._judge_notices(self._notices(servers, wave_start), by_key, names)
+        self._judge_notices(
+            [n for n in self._notices(servers, wave_start) if n.alertname not in self.always], by_key, names
+        )
 
     # --- helpers ---------------------------------------------------------------------------------
     def _watch_prometheus(self, servers, by_key, injected, wave_name) -> None:
         for alert in servers.api.alerts():
             key = (alert["labels"]["alertname"], alert["labels"].get("model_name"))
+            if key[0] in self.always:
+                continue  # firing all along: judged on its own (healthy, always_firing)
             result = by_key.get(key)
             if result is None:
-                if alert["state"] == "firing" and (wave_name, _alert_key(alert)) not in self.report.unexpected_firing:
-                    self.report.unexpected_firing.append((wave_name, _alert_key(alert)))
+                if alert["state"] == "firing" and (wave_name, alert_key(alert)) not in self.report.unexpected_firing:
+                    self.report.unexpected_firing.append((wave_name, alert_key(alert)))
             elif alert["state"] == "firing" and result.firing_after is None:
                 result.firing_after = time.monotonic() - injected[result.fault]
 
@@ -250,7 +319,7 @@ class Run:
             if notice.problem or result is None or notice.receiver not in result.expected.receivers:
                 self.report.unexpected.append((wave_name, notice))
                 continue
-            result.problems.extend(_content_problems(notice, result.expected))
+            result.problems.extend(content_problems(notice, result.expected, self.alertmanager_url))
 
     def _wait(self, condition, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
@@ -262,20 +331,43 @@ class Run:
             self.report.timeouts.append(f"{what}: not complete after {timeout:.0f}s")
 
 
-def _alert_key(alert: dict) -> str:
+def overlay_files(
+    config: dict, sink_url: str, folder: Path, templates: dict[str, bytes], speedup: float
+) -> dict[str, bytes]:
+    """The Alertmanager folder's files: the timing overlay of the config, its secret files and the templates."""
+    from monitoring.pipeline.serialize import GENERATED_HEADER, yaml_bytes
+
+    config, secrets = alertmanager_overlay(config, sink_url, folder / "secrets", speedup)
+    files = {"alertmanager.yml": yaml_bytes(config, GENERATED_HEADER)}
+    files.update({f"secrets/{name}": text.encode() for name, text in secrets.items()})
+    files.update(templates)
+    return files
+
+
+def alert_key(alert: dict) -> str:
     labels = alert["labels"]
     model = labels.get("model_name")
     return f"{labels['alertname']}{{model_name={model}}}" if model else labels["alertname"]
 
 
-def _content_problems(notice: Notice, expected: ExpectedAlert) -> list[str]:
+def content_problems(notice: Notice, expected: ExpectedAlert, alertmanager_url: str = "") -> list[str]:
+    """What a notice says wrong. An alert without a dashboard_url links to Alertmanager (its external URL), as the
+    generated templates do; Slack shows no Dashboard link for it."""
     labels = dict(expected.labels)
+    link = expected.dashboard_url or alertmanager_url
     checks = [
         ("severity", notice.severity, labels.get("severity", "")),
         ("runbook link", notice.runbook_url, expected.runbook_url),
-        ("dashboard link", notice.dashboard_url, expected.dashboard_url),
-        ("title link" if notice.integration == "slack" else "client_url", notice.title_link, expected.dashboard_url),
     ]
+    if notice.integration == "webhook":  # the alert as it is: annotations, no template
+        checks.append(("dashboard link", notice.dashboard_url, expected.dashboard_url))
+    elif notice.integration == "slack":
+        checks += [
+            ("dashboard link", notice.dashboard_url, expected.dashboard_url),
+            ("title link", notice.title_link, link),
+        ]
+    else:
+        checks += [("dashboard link", notice.dashboard_url, link), ("client_url", notice.title_link, link)]
     if notice.integration == "pagerduty":
         checks.append(("routing key", notice.routing_key, routing_key(notice.receiver)))
     return [f"{notice}: {what} is {got!r}, expected {want!r}" for what, got, want in checks if got != want]

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from monitoring.alertmanager.inhibition import InhibitRule, inhibited_by
 from monitoring.alertmanager.instances import alert_instances
 from monitoring.alertmanager.routing import Route, receivers_for
-from monitoring.model import Stack
+from monitoring.model import Alert, Stack
+from monitoring.model.conditions import Absent
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,20 @@ def fault_plan(
 ) -> FaultPlan:
     from monitoring.runtime.simulator import expected_alerts
 
-    firing = _label_sets(expected_alerts({fault: model}), stack)
+    alerts = expectations(expected_alerts({fault: model}), stack, route, inhibit_rules, annotations)
+    return FaultPlan(fault, model, alerts)
+
+
+def expectations(
+    keys: set[tuple[str, str | None]],
+    stack: Stack,
+    route: Route,
+    inhibit_rules: list[InhibitRule],
+    annotations: dict[str, dict[str, str]],
+) -> tuple[ExpectedAlert, ...]:
+    """What the alerts ``keys`` ((name, model_name or None)), firing together, must produce: their label sets,
+    the receivers the route tree names, or the alerts among them that mute them."""
+    firing = _label_sets(keys, stack)
     alerts = []
     for labels in firing:
         muted = sorted({source["alertname"] for _, source in inhibited_by(labels, firing, inhibit_rules)})
@@ -79,7 +93,19 @@ def fault_plan(
                 notes.get("dashboard_url", ""),
             )
         )
-    return FaultPlan(fault, model, tuple(sorted(alerts, key=lambda a: (a.alertname, a.model or ""))))
+    return tuple(sorted(alerts, key=lambda a: (a.alertname, a.model or "")))
+
+
+def always_firing(stack: Stack) -> tuple[Alert, ...]:
+    """Constant alerts (a ``vector(1)`` Watchdog): firing from the first evaluation to the last, whatever happens."""
+    from monitoring.testgen.constant import is_constant
+
+    return tuple(a for a in stack.alerts() if is_constant(a))
+
+
+def absence_alerts(stack: Stack) -> tuple[Alert, ...]:
+    """``absent(...)`` alerts: quiet while the service reports, firing once it stops."""
+    return tuple(a for a in stack.alerts() if isinstance(a.condition, Absent))
 
 
 def _label_sets(keys: set[tuple[str, str | None]], stack: Stack) -> list[dict[str, str]]:

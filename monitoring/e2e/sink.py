@@ -16,6 +16,7 @@ class Delivery:
     at: float  # time.monotonic() when it arrived
     path: str  # e.g. /slack/<receiver> or /pagerduty/<receiver>
     payload: dict
+    authorization: str = ""  # the request's Authorization header (a webhook's http_config credentials)
 
 
 class Sink:
@@ -56,9 +57,9 @@ class Sink:
                 self._changed.wait(remaining)
             return True
 
-    def _record(self, path: str, payload: dict) -> None:
+    def _record(self, path: str, payload: dict, authorization: str = "") -> None:
         with self._changed:
-            self._deliveries.append(Delivery(time.monotonic(), path, payload))
+            self._deliveries.append(Delivery(time.monotonic(), path, payload, authorization))
             self._changed.notify_all()
 
     def _handler(self):
@@ -74,7 +75,7 @@ class Sink:
                     payload = json.loads(body or b"{}")
                 except ValueError:
                     payload = {"unparsed": body.decode(errors="replace")}
-                sink._record(self.path, payload)
+                sink._record(self.path, payload, self.headers.get("Authorization") or "")
                 # Slack answers "ok"; PagerDuty's events API answers 202 with a status object.
                 reply = b"ok" if self.path.startswith("/slack") else b'{"status":"success"}'
                 self.send_response(202 if self.path.startswith("/pagerduty") else 200)

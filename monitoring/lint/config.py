@@ -15,7 +15,8 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "policies" / "schemas" / "li
 
 @dataclass(frozen=True)
 class LintConfig:
-    severities: tuple[str, ...] = ("critical", "warning", "info")
+    # none: a dead man's switch (the Watchdog), as kube-prometheus labels it; it reaches a heartbeat, no human
+    severities: tuple[str, ...] = ("critical", "warning", "info", "none")
     scrape_interval: float = 15.0  # seconds; for rule files
     evaluation_interval: float = 60.0  # seconds; for rule groups without an interval
     checks: dict[str, str] = field(default_factory=dict)  # name -> severity or "off"

@@ -54,7 +54,11 @@ def _labelled(expr: str, labels: dict[str, str]) -> str:
 
 def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     """promtool test groups for one alert: the generated cases, then the definition's own scenarios."""
-    if isinstance(alert.condition, RawCondition):  # kept as written (imported): only its scenarios test it
+    from monitoring.testgen import constant
+
+    # kept as written (imported): only its scenarios test it, unless it is a constant (`vector(1)`, a Watchdog),
+    # which reads no input and needs no driving
+    if isinstance(alert.condition, RawCondition) and not constant.is_constant(alert):
         if not alert.scenarios:
             raise DefinitionError(
                 f"alert {alert.name}: the test generator cannot drive a raw condition (`{alert.expr}`)",

@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
+from monitoring.model.durations import parse_duration
 from monitoring.model.metric import escape_label_value
 from monitoring.model.synthetic import (
     Absence,
@@ -19,7 +20,7 @@ from monitoring.model.synthetic import (
     Stale,
     on_grid,
 )
-from monitoring.promql.evaluator import STALE_NAN, Series, labels_of
+from monitoring.promql.evaluator import STALE_NAN, Evaluator, Series, labels_of
 
 INTERVAL = 60.0  # seconds between input samples
 TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
@@ -313,6 +314,12 @@ _NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 # `a+bxn`: a number may carry an exponent with its own sign (`-9.3e-05+1e-05x3`), so the step's sign is the
 # first + or - after a complete number
 _EXPANDING = re.compile(rf"(_|[-+]?{_NUMBER})(?:([+-])({_NUMBER}))?x([0-9]+)")
+
+
+def case_evaluator(case: dict, rules: dict) -> Evaluator:
+    """Our Prometheus over a promtool test case's input series, with ``rules`` (record -> expr) recorded."""
+    step = parse_duration(case["interval"])
+    return Evaluator([parse_series(s["series"], s["values"], step) for s in case["input_series"]], rules)
 
 
 def parse_series(key: str, values: str, step: float) -> Series:

@@ -82,7 +82,7 @@ def mutants(rule_file: dict, test_labels: set[str]) -> list[Mutant]:
 
             for what, expr in _condition_mutants(rule["expr"]):
                 found.append(Mutant(name, what, with_rule((gi, ri), expr=expr)))
-            if rule.get("for"):
+            if rule.get("for") and parse_duration(rule["for"]):  # `for: 0s` (a Watchdog) has nothing to halve
                 seconds = parse_duration(rule["for"])
                 for factor, word in ((0.5, "halved"), (2, "doubled")):
                     new = _duration(seconds * factor)
