@@ -102,6 +102,25 @@ def test_exit_0_when_every_rule_is_tested(cli, tmp_path):
     assert "not tested:" not in result.output and "; 0 rule(s) not tested" in result.output
 
 
+def test_recording_rules_get_exact_values_as_promtool_computes_them(cli, tmp_path):
+    """Two rules recording one name, a 30d average of a series recorded later in the group (promtool reads it
+    one tick late), a 3d ratio over an hour of inputs (inexact rates: never summed in an order-dependent way)."""
+    rules = FIXTURES / "recording.rules.yml"
+    out = tmp_path / "out"
+    result = cli(["testgen", rules, "-o", out])
+    assert result.exit_code == 0, result.output  # every rule tested
+    document = yaml.safe_load((out / "recording.test.yml").read_text())
+    exprs = {t["expr"] for g in document["tests"] for t in g.get("promql_expr_test", [])}
+    assert exprs == {"code:requests:increase30d", "code:requests:increase1h", "job:requests:error_ratio3d"}
+    hourly = next(
+        t for g in document["tests"] for t in g.get("promql_expr_test", []) if t["expr"] == "code:requests:increase1h"
+    )
+    assert any('class="error"' in s["labels"] for s in hourly["exp_samples"])  # both rules' series expected
+    assert any('class="error"' not in s["labels"] for s in hourly["exp_samples"])
+    run = _promtool_test(sorted(out.glob("*.test.yml")))
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 @pytest.mark.parametrize(
     "source, where",
     [
