@@ -20,7 +20,7 @@ from monitoring.verify.tools import find_tool
 
 BUDGET_SECONDS, BUDGET_BYTES = 240, 3 << 30
 SUBSET_PER_FAMILY, SUBSET_MAX_BYTES = 3, 25_000  # the large mixin files alone take minutes each
-SUBSET_FLOORS = (66, 46)  # alerts, recording rules passing on the subset, as measured (of 106 and 47)
+SUBSET_FLOORS = (78, 46)  # alerts, recording rules passing on the subset, as measured (of 106 and 47)
 _FAILED_ALERT = re.compile(r"^\s+alertname: (.*), time: ", re.M)
 _FAILED_RECORD = re.compile(r'^\s+expr: "(.*)", time: ', re.M)
 
@@ -128,8 +128,8 @@ def test_generated_tests_pass_on_the_corpus(shared, tmp_path, capsys):
         for line in listed:
             print(f"    {line[:400]}")
     # Issue 13's target is 90% of alerts and 95% of recording rules; measured (README) on the whole corpus
-    # 831/1317 and 84/229, on the subset SUBSET_FLOORS: these floors keep what works from regressing.
-    alerts_floor, records_floor = (800, 80) if whole else SUBSET_FLOORS
+    # 935/1317 and 156/229, on the subset SUBSET_FLOORS: these floors keep what works from regressing.
+    alerts_floor, records_floor = (935, 156) if whole else SUBSET_FLOORS
     assert all_["alerts passing"] >= alerts_floor, "fewer alerts with passing generated tests than measured"
     assert all_["records passing"] >= records_floor, "fewer recording rules with passing generated tests than measured"
 
