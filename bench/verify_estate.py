@@ -30,6 +30,9 @@ MONITORING = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "mon
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--services", type=int, default=VARIANTS - 3, help="services in the estate (default 10)")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="run promtool on every file, even ones that passed before (same bytes)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="monitoring-estate-") as tmp:
         definitions, policies = write_estate(Path(tmp), args.services)
@@ -42,7 +45,8 @@ def main(argv=None) -> int:
         generated = time.perf_counter() - started
         # The estate's own policies (the project's deploy.yaml names the A/B stack's groups).
         env = {**os.environ, "MONITORING_POLICIES": str(policies)}
-        test = subprocess.run([*MONITORING, "test", *common], cwd=ROOT, capture_output=True, text=True, env=env)
+        cache = ["--no-cache"] if args.no_cache else []
+        test = subprocess.run([*MONITORING, "test", *common, *cache], cwd=ROOT, capture_output=True, text=True, env=env)
         tested = time.perf_counter() - started - generated
         lines = test.stdout.splitlines()
         failing = [line for line in lines if re.search(r"\bFAIL\b|UNTESTED|promtool test rules|promtool check", line)]
