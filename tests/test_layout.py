@@ -102,8 +102,17 @@ def test_longest_cases_set_the_span_and_shorter_ones_fit_under_them():
     assert sorted(alerts) == [["CpuCritical"], ["CpuHigh", "DiskLow", "MemoryHigh"]]
 
 
-def test_recording_rule_groups_and_other_spacings_are_kept_as_they_are():
-    recording = {"name": "recording rules", "interval": "1m", "input_series": [], "promql_expr_test": [{}]}
+def test_queries_merge_by_what_they_read_and_other_spacings_stay_apart():
+    def recording(series, expr):
+        test = {"expr": expr, "eval_time": "10m", "exp_samples": []}
+        return {"name": f"recording {expr}", "interval": "1m", "input_series": series, "promql_expr_test": [test]}
+
+    every_metric = [{"series": key, "values": "1x10"} for key in (*CPU, *MEMORY, *DISK)]
+    everything = recording(every_metric, "pool:cpu:avg5m")
+    cpu_only = recording([{"series": key, "values": "1x10"} for key in CPU], "pool:cpu:avg5m")
     sparse = {**case("DiskLow", "fires", DISK, "9m", True), "interval": "5m"}
-    groups = merged([recording, case("MemoryHigh", "fires", MEMORY, "9m", True), sparse])
-    assert groups[0] is recording and len(groups) == 3
+    memory = case("MemoryHigh", "fires", MEMORY, "9m", True)
+    groups = merged([everything, memory, sparse])
+    assert groups[0] is everything and len(groups) == 3  # it carries the series MemoryHigh reads
+    (group,) = merged([cpu_only, memory])  # pool:cpu:avg5m reads cpu only
+    assert len(group["promql_expr_test"]) == 1 and len(group["alert_rule_test"]) == 1

@@ -8,15 +8,17 @@ far fewer steps:
 - **Same inputs, one group.** Cases whose inputs are identical (an alert's "fires" and "too short" read one
   timeline at two eval times) become one group holding every assertion.
 - **Side by side.** A case joins a group when it cannot interfere with the cases already there: no selector
-  its asserted alerts read (following the recording rules they read, to the raw series) matches a series of
-  another case in the group, and no selector of theirs matches one of its series. What an alert's expression
-  returns depends only on the series its selectors match, so each assertion sees exactly the samples, at the
-  same times, that it saw alone, and its expectation (from our evaluator) stays exact. Cases are placed
-  longest first, each into the first group it fits (first-fit decreasing): a group's span is set by its first
-  case and the others fit under it, so the file's steps are about (cases per series) x (the longest case).
+  its asserted alerts or queries read (following the recording rules they read, to the raw series) matches a
+  series of another case in the group, and no selector of theirs matches one of its series. What an
+  expression returns depends only on the series its selectors match, so each assertion sees exactly the
+  samples, at the same times, that it saw alone, and its expectation (from our evaluator) stays exact. (The
+  recording-rule group reads every metric, so it stays alone; an SLO's recording rules read only its SLI.)
+  Cases are placed longest first, each into the first group it fits (first-fit decreasing): a group's span
+  is set by its first case and the others fit under it, so the file's steps are about (cases per series) x
+  (the longest case).
 - **Alone when unbounded.** An alert whose reads cannot be bounded (a selector without a metric name, one of
-  ``ALERTS``, which other alerts write) keeps its cases in groups of their own, as do cases with another input
-  spacing than the group's, and groups that test recording rules.
+  ``ALERTS``, which other alerts write) keeps its cases in groups of their own; cases with another input
+  spacing than the group's go elsewhere.
 
 Merged groups are named after all their cases (" | " between them), so a failure still names the case.
 """
@@ -41,7 +43,7 @@ def merge_groups(groups: list[dict], alerts: list[tuple[str, str]], records: dic
     reads = _Reads(alerts, records)
     kept, cases = [], []
     for group in groups:
-        if group.get("promql_expr_test") or not group.get("alert_rule_test"):
+        if not group.get("alert_rule_test") and not group.get("promql_expr_test"):
             kept.append(group)
             continue
         cases.append(_Case(group, reads))
@@ -54,7 +56,7 @@ def merge_groups(groups: list[dict], alerts: list[tuple[str, str]], records: dic
                 home.append(case)
                 continue
         placed.append([case])
-    # in the order the cases came in (an alert's cases together), after the recording-rule groups as before
+    # in the order the cases came in (recording rules first, an alert's cases together)
     position = {id(group): index for index, group in enumerate(groups)}
     placed.sort(key=lambda members: min(position[id(g)] for case in members for g in case.groups))
     return kept + [_group(members) for members in placed]
@@ -68,10 +70,11 @@ class _Case:
         self.interval = parse_duration(group.get("interval", "1m"))
         self.inputs = group.get("input_series", [])
         self.keys = [parse_key(s["series"]) for s in self.inputs]
-        self.tests = list(group["alert_rule_test"])
+        self.tests = list(group.get("alert_rule_test", []))
+        self.exprs = list(group.get("promql_expr_test", []))  # a query's result depends on what it selects too
         self.alertnames = {t["alertname"] for t in self.tests}
-        self.selectors = reads.of(self.alertnames)
-        self.span = max(parse_duration(t["eval_time"]) for t in self.tests)
+        self.selectors = reads.of(self.alertnames, [t["expr"] for t in self.exprs])
+        self.span = max(parse_duration(t["eval_time"]) for t in self.tests + self.exprs)
 
     def identity(self) -> tuple:
         return self.interval, tuple((s["series"], s["values"]) for s in self.inputs)
@@ -83,6 +86,7 @@ class _Case:
             return False
         self.groups += other.groups
         self.tests += other.tests
+        self.exprs += other.exprs
         self.alertnames |= other.alertnames
         self.selectors = None if self.selectors is None or other.selectors is None else self.selectors | other.selectors
         self.span = max(self.span, other.span)
@@ -109,16 +113,18 @@ def _group(members: list[_Case]) -> dict:
     groups = [group for case in members for group in case.groups]
     if len(groups) == 1:
         return groups[0]
-    tests = sorted(
-        (test for case in members for test in case.tests),
-        key=lambda t: (parse_duration(t["eval_time"]), t["alertname"]),
-    )
-    return {
+    merged = {
         "name": SEPARATOR.join(group["name"] for group in groups),
         "interval": groups[0].get("interval", "1m"),
         "input_series": [dict(series) for case in members for series in case.inputs],
-        "alert_rule_test": tests,
     }
+    tests = [test for case in members for test in case.tests]
+    if tests:
+        merged["alert_rule_test"] = sorted(tests, key=lambda t: (parse_duration(t["eval_time"]), t["alertname"]))
+    exprs = [test for case in members for test in case.exprs]
+    if exprs:
+        merged["promql_expr_test"] = exprs
+    return merged
 
 
 class _Reads:
@@ -130,8 +136,13 @@ class _Reads:
         for name, expr in alerts:
             self.exprs.setdefault(name, []).append(expr)
 
-    def of(self, alertnames: set[str]) -> frozenset[Selector] | None:
+    def of(self, alertnames: set[str], exprs: list[str] = ()) -> frozenset[Selector] | None:
         found: set[Selector] = set()
+        for expr in exprs:
+            selectors_read = self.expression(expr)
+            if selectors_read is None:
+                return None
+            found |= selectors_read
         for name in alertnames:
             for expr in self.exprs.get(name, [None]):
                 if expr is None:
