@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from monitoring.adopt.pysource import unique
 from monitoring.adopt.rules import Imported
 from monitoring.alertmanager.matchers import Matcher, MatcherError, parse_matcher
 from monitoring.alertmanager.routing import receivers_for, route_from_config
@@ -321,11 +322,7 @@ def _matchers(node: dict, prefix: str) -> list[str]:
 
 def _route_name(matchers: list[str], taken: set[str]) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", " ".join(matchers).lower()).strip("-")[:50].strip("-") or "route"
-    candidate, n = words, 2
-    while candidate in taken:
-        candidate, n = f"{words}-{n}", n + 1
-    taken.add(candidate)
-    return candidate
+    return unique(words, taken)
 
 
 def _interval_name(text: str) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import promql_parser as pp
 
+from monitoring.adopt.references import string_end
 from monitoring.model.rules import format_number
 
 _COMPARATORS = (">=", "<=", "==", "!=", ">", "<")
@@ -54,7 +55,7 @@ def _last_top_level_comparison(text: str) -> tuple[int, str] | None:
     while i < len(text):
         char = text[i]
         if char in "\"'`":
-            i = _skip_string(text, i)
+            i = string_end(text, i)
             continue
         if char == "#":
             newline = text.find("\n", i)
@@ -75,15 +76,3 @@ def _last_top_level_comparison(text: str) -> tuple[int, str] | None:
             continue
         i += 1
     return found
-
-
-def _skip_string(text: str, start: int) -> int:
-    quote, i = text[start], start + 1
-    while i < len(text):
-        if text[i] == "\\" and quote != "`":
-            i += 2
-            continue
-        if text[i] == quote:
-            return i + 1
-        i += 1
-    return len(text)

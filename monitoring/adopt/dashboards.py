@@ -252,12 +252,6 @@ class DashboardWriter:
         return py.Call("Threshold", [py.string(title)], [("steps", py.Seq(step_nodes))])
 
     def _header(self) -> str:
-        names = sorted(self.used, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
-        joined = ", ".join(names)
-        if len(f"from monitoring import {joined}") <= py.LINE_LENGTH:
-            import_line = f"from monitoring import {joined}"
-        else:
-            import_line = "from monitoring import (\n" + "".join(f"    {n},\n" for n in names) + ")"
         counts = py.counted(self.counts)
         return (
             f'"""Imported by `monitoring import dashboards` from\n{self.display}\n\n'
@@ -265,7 +259,7 @@ class DashboardWriter:
             "The catalog is inferred from the queries: review the metric types and labels. Panels of kinds the\n"
             "model lacks are RawPanels carrying their JSON; the layout is recomputed from each panel's size.\n"
             '"""\n\n'
-            f"{import_line}\n"
+            f"{py.import_line(self.used)}\n"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from monitoring.adopt.pysource import unique
 from monitoring.errors import DefinitionError, Location
 
 RULE_SUFFIXES = (".yml", ".yaml", ".rules")
@@ -31,11 +32,7 @@ def stack_name(path: Path, taken: set[str]) -> str:
     name = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_") or "imported"
     if not name[0].isalpha():
         name = "imported-" + name
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{name}-{n}", n + 1
-    taken.add(candidate)
-    return candidate
+    return unique(name, taken)
 
 
 def module_file(name: str) -> str:

@@ -151,11 +151,26 @@ def constant_name(text: str, taken: set[str], suffix: str = "") -> str:
     name += suffix
     if keyword.iskeyword(name.lower()) and name.lower() == name:
         name += "_"
+    return unique(name, taken, "_")
+
+
+def unique(name: str, taken: set[str], joiner: str = "-") -> str:
+    """``name``, or ``name-2``, ``name-3``... (with ``joiner``): the first not in ``taken``, which then holds it."""
     candidate, n = name, 2
     while candidate in taken:
-        candidate, n = f"{name}_{n}", n + 1
+        candidate, n = f"{name}{joiner}{n}", n + 1
     taken.add(candidate)
     return candidate
+
+
+def import_line(names: set[str]) -> str:
+    """``from monitoring import ...`` for ``names``, sorted as ruff's isort does (constants, classes, functions);
+    one line when it fits, else one name a line."""
+    ordered = sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
+    joined = ", ".join(ordered)
+    if len(f"from monitoring import {joined}") <= LINE_LENGTH:
+        return f"from monitoring import {joined}"
+    return "from monitoring import (\n" + "".join(f"    {n},\n" for n in ordered) + ")"
 
 
 _SINGULAR = {"queries": "query", "secrets to place": "secret to place"}

@@ -25,7 +25,7 @@ def split_references(text: str, names: dict[str, str]) -> list:
     while i < n:
         char = text[i]
         if char in "\"'`":
-            end = _string_end(text, i)
+            end = string_end(text, i)
             plain.append(text[i:end])
             i = end
         elif char == "#":
@@ -79,7 +79,8 @@ def joined(pieces: list, values: dict[str, str]) -> str:
     return "".join(values[p.code] if isinstance(p, Ref) else p for p in pieces)
 
 
-def _string_end(text: str, start: int) -> int:
+def string_end(text: str, start: int) -> int:
+    """The index just past the quoted PromQL string that opens at ``start`` (backticks take no escapes)."""
     quote, i = text[start], start + 1
     while i < len(text):
         if text[i] == "\\" and quote != "`":
@@ -96,7 +97,7 @@ def _closing(text: str, start: int, opening: str, closing: str) -> int:
     while i < len(text):
         char = text[i]
         if char in "\"'`":
-            i = _string_end(text, i)
+            i = string_end(text, i)
             continue
         if char == opening:
             depth += 1

@@ -209,12 +209,6 @@ class RuleFileWriter:
         return py.Call("Condition", [signal, py.string(comparison.op), level])
 
     def _header(self, counts: dict[str, int]) -> str:
-        names = sorted(self.used, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
-        joined = ", ".join(names)
-        if len(f"from monitoring import {joined}") <= py.LINE_LENGTH:
-            import_line = f"from monitoring import {joined}"
-        else:
-            import_line = "from monitoring import (\n" + "".join(f"    {n},\n" for n in names) + ")"
         summary = py.counted(counts)
         return (
             f'"""Imported by `monitoring import rules` from\n{self.display}\n\n'
@@ -223,7 +217,7 @@ class RuleFileWriter:
             "Alerts whose expression is not a comparison with a number keep it as a raw condition: give them\n"
             "Scenarios so that `monitoring generate` can test them.\n"
             '"""\n\n'
-            f"{import_line}\n"
+            f"{py.import_line(self.used)}\n"
         )
 
 

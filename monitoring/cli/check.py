@@ -8,37 +8,30 @@ import click
 
 from monitoring.cli.common import (
     EXIT_FAILED,
-    definitions_option,
-    input_folders,
-    out_is_explicit,
-    out_option,
-    policies_option,
+    estate_options,
+    guarded_output,
+    render_estate,
     user_errors,
     warn_about_sizes,
 )
 
 
 @click.command()
-@definitions_option
-@out_option()
-@policies_option
+@estate_options
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict, no diff.")
 @user_errors
 def check(definitions, out, policies, quiet):
     """Regenerate in memory and compare with OUT (exit 1 on any difference; writes nothing)."""
     from monitoring.cli.lint import lint_definitions
-    from monitoring.pipeline.deploy import load_deploy_policy
     from monitoring.pipeline.secrets import redact, scan_files
     from monitoring.pipeline.workers import collecting_rarely
-    from monitoring.pipeline.writer import compare_tree, output_folder, read_tree, refuse_unless_generated
-    from monitoring.render.estate import load, render_all
+    from monitoring.pipeline.writer import compare_tree, read_tree, refuse_unless_generated
 
-    real = output_folder(out, input_folders(definitions, policies), out_is_explicit())
+    real, _ = guarded_output(out, definitions, policies)
     if out.is_symlink():  # named with -o: followed only to a generated tree
         refuse_unless_generated(real, str(out))
     with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/workers.py
-        stacks = load(definitions)
-        files = render_all(stacks, policies_dir=policies, deploy=load_deploy_policy(policies))
+        stacks, files = render_estate(definitions, policies)
         lint_ok = lint_definitions(stacks)  # `monitoring lint` on the definitions: errors fail the check
         # Read once, never following a symbolic link; compare and scan what was read.
         on_disk, problems = read_tree(real)

@@ -44,6 +44,15 @@ def input_folders(definitions, policies) -> tuple:
     return (Path(definitions) if definitions else DEFAULT_DEFINITIONS, Path(policies) if policies else Path("policies"))
 
 
+def guarded_output(out: Path, definitions, policies) -> tuple[Path, tuple]:
+    """OUT refused before any work when it could be anything but a generated tree: (its real path, the input
+    folders it must never be or hold, for the writer to check again under its lock)."""
+    from monitoring.pipeline.writer import output_folder
+
+    protected = input_folders(definitions, policies)
+    return output_folder(out, protected, out_is_explicit()), protected
+
+
 def path_option(*declarations: str, envvar: str, help: str):
     """An optional path, also read from ``envvar``."""
     return click.option(*declarations, type=click.Path(path_type=Path), default=None, envvar=envvar, help=help)
@@ -75,6 +84,20 @@ policies_option = click.option(
     envvar="MONITORING_POLICIES",
     help="Folder of policies (notifications.yaml: Alertmanager routing). Default: ./policies if it has one.",
 )
+
+
+def estate_options(command):
+    """--definitions, --out and --policies: what the commands that render the whole estate take."""
+    return definitions_option(out_option()(policies_option(command)))
+
+
+def render_estate(definitions, policies) -> tuple[list, dict[str, bytes]]:
+    """Load and validate the definitions, then render every output in memory: (stacks, {path: content})."""
+    from monitoring.pipeline.deploy import load_deploy_policy
+    from monitoring.render.estate import load, render_all
+
+    stacks = load(definitions)
+    return stacks, render_all(stacks, policies_dir=policies, deploy=load_deploy_policy(policies))
 
 
 def warn_about_sizes(files: dict[str, bytes]) -> None:

@@ -6,12 +6,14 @@ Prometheus rule files, while catalog checks also see the Stack (metric types, la
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, Location
 from monitoring.lint.config import LintConfig
+from monitoring.lint.walk import walk
 from monitoring.model import Alert, RecordingRule, Stack
 from monitoring.model.rules import parse_duration
 from monitoring.pipeline.yamlfile import Document, YamlError, parse_documents, read_text
@@ -34,6 +36,12 @@ class Rule:
     query: Query | None = None
     group_where: Location | None = None  # where its group is written: identifies it (names repeat across files)
     interval_given: bool = True  # False: the group sets none, ``interval`` is the policy's evaluation_interval
+
+    def templates(self) -> Iterator[tuple[str, str, str]]:
+        """("label" or "annotation", name, text) for each label, then each annotation: all Go templates."""
+        for key, fields in (("label", self.labels), ("annotation", self.annotations)):
+            for name, text in fields.items():
+                yield key, name, text
 
 
 @dataclass
@@ -91,6 +99,24 @@ class Context:
     def parsed(self) -> list[Query]:
         """Queries that parsed, tests aside: what the semantic checks analyse."""
         return [q for q in self.queries if q.ast is not None and q.role != "test"]
+
+    def alerts(self, parsed: bool = False) -> list[Rule]:
+        """The alerting rules; with ``parsed``, those whose expression parsed."""
+        return [
+            r
+            for r in self.rules
+            if r.kind == "alert" and (not parsed or (r.query is not None and r.query.ast is not None))
+        ]
+
+    def recording_rules(self) -> list[Rule]:
+        return [r for r in self.rules if r.kind == "record"]
+
+    def each(self, find=walk, *args) -> Iterator[tuple[Query, object]]:
+        """(query, item) for each item ``find(query.ast, *args)`` gives in each parsed query: every node by
+        default, or e.g. ``each(calls, "rate")``, ``each(selectors)`` (monitoring.lint.walk)."""
+        for query in self.parsed:
+            for item in find(query.ast, *args):
+                yield query, item
 
     @cached_property
     def records(self) -> dict[str, list[tuple[str, frozenset[str]]]]:

@@ -20,7 +20,15 @@ from monitoring.model.dashboard import Dashboard, LabelVariable, Link, RawVariab
 from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.panel import Gauge, Panel, PieChart, Query, RawPanel, Stat, Table, Text, TimeSeries
 from monitoring.model.rules import Alert, RawCondition, RecordingRule, RuleGroup, Scenario, raw
-from monitoring.model.slo import SLO, BurnWindow, EventRatio, Latency, error_budget_dashboard, slo_rule_groups
+from monitoring.model.slo import (
+    SLO,
+    BurnWindow,
+    EventQueries,
+    EventRatio,
+    Latency,
+    error_budget_dashboard,
+    slo_rule_groups,
+)
 from monitoring.model.stack import Stack
 from monitoring.model.synthetic import Absence, CounterRate, CounterReset, Flapping, GaugeValue, Ramp, Stale
 from monitoring.model.threshold import Level, Step, Threshold
@@ -32,6 +40,7 @@ __all__ = [
     "SLO",
     "BurnWindow",
     "EventRatio",
+    "EventQueries",
     "Latency",
     "error_budget_dashboard",
     "slo_rule_groups",

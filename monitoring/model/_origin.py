@@ -5,10 +5,23 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from dataclasses import dataclass, field
 
 from monitoring.errors import Location
 
 _MODEL_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass(frozen=True)
+class Located:
+    """The base of every model class that remembers where it was written: ``origin`` is keyword-only (so
+    subclasses keep their positional fields), not compared and not shown; left empty, it is the caller's line."""
+
+    origin: Location | str = field(default="", compare=False, repr=False, kw_only=True)
+
+    def __post_init__(self):
+        if not self.origin:
+            object.__setattr__(self, "origin", caller_origin())
 
 
 def caller_origin() -> Location:

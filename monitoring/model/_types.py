@@ -8,6 +8,8 @@ mistake, or not at all.
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
 from numbers import Real
 
 from monitoring.errors import DefinitionError
@@ -53,6 +55,21 @@ def sequence(value, what: str, origin: str, of: type | tuple | None = None) -> N
                 raise DefinitionError(
                     f"{what} must hold {names} values, not {type(item).__name__} {_short(item)}", origin
                 )
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """A name's syntax and the error a name that breaks it makes, declared once beside its pattern.
+
+    ``problem`` shows the name as ``{value!r}`` and may name more of the context (``{stack!r}``) given to check."""
+
+    pattern: re.Pattern
+    problem: str
+    hint: str = ""
+
+    def check(self, value: str, origin: str, **context) -> None:
+        if not self.pattern.match(value):
+            raise DefinitionError(self.problem.format(value=value, **context), origin, self.hint)
 
 
 def _short(value) -> str:

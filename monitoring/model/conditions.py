@@ -212,34 +212,23 @@ class Absent:
         return replace(self, selector=change(str(self.selector)))
 
 
-def below(signal, level: Level) -> Condition:
-    """``signal < level``."""
-    return Condition(signal, "<", level)
+def _comparison(name: str, op: str, example: str = ""):
+    """The definitions' spelling of ``signal <op> level``: one function a comparator, made from the table below."""
+
+    def compare(signal, level: Level) -> Condition:
+        return Condition(signal, op, level)
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"``signal {op} level``{example}."
+    return compare
 
 
-def above(signal, level: Level) -> Condition:
-    """``signal > level``."""
-    return Condition(signal, ">", level)
-
-
-def at_most(signal, level: Level) -> Condition:
-    """``signal <= level``."""
-    return Condition(signal, "<=", level)
-
-
-def at_least(signal, level: Level) -> Condition:
-    """``signal >= level``."""
-    return Condition(signal, ">=", level)
-
-
-def equal_to(signal, level: Level) -> Condition:
-    """``signal == level`` (e.g. ``up == 0``)."""
-    return Condition(signal, "==", level)
-
-
-def not_equal_to(signal, level: Level) -> Condition:
-    """``signal != level``."""
-    return Condition(signal, "!=", level)
+below = _comparison("below", "<")
+above = _comparison("above", ">")
+at_most = _comparison("at_most", "<=")
+at_least = _comparison("at_least", ">=")
+equal_to = _comparison("equal_to", "==", " (e.g. ``up == 0``)")
+not_equal_to = _comparison("not_equal_to", "!=")
 
 
 def outside(signal, low: Level, high: Level) -> Band:

@@ -6,27 +6,27 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError, Location
-from monitoring.model._origin import caller_origin
+from monitoring.errors import DefinitionError
+from monitoring.model import _types as types
+from monitoring.model._origin import Located
 from monitoring.model.metric import Label, Metric
 from monitoring.model.panel import Panel
 
 _UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}\Z")
+_UID = types.Syntax(
+    _UID_RE, "dashboard uid {value!r} is invalid", "use 1-40 characters from a-z, A-Z, 0-9, '-' and '_'"
+)
 _VARIABLE_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
 @dataclass(frozen=True)
-class LabelVariable:
+class LabelVariable(Located):
     """A ``label_values(metric, label)`` variable, e.g. ``$model_name``."""
 
     label: Label
     metric: Metric
     multi: bool = True
     include_all: bool = True
-    origin: Location | str = field(default="", compare=False, repr=False)
-
-    def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
 
     @property
     def name(self) -> str:
@@ -34,15 +34,14 @@ class LabelVariable:
 
 
 @dataclass(frozen=True)
-class RawVariable:
+class RawVariable(Located):
     """A template variable the model does not describe (custom, interval, a query other than label_values),
     carried as its Grafana JSON; `monitoring import` writes these."""
 
     json: dict = field(compare=False)
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         if not isinstance(self.json, dict) or not _VARIABLE_RE.match(str(self.json.get("name", ""))):
             raise DefinitionError("a raw variable is a Grafana variable object with a valid 'name'", self.origin)
 
@@ -69,7 +68,7 @@ class Link:
 
 
 @dataclass(frozen=True)
-class Dashboard:
+class Dashboard(Located):
     title: str
     rows: tuple[Row, ...]
     uid: str = ""
@@ -79,19 +78,15 @@ class Dashboard:
     links: tuple[Link, ...] = ()
     time_from: str = "now-6h"
     refresh: str = "30s"
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         for name in ("rows", "tags", "variables", "links"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.title.strip():
             raise DefinitionError("a dashboard needs a title", self.origin)
         uid = self.uid or uid_from_title(self.title)
-        if not _UID_RE.match(uid):
-            raise DefinitionError(
-                f"dashboard uid {uid!r} is invalid", self.origin, "use 1-40 characters from a-z, A-Z, 0-9, '-' and '_'"
-            )
+        _UID.check(uid, self.origin)
         object.__setattr__(self, "uid", uid)
 
     def panels(self) -> list[Panel]:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
-from monitoring.errors import DefinitionError, Location
+from monitoring.errors import DefinitionError
 from monitoring.model import _types as types
-from monitoring.model._origin import caller_origin
+from monitoring.model._origin import Located, caller_origin
 
 _NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
-_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
+_LABEL_NAME = types.Syntax(
+    re.compile(r"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*\Z"),  # a leading "__" is reserved for Prometheus' own
+    "label name {value!r} is not a valid Prometheus label name",
+    "use letters, digits and underscores, not starting with '__'",
+)
 
 # Prometheus naming: base units only, spelled out, as the last word of the name.
 BASE_UNITS = ("seconds", "bytes", "meters", "volts", "amperes", "joules", "grams", "celsius", "ratio")
@@ -57,31 +61,25 @@ class MetricType(str, Enum):
 
 
 @dataclass(frozen=True)
-class Label:
+class Label(Located):
     """A label name with the values it is known to take (used for variables, tests, simulators)."""
 
     name: str
     values: tuple[str, ...] = ()
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "a label's name", self.origin)
         types.sequence(self.values, f"label {self.name!r}: values", self.origin, str)
         object.__setattr__(self, "values", tuple(self.values))
-        if not _LABEL_RE.match(self.name) or self.name.startswith("__"):
-            raise DefinitionError(
-                f"label name {self.name!r} is not a valid Prometheus label name",
-                self.origin,
-                "use letters, digits and underscores, not starting with '__'",
-            )
+        _LABEL_NAME.check(self.name, self.origin)
 
     def __str__(self) -> str:
         return self.name
 
 
 @dataclass(frozen=True)
-class Metric:
+class Metric(Located):
     """One instrument a service exposes. ``str(metric)`` is its name, for use in PromQL f-strings."""
 
     name: str
@@ -96,10 +94,9 @@ class Metric:
     # Exposed by software you do not control (an exporter, or a series recorded elsewhere), as `monitoring
     # import` declares it: its name is taken as is, so the naming conventions below are not enforced.
     external: bool = False
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "a metric's name", self.origin)
         types.text(self.help, f"metric {self.name!r}: help", self.origin)
         types.text(self.unit, f"metric {self.name!r}: unit", self.origin)

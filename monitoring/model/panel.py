@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError, Location
-from monitoring.model._origin import caller_origin
+from monitoring.errors import DefinitionError
+from monitoring.model._origin import Located
 from monitoring.model.threshold import Threshold
 
 LEGEND_MODES = ("list", "table", "hidden")
 
 
 @dataclass(frozen=True)
-class Query:
+class Query(Located):
     """One PromQL target. ``expr`` may be a string, a Metric or a RecordingRule (str() gives its name)."""
 
     expr: object
     legend: str = ""
     instant: bool = False
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         # The source object is kept for references (lint, tests); the text is what Grafana sees.
         object.__setattr__(self, "expr", self.expr)
 
@@ -34,7 +33,7 @@ QueryLike = Query | str | object
 
 
 @dataclass(frozen=True)
-class Panel:
+class Panel(Located):
     """Fields every panel kind shares. Width is in grid columns (24 = full row)."""
 
     title: str
@@ -48,12 +47,11 @@ class Panel:
     height: int = 8
     min: float | None = None
     max: float | None = None
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     kind = "panel"
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         object.__setattr__(
             self, "queries", tuple(q if isinstance(q, Query) else Query(q, origin=self.origin) for q in self.queries)
         )
@@ -77,23 +75,27 @@ class TimeSeries(Panel):
 
 
 @dataclass(frozen=True)
-class Stat(Panel):
+class _OneValuePanel(Panel):
+    """A panel that shows each series as one value: ``reduce`` names Grafana's calculation."""
+
+    reduce: str = "lastNotNull"
+
+
+@dataclass(frozen=True)
+class Stat(_OneValuePanel):
     kind = "stat"
-    reduce: str = "lastNotNull"
     width: int = 6
 
 
 @dataclass(frozen=True)
-class Gauge(Panel):
+class Gauge(_OneValuePanel):
     kind = "gauge"
-    reduce: str = "lastNotNull"
     width: int = 6
 
 
 @dataclass(frozen=True)
-class PieChart(Panel):
+class PieChart(_OneValuePanel):
     kind = "piechart"
-    reduce: str = "lastNotNull"
     donut: bool = False
 
 

@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from monitoring.errors import DefinitionError, Location
+from monitoring.errors import DefinitionError
 from monitoring.model import _types as types
-from monitoring.model._origin import caller_origin
+from monitoring.model._origin import Located, caller_origin
 from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition, format_number  # noqa: F401
 from monitoring.model.durations import parse_duration  # noqa: F401,E402 (also imported from here)
 from monitoring.model.panel import Panel
@@ -17,10 +17,19 @@ from monitoring.model.panel import Panel
 _RECORD_RE = re.compile(r"^([a-zA-Z_][a-zA-Z0-9_]*)?:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+\Z")
 _ALERT_RE = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
 _SERIES_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_RECORD_NAME = types.Syntax(
+    _RECORD_RE,
+    "recording rule name {value!r} does not follow level:metric:operations",
+    "e.g. model_name:ab_test_requests:rate5m",
+)
+_SERIES_NAME = types.Syntax(_SERIES_RE, "{value!r} is not a valid Prometheus series name")
+_ALERT_NAME = types.Syntax(
+    _ALERT_RE, "alert name {value!r} is not UpperCamelCase", "alert names are UpperCamelCase, e.g. HighErrorRate"
+)
 
 
 @dataclass(frozen=True)
-class RecordingRule:
+class RecordingRule(Located):
     """``str(rule)`` is the recorded series name, so panels and alerts reference the object."""
 
     record: str
@@ -31,23 +40,14 @@ class RecordingRule:
     # Imported from an existing rule file (`monitoring import`): the name is kept as dashboards and other
     # teams query it, so only Prometheus' own name syntax is enforced, not level:metric:operations.
     imported: bool = False
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.record, "a recording rule's name", self.origin)
         types.text(str(self.expr), f"recording rule {self.record!r}: expr", self.origin, empty=False)
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
-        if self.imported:
-            if not _SERIES_RE.match(self.record):
-                raise DefinitionError(f"{self.record!r} is not a valid Prometheus series name", self.origin)
-        elif not _RECORD_RE.match(self.record):
-            raise DefinitionError(
-                f"recording rule name {self.record!r} does not follow level:metric:operations",
-                self.origin,
-                "e.g. model_name:ab_test_requests:rate5m",
-            )
+        (_SERIES_NAME if self.imported else _RECORD_NAME).check(self.record, self.origin)
 
     def __str__(self) -> str:
         return self.record
@@ -104,7 +104,7 @@ class Scenario:
 
 
 @dataclass(frozen=True)
-class Alert:
+class Alert(Located):
     name: str
     condition: Condition | Band | Compound | Absent | RawCondition
     for_: str
@@ -123,12 +123,11 @@ class Alert:
     # Imported from an existing rule file (`monitoring import`): the name is kept as is (any valid Prometheus
     # label value) and summary/description may be empty (lint's alert-metadata check reports that).
     imported: bool = False
-    origin: Location | str = field(default="", compare=False, repr=False)
     # Set on the alerts an SLO renders (monitoring.model.slo.BurnRateAlert): its tests follow the burn over time.
     burn_rate: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "an alert's name", self.origin)
         for name in ("for_", "severity", "summary", "description", "team"):
             types.text(getattr(self, name), f"alert {self.name}: {name.rstrip('_')}", self.origin)
@@ -146,12 +145,8 @@ class Alert:
         if self.imported:
             if not self.name.strip():
                 raise DefinitionError("an alert needs a name", self.origin)
-        elif not _ALERT_RE.match(self.name):
-            raise DefinitionError(
-                f"alert name {self.name!r} is not UpperCamelCase",
-                self.origin,
-                "alert names are UpperCamelCase, e.g. HighErrorRate",
-            )
+        else:
+            _ALERT_NAME.check(self.name, self.origin)
         if self.for_ or not self.imported:  # an imported alert without `for` keeps none
             parse_duration(self.for_, self.origin)
         if not self.imported and (not self.summary.strip() or not self.description.strip()):
@@ -163,14 +158,13 @@ class Alert:
 
 
 @dataclass(frozen=True)
-class RuleGroup:
+class RuleGroup(Located):
     name: str
     interval: str
     rules: tuple[RecordingRule | Alert, ...]
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "a rule group's name", self.origin)
         types.text(self.interval, f"rule group {self.name!r}: interval", self.origin)
         types.sequence(self.rules, f"rule group {self.name!r}: rules", self.origin, (RecordingRule, Alert))

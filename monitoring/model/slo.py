@@ -9,10 +9,10 @@ pipeline, the test generator, lint and the notification policy treat them like a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from monitoring.errors import DefinitionError, Location
-from monitoring.model._origin import caller_origin
+from monitoring.errors import DefinitionError
+from monitoring.model._origin import Located
 from monitoring.model.conditions import above, both
 from monitoring.model.dashboard import Dashboard, Row
 from monitoring.model.metric import Metric, MetricType
@@ -93,17 +93,16 @@ def _selector(name: str, matchers: dict[str, str]) -> str:
 
 
 @dataclass(frozen=True)
-class EventRatio:
+class EventRatio(Located):
     """Events over a counter: ``bad`` (or ``good``) are label matchers selecting those events among all
     of ``metric``'s (``EventRatio(REQUESTS, bad={"status": "error"})``)."""
 
     metric: Metric
     bad: tuple[tuple[str, str], ...] = ()
     good: tuple[tuple[str, str], ...] = ()
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         object.__setattr__(self, "bad", tuple(dict(self.bad).items()))
         object.__setattr__(self, "good", tuple(dict(self.good).items()))
         if not isinstance(self.metric, Metric) or self.metric.type is not MetricType.COUNTER:
@@ -161,15 +160,14 @@ class EventRatio:
 
 
 @dataclass(frozen=True)
-class Latency:
+class Latency(Located):
     """The share of a histogram's observations above ``under`` (a bucket boundary): the slow events."""
 
     histogram: Metric
     under: float
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         if not isinstance(self.histogram, Metric) or self.histogram.type is not MetricType.HISTOGRAM:
             kind = self.histogram.type.value if isinstance(self.histogram, Metric) else type(self.histogram).__name__
             raise DefinitionError(
@@ -210,7 +208,44 @@ class Latency:
 
 
 @dataclass(frozen=True)
-class SLO:
+class EventQueries(Located):
+    """Sloth's ``events`` SLI: PromQL for the bad events and for all events per second, each reading a range
+    ``[{window}]`` that every alert window fills in. For SLIs the catalog cannot state (regex matchers, a
+    histogram's ``_count`` used as a counter, a gauge counted through subqueries); the error ratio is
+    ``(errors) / (total)``, as Sloth writes it. The test generator cannot synthesise inputs for free-form
+    queries, so an SLO over them has no generated tests (use EventRatio or Latency where the catalog suffices).
+    """
+
+    errors: str
+    total: str
+
+    def __post_init__(self):
+        super().__post_init__()
+        for role in ("errors", "total"):
+            query = getattr(self, role)
+            if not isinstance(query, str) or WINDOW_PLACEHOLDER not in query:
+                raise DefinitionError(
+                    f"EventQueries: the {role} query must read a range of {WINDOW_PLACEHOLDER}",
+                    self.origin,
+                    "e.g. errors='sum(rate(http_requests_total{code=~\"5..\"}[{window}]))'",
+                )
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return ()  # free-form: no catalog metrics to check labels against or to synthesise
+
+    def error_ratio(self, window: str, by: tuple[str, ...]) -> str:
+        def fill(query: str) -> str:
+            return query.strip().replace(WINDOW_PLACEHOLDER, window)
+
+        return f"({fill(self.errors)}) / ({fill(self.total)})"
+
+
+WINDOW_PLACEHOLDER = "{window}"
+
+
+@dataclass(frozen=True)
+class SLO(Located):
     """``objective`` percent of the SLI's events are good over ``period``.
 
     ``by`` keeps labels (one SLO per model); ``alert_name`` prefixes the four burn-rate alerts
@@ -220,7 +255,7 @@ class SLO:
 
     name: str
     objective: float
-    sli: EventRatio | Latency
+    sli: EventRatio | Latency | EventQueries
     period: str = "30d"
     by: tuple[str, ...] = ()
     alert_name: str = ""
@@ -230,10 +265,9 @@ class SLO:
     team: str = ""
     description: str = ""
     scale_windows: bool = False
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         object.__setattr__(self, "by", tuple(self.by))
         if not isinstance(self.name, str) or not _SLO_NAME_RE.match(self.name):
             raise DefinitionError(
@@ -245,10 +279,17 @@ class SLO:
                 self.origin,
                 "give the percentage of good events, e.g. 99.9",
             )
-        if not isinstance(self.sli, (EventRatio, Latency)):
+        if not isinstance(self.sli, (EventRatio, Latency, EventQueries)):
             raise DefinitionError(
-                f"SLO {self.name}: the SLI must be EventRatio(...) or Latency(...), not {type(self.sli).__name__}",
+                f"SLO {self.name}: the SLI must be EventRatio(...), Latency(...) or EventQueries(...), "
+                f"not {type(self.sli).__name__}",
                 self.origin,
+            )
+        if self.by and isinstance(self.sli, EventQueries):
+            raise DefinitionError(
+                f"SLO {self.name}: by={self.by!r} cannot group free-form EventQueries",
+                self.origin,
+                "group inside both queries (sum by (...)) and leave by empty",
             )
         seconds = parse_duration(self.period, self.origin)
         parse_duration(self.for_, self.origin)

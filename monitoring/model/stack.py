@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from monitoring.errors import DefinitionError, Location
+from monitoring.errors import DefinitionError
 from monitoring.model import _types as types
-from monitoring.model._origin import caller_origin
+from monitoring.model._origin import Located
 from monitoring.model.dashboard import Dashboard
 from monitoring.model.durations import parse_duration
 from monitoring.model.metric import Metric
 from monitoring.model.panel import Panel
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 
-_STACK_RE = re.compile(r"^[a-z][a-z0-9_-]*\Z")
+_STACK_NAME = types.Syntax(
+    re.compile(r"^[a-z][a-z0-9_-]*\Z"),
+    "stack name {value!r} is invalid",
+    "use lower-case letters, digits, '-' and '_' (it names output files)",
+)
 MAX_NAME = 100  # it names files (<name>.rules.yml): file systems allow 255 bytes
 
 
 @dataclass(frozen=True)
-class Stack:
+class Stack(Located):
     name: str
     metrics: tuple[Metric, ...]
     dashboards: tuple[Dashboard, ...] = ()
@@ -29,10 +33,9 @@ class Stack:
     runbook_base_url: str = ""
     grafana_url: str = "http://localhost:3000"
     scrape_interval: str = "15s"
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "a stack's name", self.origin)
         for name, kind in (("metrics", Metric), ("dashboards", Dashboard), ("groups", RuleGroup)):
             types.sequence(getattr(self, name), f"stack {self.name!r}: {name}", self.origin, kind)
@@ -47,12 +50,7 @@ class Stack:
             )
         if parse_duration(self.scrape_interval, self.origin) <= 0:
             raise DefinitionError(f"stack {self.name!r}: scrape_interval must be above zero", self.origin)
-        if not _STACK_RE.match(self.name):
-            raise DefinitionError(
-                f"stack name {self.name!r} is invalid",
-                self.origin,
-                "use lower-case letters, digits, '-' and '_' (it names output files)",
-            )
+        _STACK_NAME.check(self.name, self.origin)
 
     def recording_rules(self) -> list[RecordingRule]:
         return list(self._rules[0])

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from monitoring.errors import DefinitionError, Location
+from monitoring.errors import DefinitionError
 from monitoring.model import _types as types
-from monitoring.model._origin import caller_origin
+from monitoring.model._origin import Located, caller_origin
 
 _COLOUR_RE = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z]+(-[a-z]+)*)\Z")
+_COLOUR = types.Syntax(
+    _COLOUR_RE,
+    "threshold {threshold!r}: colour {value!r} is not a Grafana colour",
+    "use a named colour such as 'green' or '#RRGGBB'",
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Threshold:
+class Threshold(Located):
     """Ordered steps, lowest first, as Grafana draws them.
 
     ``threshold["failing"]`` returns the step whose band is called "failing"; alerts compare
@@ -43,10 +48,9 @@ class Threshold:
     name: str
     steps: tuple[Step, ...]
     unit: str = ""
-    origin: Location | str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "origin", self.origin or caller_origin())
+        super().__post_init__()
         types.text(self.name, "a threshold's name", self.origin)
         types.sequence(self.steps, f"threshold {self.name!r}: steps", self.origin, Step)
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -76,12 +80,7 @@ class Threshold:
                 "step meanings name the bands and must be unique",
             )
         for s in self.steps:
-            if not _COLOUR_RE.match(s.color):
-                raise DefinitionError(
-                    f"threshold {self.name!r}: colour {s.color!r} is not a Grafana colour",
-                    self.origin,
-                    "use a named colour such as 'green' or '#RRGGBB'",
-                )
+            _COLOUR.check(s.color, self.origin, threshold=self.name)
 
     def __getitem__(self, meaning: str) -> Level:
         for s in self.steps:

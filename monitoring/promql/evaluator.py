@@ -105,6 +105,7 @@ class Evaluator:
         for stored in self._stored:
             self._by_name.setdefault(stored.mapping.get("__name__"), []).append(stored)
         self._query_time = 0.0  # what @ start() and @ end() mean: the instant query's time
+        self._points: dict[str, dict[int, tuple]] = {}  # subqueries' inner results: inner text -> {ms: point}
 
     # --- public -------------------------------------------------------------------------------
     def instant(self, expr: str, t: float) -> list[tuple[Labels, float]]:
@@ -252,7 +253,7 @@ class Evaluator:
 
     # --- recording rules ----------------------------------------------------------------------
     def _eval_cached(self, expr: str, t: float):
-        key = (expr, t)
+        key = (_canonical(expr), t)  # rules written differently but parsing alike are computed once
         if key not in self._cache:
             self._cache[key] = self.instant(expr, t)
         return self._cache[key]
@@ -302,7 +303,7 @@ class Evaluator:
 
     # --- subqueries ---------------------------------------------------------------------------
     def _subquery(self, node, t: float):
-        inner, window, step, offset, at = _plan(node, _subquery_plan)
+        inner, window, step, offset, at, shared = _plan(node, _subquery_plan)
         end = (self._at_time(at) if at is not None else t) - offset
         step = step or self.subquery_step
         # 2.42 works in integer milliseconds: the first step at or after end - window that is a multiple of step.
@@ -312,19 +313,28 @@ class Evaluator:
             first += step_ms
         end_ms = round(end * 1000)
         series: dict[Labels, list] = {}
-        ts_ms = first
-        while ts_ms <= end_ms:
-            ts = ts_ms / 1000
-            value = self._eval(inner, ts)
-            if isinstance(value, float):
-                series.setdefault((), []).append((ts, value))
-            elif isinstance(value, list):
-                for labels, v in value:
-                    series.setdefault(labels, []).append((ts, v))
-            else:
-                raise Unsupported("a subquery needs a vector or scalar expression")
-            ts_ms += step_ms
+        # Consecutive queries read mostly the same points (a [3d:] subquery at every step): each point is a
+        # function of the inner expression and its time alone, so it is computed once, as (labels, sample) pairs.
+        points = self._points.setdefault(shared, {}) if shared is not None else {}
+        get = points.get
+        current = bucket = None
+        for ts_ms in range(first, end_ms + 1, step_ms):
+            entry = get(ts_ms)
+            if entry is None:
+                entry = points[ts_ms] = self._subquery_point(inner, ts_ms / 1000)
+            for labels, sample in entry:
+                if labels != current:  # most points hold the same one series
+                    current, bucket = labels, series.setdefault(labels, [])
+                bucket.append(sample)
         return end - window, end, window, list(series.items())
+
+    def _subquery_point(self, inner, ts: float) -> tuple:
+        value = self._eval(inner, ts)
+        if isinstance(value, float):
+            return (((), (ts, value)),)
+        if isinstance(value, list):
+            return tuple((labels, (ts, v)) for labels, v in value)
+        raise Unsupported("a subquery needs a vector or scalar expression")
 
     # --- functions ----------------------------------------------------------------------------
     def _call(self, node, t: float):
@@ -373,6 +383,11 @@ class Evaluator:
 
 
 _NEGATIVE_AT = re.compile(r"@\s*-")
+
+
+@lru_cache(maxsize=4096)
+def _canonical(expr: str) -> str:
+    return str(_parsed(expr))
 
 
 @lru_cache(maxsize=4096)
@@ -452,7 +467,11 @@ def _call_plan(node):
 
 
 def _subquery_plan(node):
-    return node.expr, node.range.total_seconds(), _seconds(node.step), _seconds(node.offset), _at_of(node)
+    """(inner, window, step, offset, @, key of the inner's points): the key is the inner expression's text, or
+    None when an @ start()/end() in it may make its points depend on the outer query's time."""
+    text = str(node.expr)
+    shared = None if "@" in text else text
+    return node.expr, node.range.total_seconds(), _seconds(node.step), _seconds(node.offset), _at_of(node), shared
 
 
 def _aggregate_plan(node):

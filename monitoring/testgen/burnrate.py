@@ -43,10 +43,23 @@ def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
         raise DefinitionError(f"alert {alert.name}: cannot generate its burn-rate tests: {exc}", alert.origin) from None
 
 
+def _synthesisable(slo) -> None:
+    """Inputs are synthesised from the SLI's catalog metrics: free-form EventQueries have none."""
+    if not slo.sli.metrics:
+        raise DefinitionError(
+            f"SLO {slo.name}: cannot generate its tests: its SLI is free-form EventQueries, whose inputs the test "
+            "generator cannot synthesise",
+            slo.origin,
+            "express the SLI as EventRatio(...) or Latency(...) over catalog metrics, or keep the SLO out of the "
+            "stack's rule groups (e.g. to compare with another tool's rules)",
+        )
+
+
 class BurnCases:
     def __init__(self, alert: Alert, stack: Stack, interval: float):
         self.alert, self.stack, self.interval = alert, stack, interval
         self.slo, self.window = alert.burn_rate.slo, alert.burn_rate.window
+        _synthesisable(self.slo)
         self.for_seconds = parse_duration(alert.for_)
         self.short = self.window.short_seconds
         self.long = self.window.long_seconds
@@ -301,6 +314,7 @@ def slo_recording_case(stack: Stack, slo) -> dict:
     """Exact values of every recording rule of an SLO (SLI ratio and burn rate per window, objective, budget)."""
     from monitoring.testgen.recording import _labels_text
 
+    _synthesisable(slo)
     labels = synth.label_combinations(slo.sli.metrics[0], stack)
     spacing = min(120.0, spacing_for(parse_duration(slo.window_lengths()[0]) * 2))
     phases = []

@@ -7,7 +7,6 @@ evaluator lacks are left to promtool."""
 from __future__ import annotations
 
 from monitoring.model.durations import parse_duration
-from monitoring.promql.evaluator import Evaluator
 from monitoring.promql.values import QueryError, Unsupported
 from monitoring.testgen import synth
 
@@ -16,9 +15,7 @@ HEALTHY_AT = 300.0  # inside every generated case's healthy (warm-up) phase
 
 def rule_error(case: dict, expressions: dict[str, str], rules: dict) -> str | None:
     """``rule NAME fails at T: why`` for the first rule (name -> expression) the case's inputs make fail."""
-    step = parse_duration(case["interval"])
-    series = [synth.parse_series(s["series"], s["values"], step) for s in case["input_series"]]
-    evaluator = Evaluator(series, rules)
+    evaluator = synth.case_evaluator(case, rules)
     times = {HEALTHY_AT}
     for test in case.get("alert_rule_test", []) + case.get("promql_expr_test", []):
         times.add(parse_duration(test["eval_time"]))

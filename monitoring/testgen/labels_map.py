@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from monitoring.model.durations import parse_duration
-from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import synth
 
 MARKER = "\u2063LABELS-MAP\u2063"  # an invisible separator: no template action, no real annotation holds it
@@ -40,9 +39,7 @@ def fill_labels_maps(cases: list[dict], alerts: list[tuple[str, dict]], rules: d
     if not any(marked):
         return cases
     for case in cases:
-        step = parse_duration(case["interval"])
-        series = [synth.parse_series(s["series"], s["values"], step) for s in case["input_series"]]
-        evaluator = Evaluator(series, rules)
+        evaluator = synth.case_evaluator(case, rules)
         for test in case.get("alert_rule_test", []):
             t = parse_duration(test["eval_time"])
             sources = {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from monitoring.model import Alert, Stack
 from monitoring.model.durations import parse_duration
-from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import synth
 from monitoring.testgen.alerts import _expected, _firing_at, rules_by_record
 from monitoring.testgen.stepping import evaluation_times
@@ -21,9 +20,7 @@ def add_siblings(cases: list[dict], siblings: list[Alert], stack: Stack, interva
         return cases
     rules = rules_by_record(stack)
     for case in cases:
-        step = parse_duration(case["interval"])
-        series = [synth.parse_series(s["series"], s["values"], step) for s in case["input_series"]]
-        evaluator = Evaluator(series, rules)
+        evaluator = synth.case_evaluator(case, rules)
         for test in case.get("alert_rule_test", []):
             eval_time = parse_duration(test["eval_time"])
             for sibling in siblings:

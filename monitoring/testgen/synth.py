@@ -7,6 +7,7 @@ import math
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
+from monitoring.model.durations import parse_duration
 from monitoring.model.metric import escape_label_value
 from monitoring.model.synthetic import (
     Absence,
@@ -18,7 +19,7 @@ from monitoring.model.synthetic import (
     Stale,
     on_grid,
 )
-from monitoring.promql.evaluator import STALE_NAN, Series, labels_of
+from monitoring.promql.evaluator import STALE_NAN, Evaluator, Series, labels_of
 
 INTERVAL = 60.0  # seconds between input samples
 TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
@@ -318,6 +319,12 @@ def _run(start: float, step: float, n: int, last: float) -> str:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+
+
+def case_evaluator(case: dict, rules: dict) -> Evaluator:
+    """Our Prometheus over a promtool test case's input series, with ``rules`` (record -> expr) recorded."""
+    step = parse_duration(case["interval"])
+    return Evaluator([parse_series(s["series"], s["values"], step) for s in case["input_series"]], rules)
 
 
 def parse_series(key: str, values: str, step: float) -> Series:

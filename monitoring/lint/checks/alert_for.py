@@ -40,9 +40,7 @@ NEEDS_CATALOG = False
 
 
 def check(ctx):
-    for rule in ctx.rules:
-        if rule.kind != "alert":
-            continue
+    for rule in ctx.alerts():
         try:
             held = parse_duration(rule.for_) if rule.for_ and rule.for_ != "0" else 0.0
         except Exception:  # noqa: BLE001 - reported by rule-file

@@ -31,9 +31,7 @@ NEEDS_CATALOG = False
 
 def check(ctx):
     allowed = ctx.config.severities
-    for rule in ctx.rules:
-        if rule.kind != "alert":
-            continue
+    for rule in ctx.alerts():
         severity = rule.labels.get("severity", "").strip()
         if not severity:
             yield Problem(

@@ -38,9 +38,7 @@ _FILTERING_FUNCTIONS = {"absent", "absent_over_time"}
 
 
 def check(ctx):
-    for rule in ctx.rules:
-        if rule.kind != "alert" or rule.query is None or rule.query.ast is None:
-            continue
+    for rule in ctx.alerts(parsed=True):
         if not selectors(rule.query.ast):
             continue  # a constant such as vector(1): a dead man's switch, always firing on purpose
         state = condition(rule.query.ast)

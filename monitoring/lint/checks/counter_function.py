@@ -31,17 +31,16 @@ NEEDS_CATALOG = False
 
 def check(ctx):
     catalog = ctx.catalog()
-    for query in ctx.parsed:
-        for call in calls(query.ast, *COUNTER_FUNCTIONS):
-            arg = call.args[0] if call.args else None
-            if not isinstance(arg, pp.MatrixSelector):
-                continue
-            name = name_of(arg.vector_selector)
-            problem = _not_a_counter(name, catalog, ctx) if name else None
-            if problem:
-                yield Problem(
-                    query.where, f"{query.what}: {call.func.name}() over {name!r}, {problem}", _hint(call.func.name)
-                )
+    for query, call in ctx.each(calls, *COUNTER_FUNCTIONS):
+        arg = call.args[0] if call.args else None
+        if not isinstance(arg, pp.MatrixSelector):
+            continue
+        name = name_of(arg.vector_selector)
+        problem = _not_a_counter(name, catalog, ctx) if name else None
+        if problem:
+            yield Problem(
+                query.where, f"{query.what}: {call.func.name}() over {name!r}, {problem}", _hint(call.func.name)
+            )
 
 
 def _not_a_counter(name: str, catalog: dict, ctx) -> str | None:

@@ -41,9 +41,7 @@ _SAMPLING = ("topk", "bottomk", "limitk", "limit_ratio")
 
 
 def check(ctx):
-    for rule in ctx.rules:
-        if rule.kind != "alert" or rule.query is None or rule.query.ast is None:
-            continue
+    for rule in ctx.alerts(parsed=True):
         sampling = _sampling(ctx, rule.query.ast)
         if sampling is not None:
             yield Problem(

@@ -36,8 +36,8 @@ NEEDS_CATALOG = False
 def check(ctx):
     limit = ctx.config.max_group_interval
     groups: dict = {}
-    for rule in ctx.rules:
-        if rule.interval > limit and rule.kind == "record":
+    for rule in ctx.recording_rules():
+        if rule.interval > limit:
             groups.setdefault(rule.group_where or rule.where, []).append(rule)
     for where, records in groups.items():
         interval = records[0].interval

@@ -28,31 +28,30 @@ NEEDS_CATALOG = False
 
 def check(ctx):
     catalog = ctx.catalog()
-    for query in ctx.parsed:
-        for call in calls(query.ast, "histogram_quantile"):
-            if len(call.args) != 2:
-                continue
-            buckets = call.args[1]
-            possible = ctx.possible(buckets)
-            if possible is not None and "le" not in possible:
+    for query, call in ctx.each(calls, "histogram_quantile"):
+        if len(call.args) != 2:
+            continue
+        buckets = call.args[1]
+        possible = ctx.possible(buckets)
+        if possible is not None and "le" not in possible:
+            yield Problem(
+                query.where,
+                f"{query.what}: histogram_quantile() over a vector without the 'le' "
+                "label: it was aggregated away, so every quantile is NaN",
+                "keep le when aggregating: sum by (..., le) (rate(x_bucket[5m]))",
+            )
+        entries = [(name_of(s), catalog.get(name_of(s)) if name_of(s) else None) for s in selectors(buckets)]
+        if any(_is_bucket(name, entry) for name, entry in entries):
+            continue  # other series are joined in (`* on (instance) group_left (node) kube_node_info`)
+        for name, entry in entries:
+            if isinstance(entry, Metric):
+                kind = entry.type.value if name == entry.name else f"{entry.type.value}'s {name[len(entry.name) :]}"
                 yield Problem(
                     query.where,
-                    f"{query.what}: histogram_quantile() over a vector without the 'le' "
-                    "label: it was aggregated away, so every quantile is NaN",
-                    "keep le when aggregating: sum by (..., le) (rate(x_bucket[5m]))",
+                    f"{query.what}: histogram_quantile() over {name!r}, which is a {kind} "
+                    "series, not a histogram's _bucket series",
+                    "use the histogram's _bucket series (Metric.bucket) with rate() and le kept",
                 )
-            entries = [(name_of(s), catalog.get(name_of(s)) if name_of(s) else None) for s in selectors(buckets)]
-            if any(_is_bucket(name, entry) for name, entry in entries):
-                continue  # other series are joined in (`* on (instance) group_left (node) kube_node_info`)
-            for name, entry in entries:
-                if isinstance(entry, Metric):
-                    kind = entry.type.value if name == entry.name else f"{entry.type.value}'s {name[len(entry.name) :]}"
-                    yield Problem(
-                        query.where,
-                        f"{query.what}: histogram_quantile() over {name!r}, which is a {kind} "
-                        "series, not a histogram's _bucket series",
-                        "use the histogram's _bucket series (Metric.bucket) with rate() and le kept",
-                    )
 
 
 def _is_bucket(name, entry) -> bool:

@@ -32,20 +32,17 @@ _APPLIED = re.compile(rf"({_LABEL})\s*\|\s*({_FUNCTION})\b|\b({_FUNCTION})\s+\(?
 
 
 def check(ctx):
-    for rule in ctx.rules:
-        if rule.kind != "alert":
-            continue
-        for key, fields in (("label", rule.labels), ("annotation", rule.annotations)):
-            for name, text in fields.items():
-                for body in template_actions(text):
-                    match = _APPLIED.search(body)
-                    if match:
-                        label = match.group(1) or match.group(4)
-                        function = match.group(2) or match.group(3)
-                        yield Problem(
-                            rule.where,
-                            f"alert {rule.name}: {key} {name!r} applies {function} to {label}, a label (a string): "
-                            "the template fails when it does not hold a number",
-                            f"use {{{{ $value | {function} }}}} for the expression's value",
-                        )
-                        break
+    for rule in ctx.alerts():
+        for key, name, text in rule.templates():
+            for body in template_actions(text):
+                match = _APPLIED.search(body)
+                if match:
+                    label = match.group(1) or match.group(4)
+                    function = match.group(2) or match.group(3)
+                    yield Problem(
+                        rule.where,
+                        f"alert {rule.name}: {key} {name!r} applies {function} to {label}, a label (a string): "
+                        "the template fails when it does not hold a number",
+                        f"use {{{{ $value | {function} }}}} for the expression's value",
+                    )
+                    break

@@ -20,7 +20,7 @@ from __future__ import annotations
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import fmt, matcher_op, name_of, walk
+from monitoring.lint.walk import fmt, matcher_op, name_of
 from monitoring.promql.parse import is_scalar
 
 NAME = "impossible-label"
@@ -29,14 +29,13 @@ NEEDS_CATALOG = False
 
 
 def check(ctx):
-    for query in ctx.parsed:
-        for node in walk(query.ast):
-            if isinstance(node, pp.VectorSelector):
-                yield from _matchers(ctx, query, node)
-            elif isinstance(node, pp.AggregateExpr) and node.modifier is not None and node.modifier.labels:
-                yield from _grouping(ctx, query, node)
-            elif isinstance(node, pp.BinaryExpr) and node.modifier is not None:
-                yield from _matching(ctx, query, node)
+    for query, node in ctx.each():
+        if isinstance(node, pp.VectorSelector):
+            yield from _matchers(ctx, query, node)
+        elif isinstance(node, pp.AggregateExpr) and node.modifier is not None and node.modifier.labels:
+            yield from _grouping(ctx, query, node)
+        elif isinstance(node, pp.BinaryExpr) and node.modifier is not None:
+            yield from _matching(ctx, query, node)
 
 
 def _matchers(ctx, query, selector):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import duration, name_of, seconds, walk
+from monitoring.lint.walk import duration, name_of, seconds
 
 NAME = "range-interval"
 SEVERITY = "warning"
@@ -29,24 +29,23 @@ NEEDS_CATALOG = False
 
 
 def check(ctx):
-    for query in ctx.parsed:
-        for node in walk(query.ast):
-            if isinstance(node, pp.MatrixSelector):
-                name = name_of(node.vector_selector)
-                interval = ctx.sample_interval(name)
-                span = seconds(node.range)
-                if span < 4 * interval:
-                    yield Problem(
-                        query.where,
-                        f"{query.what}: range [{duration(span)}] over {name or 'a series'} holds "
-                        f"fewer than four samples (one every {duration(interval)})",
-                        f"use a range of at least {duration(4 * interval)}",
-                    )
-            elif isinstance(node, pp.SubqueryExpr) and node.step is not None:
-                span, step = seconds(node.range), seconds(node.step)
-                if step and span < 4 * step:
-                    yield Problem(
-                        query.where,
-                        f"{query.what}: subquery [{duration(span)}:{duration(step)}] evaluates fewer than four steps",
-                        f"use a range of at least {duration(4 * step)}",
-                    )
+    for query, node in ctx.each():
+        if isinstance(node, pp.MatrixSelector):
+            name = name_of(node.vector_selector)
+            interval = ctx.sample_interval(name)
+            span = seconds(node.range)
+            if span < 4 * interval:
+                yield Problem(
+                    query.where,
+                    f"{query.what}: range [{duration(span)}] over {name or 'a series'} holds "
+                    f"fewer than four samples (one every {duration(interval)})",
+                    f"use a range of at least {duration(4 * interval)}",
+                )
+        elif isinstance(node, pp.SubqueryExpr) and node.step is not None:
+            span, step = seconds(node.range), seconds(node.step)
+            if step and span < 4 * step:
+                yield Problem(
+                    query.where,
+                    f"{query.what}: subquery [{duration(span)}:{duration(step)}] evaluates fewer than four steps",
+                    f"use a range of at least {duration(4 * step)}",
+                )

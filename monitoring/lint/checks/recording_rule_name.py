@@ -30,9 +30,7 @@ NEEDS_CATALOG = False
 
 
 def check(ctx):
-    for rule in ctx.rules:
-        if rule.kind != "record":
-            continue
+    for rule in ctx.recording_rules():
         if not _RECORD_RE.match(rule.name):
             yield Problem(
                 rule.where,

@@ -31,13 +31,10 @@ _REFERENCES = re.compile(r'(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)|index
 
 
 def check(ctx):
-    for rule in ctx.rules:
-        if rule.kind != "alert" or rule.query is None or rule.query.ast is None:
-            continue
+    for rule in ctx.alerts(parsed=True):
         used = [
             (key, name, match.group(1) or match.group(2))
-            for key, fields in (("label", rule.labels), ("annotation", rule.annotations))
-            for name, text in fields.items()
+            for key, name, text in rule.templates()
             for match in _REFERENCES.finditer(text)
         ]
         possible = ctx.possible(rule.query.ast) if used else None

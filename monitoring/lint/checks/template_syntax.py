@@ -98,15 +98,12 @@ _FUNCTION = re.compile(r"(?<![.$\w])([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def check(ctx):
-    for rule in ctx.rules:
-        if rule.kind != "alert":
-            continue
-        for key, fields in (("label", rule.labels), ("annotation", rule.annotations)):
-            for name, text in fields.items():
-                problem = template_problem(text)
-                if problem:
-                    message, hint = problem
-                    yield Problem(rule.where, f"alert {rule.name}: {key} {name!r}: {message}", hint)
+    for rule in ctx.alerts():
+        for key, name, text in rule.templates():
+            problem = template_problem(text)
+            if problem:
+                message, hint = problem
+                yield Problem(rule.where, f"alert {rule.name}: {key} {name!r}: {message}", hint)
 
 
 def _action_bodies(text: str) -> list[str] | None:

@@ -27,15 +27,14 @@ NEEDS_CATALOG = True
 
 def check(ctx):
     catalog = ctx.catalog()
-    for query in ctx.parsed:
-        for selector in selectors(query.ast):
-            name = name_of(selector)
-            if name is None or name in catalog or name.startswith("__var_"):
-                continue
-            close = difflib.get_close_matches(name, catalog, n=1, cutoff=0.75)
-            hint = f"did you mean {close[0]!r}?" if close else "add the metric to the stack's catalog or fix the name"
-            yield Problem(
-                query.where,
-                f"{query.what} selects {name!r}, which is neither a metric in the catalog nor a recording rule",
-                hint + " (reference the Metric object, not a string)",
-            )
+    for query, selector in ctx.each(selectors):
+        name = name_of(selector)
+        if name is None or name in catalog or name.startswith("__var_"):
+            continue
+        close = difflib.get_close_matches(name, catalog, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]!r}?" if close else "add the metric to the stack's catalog or fix the name"
+        yield Problem(
+            query.where,
+            f"{query.what} selects {name!r}, which is neither a metric in the catalog nor a recording rule",
+            hint + " (reference the Metric object, not a string)",
+        )

@@ -34,9 +34,7 @@ _CHANGING = re.compile(r"\$value\b|(?<![\w$])\.Value\b|(?<![\w$.])(query|now)\b"
 
 
 def check(ctx):
-    for rule in ctx.rules:
-        if rule.kind != "alert":
-            continue
+    for rule in ctx.alerts():
         for label, text in rule.labels.items():
             found = next((m for body in template_actions(text) for m in _CHANGING.finditer(body)), None)
             if found:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import promql_parser as pp
 
 from monitoring.lint.finding import Problem
-from monitoring.lint.walk import fmt, matcher_op, name_of, selectors, walk
+from monitoring.lint.walk import fmt, matcher_op, name_of, selectors
 from monitoring.promql.parse import is_scalar
 
 NAME = "vector-matching"
@@ -35,16 +35,15 @@ _HINT = "aggregate both sides to the same labels (sum by (...)), or say what to 
 
 
 def check(ctx):
-    for query in ctx.parsed:
-        for node in walk(query.ast):
-            if not isinstance(node, pp.BinaryExpr) or str(node.op) == "or":
-                continue
-            if is_scalar(node.lhs) or is_scalar(node.rhs):
-                continue
-            problem = _cannot_match(ctx, node) or (_self_ratio(ctx, node) if str(node.op) == "/" else None)
-            if problem:
-                message, hint = problem
-                yield Problem(query.where, f"{query.what}: {message}", hint)
+    for query, node in ctx.each():
+        if not isinstance(node, pp.BinaryExpr) or str(node.op) == "or":
+            continue
+        if is_scalar(node.lhs) or is_scalar(node.rhs):
+            continue
+        problem = _cannot_match(ctx, node) or (_self_ratio(ctx, node) if str(node.op) == "/" else None)
+        if problem:
+            message, hint = problem
+            yield Problem(query.where, f"{query.what}: {message}", hint)
 
 
 def _matching(node):
