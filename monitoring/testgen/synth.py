@@ -271,7 +271,9 @@ def _sample_times(count: int) -> tuple[float, ...]:
 
 
 def encode(values: list) -> str:
-    """Shortest run-length encoding in promtool's `a+bxn` notation (`_xn` for missing samples, `stale`)."""
+    """Shortest run-length encoding in promtool's expanding notation: `a+bxn` (n + 1 samples from a, b apart),
+    `axn` (a held for n + 1 samples), a lone `a`, `_` / `_xn` for missing samples, `stale`. Every value is
+    written in Python's shortest round-trip form, so promtool reads back the very same float."""
     parts, i = [], 0
     while i < len(values):
         if values[i] is STALE:
@@ -300,9 +302,19 @@ def encode(values: list) -> str:
             and values[i + n] + step == values[i + n + 1]
         ):
             n += 1
-        parts.append(f"{_num(start)}{'+' if step >= 0 else '-'}{_num(abs(step))}x{n}")
+        parts.append(_run(start, step, n, values[i + n]))
         i += n + 1
     return " ".join(parts)
+
+
+def _run(start: float, step: float, n: int, last: float) -> str:
+    """One run of n + 1 samples from ``start``, ``step`` apart (ending at ``last``): its shortest spelling."""
+    if n == 0:
+        return _num(start)
+    if step == 0:
+        return f"{_num(start)}x{n}"
+    ramp = f"{_num(start)}{'+' if step >= 0 else '-'}{_num(abs(step))}x{n}"
+    return min(ramp, f"{_num(start)} {_num(last)}", key=len) if n == 1 else ramp
 
 
 def _num(value: float) -> str:
@@ -320,8 +332,9 @@ def parse_series(key: str, values: str, step: float) -> Series:
     import re
 
     samples, t = [], 0.0
+    number = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?Inf|NaN"
     for token in values.split():
-        match = re.fullmatch(r"(_|[-+]?[0-9.e+]+?)(?:([+-])([0-9.e+]+))?x([0-9]+)", token)
+        match = re.fullmatch(rf"(_|{number})(?:([+-])({number}))?x([0-9]+)", token)
         if token == "stale":
             samples.append((t, STALE_NAN))
             t += step
