@@ -66,3 +66,17 @@ def cli(monkeypatch):
 
 def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def case(document: dict, prefix: str) -> tuple[dict, dict]:
+    """The test group holding the generated case whose name starts with ``prefix`` ("Alert: fires"), and an
+    assertion of that alert there: one that expects alerts for a "fires" case, one that expects none otherwise
+    (the layout may have merged the case with others; see monitoring/testgen/layout.py)."""
+    from monitoring.testgen.layout import case_names
+
+    alert, _, kind = prefix.partition(": ")
+    for group in document["tests"]:
+        if any(name.startswith(prefix) for name in case_names(group)):
+            tests = [t for t in group.get("alert_rule_test", []) if t["alertname"] == alert]
+            return group, next(t for t in tests if bool(t["exp_alerts"]) == kind.startswith("fires"))
+    raise AssertionError(f"no case named {prefix}...")

@@ -9,8 +9,9 @@ from monitoring.model.rules import parse_duration
 def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     """``rule_file`` is the path of the stack's rules file relative to the test file."""
     from monitoring.model.durations import format_duration
-    from monitoring.testgen.alerts import alert_cases
+    from monitoring.testgen.alerts import alert_cases, rules_by_record
     from monitoring.testgen.burnrate import slo_recording_case, slos_of
+    from monitoring.testgen.layout import merge_groups
     from monitoring.testgen.recording import recording_case
 
     # a group without an interval (imported) runs at the test file's evaluation_interval: 1m unless shorter
@@ -25,6 +26,8 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     tests.extend(slo_recording_case(stack, slo) for slo in slos)
     for alert in stack.alerts():
         tests.extend(alert_cases(alert, stack, interval))
+    # promtool evaluates every rule at every step of every group: cases that cannot interfere share a group
+    tests = merge_groups(tests, [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack))
     # Without an explicit order promtool evaluates groups in a random order at each step, so an alert
     # could read a recorded series from the previous step. Our evaluator assumes recording groups run
     # first; pin that order so its exact expectations hold.

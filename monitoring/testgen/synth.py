@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from functools import lru_cache
 
 from monitoring.model import Metric, MetricType, Stack
@@ -272,7 +271,9 @@ def _sample_times(count: int) -> tuple[float, ...]:
 
 
 def encode(values: list) -> str:
-    """Shortest run-length encoding in promtool's `a+bxn` notation (`_xn` for missing samples, `stale`)."""
+    """Shortest run-length encoding in promtool's expanding notation: `a+bxn` (n + 1 samples from a, b apart),
+    `axn` (a held for n + 1 samples), a lone `a`, `_` / `_xn` for missing samples, `stale`. Every value is
+    written in Python's shortest round-trip form, so promtool reads back the very same float."""
     parts, i = [], 0
     while i < len(values):
         if values[i] is STALE:
@@ -301,19 +302,23 @@ def encode(values: list) -> str:
             and values[i + n] + step == values[i + n + 1]
         ):
             n += 1
-        parts.append(f"{_num(start)}{'+' if step >= 0 else '-'}{_num(abs(step))}x{n}")
+        parts.append(_run(start, step, n, values[i + n]))
         i += n + 1
     return " ".join(parts)
 
 
+def _run(start: float, step: float, n: int, last: float) -> str:
+    """One run of n + 1 samples from ``start``, ``step`` apart (ending at ``last``): its shortest spelling."""
+    if n == 0:
+        return _num(start)
+    if step == 0:
+        return f"{_num(start)}x{n}"
+    ramp = f"{_num(start)}{'+' if step >= 0 else '-'}{_num(abs(step))}x{n}"
+    return min(ramp, f"{_num(start)} {_num(last)}", key=len) if n == 1 else ramp
+
+
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
-
-
-_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
-# `a+bxn`: a number may carry an exponent with its own sign (`-9.3e-05+1e-05x3`), so the step's sign is the
-# first + or - after a complete number
-_EXPANDING = re.compile(rf"(_|[-+]?{_NUMBER})(?:([+-])({_NUMBER}))?x([0-9]+)")
 
 
 def case_evaluator(case: dict, rules: dict) -> Evaluator:
@@ -324,9 +329,12 @@ def case_evaluator(case: dict, rules: dict) -> Evaluator:
 
 def parse_series(key: str, values: str, step: float) -> Series:
     """A hand-written promtool input series ("a+bxn", "axn", "_", "_xn" tokens) as evaluator input."""
+    import re
+
     samples, t = [], 0.0
+    number = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?Inf|NaN"
     for token in values.split():
-        match = _EXPANDING.fullmatch(token)
+        match = re.fullmatch(rf"(_|{number})(?:([+-])({number}))?x([0-9]+)", token)
         if token == "stale":
             samples.append((t, STALE_NAN))
             t += step
