@@ -109,7 +109,7 @@ class LocalStack:
         from monitoring.verify.alertmanager_process import alertmanager_argv
 
         storage = self.workdir / "alertmanager-data"
-        server = Server(
+        return self._serve(
             "alertmanager",
             lambda port: alertmanager_argv(
                 [
@@ -121,11 +121,7 @@ class LocalStack:
                     "--cluster.listen-address=",
                 ]
             ),
-            "/-/ready",
-            self.workdir / "alertmanager.log",
         )
-        self._cleanup.callback(server.stop)
-        return server.start(self._timeout)
 
     def _start_prometheus(self, alertmanager_address: str | None) -> Server:
         rule_dir = self.workdir / "rules"
@@ -142,7 +138,7 @@ class LocalStack:
             yaml_bytes(prometheus_config(rule_files, self._job, target, alertmanager_address, scrape, evaluation))
         )
         binary, storage = find_tool("prometheus"), self.workdir / "prometheus-data"
-        server = Server(
+        return self._serve(
             "prometheus",
             lambda port: [
                 binary,
@@ -155,9 +151,11 @@ class LocalStack:
                 # scrape. (A hidden flag; Debian's 2.42 accepts it.)
                 "--scrape.discovery-reload-interval=200ms",
             ],
-            "/-/ready",
-            self.workdir / "prometheus.log",
         )
+
+    def _serve(self, name: str, argv) -> Server:
+        """Start one server on a free loopback port, logged to <name>.log, stopped when the stack closes."""
+        server = Server(name, argv, "/-/ready", self.workdir / f"{name}.log")
         self._cleanup.callback(server.stop)
         return server.start(self._timeout)
 

@@ -87,6 +87,14 @@ def _duration_text(seconds: float) -> str:
     return "".join(f"{n}{u}" for n, u in parts if n) or "0s"
 
 
+def _require_type(metric, wanted: MetricType, message: str, origin, hint: str) -> None:
+    """An SLI reads a catalog metric of one type; anything else (another type, a string) is a definition error."""
+    if isinstance(metric, Metric) and metric.type is wanted:
+        return
+    kind = metric.type.value if isinstance(metric, Metric) else type(metric).__name__
+    raise DefinitionError(message.format(metric=metric, kind=kind), origin, hint)
+
+
 def _selector(name: str, matchers: dict[str, str]) -> str:
     inner = ", ".join(f'{k}="{v}"' for k, v in matchers.items())
     return f"{name}{{{inner}}}" if inner else name
@@ -105,13 +113,13 @@ class EventRatio(Located):
         super().__post_init__()
         object.__setattr__(self, "bad", tuple(dict(self.bad).items()))
         object.__setattr__(self, "good", tuple(dict(self.good).items()))
-        if not isinstance(self.metric, Metric) or self.metric.type is not MetricType.COUNTER:
-            kind = self.metric.type.value if isinstance(self.metric, Metric) else type(self.metric).__name__
-            raise DefinitionError(
-                f"an event-ratio SLI counts events: {self.metric} is a {kind}, not a counter",
-                self.origin,
-                "count requests in a counter (name_total) and give bad={label: value}; for latency use Latency()",
-            )
+        _require_type(
+            self.metric,
+            MetricType.COUNTER,
+            "an event-ratio SLI counts events: {metric} is a {kind}, not a counter",
+            self.origin,
+            "count requests in a counter (name_total) and give bad={label: value}; for latency use Latency()",
+        )
         if bool(self.bad) == bool(self.good):
             raise DefinitionError(
                 "an event-ratio SLI needs exactly one of bad={...} or good={...}",
@@ -168,13 +176,13 @@ class Latency(Located):
 
     def __post_init__(self):
         super().__post_init__()
-        if not isinstance(self.histogram, Metric) or self.histogram.type is not MetricType.HISTOGRAM:
-            kind = self.histogram.type.value if isinstance(self.histogram, Metric) else type(self.histogram).__name__
-            raise DefinitionError(
-                f"a latency SLI reads a histogram's buckets: {self.histogram} is a {kind}",
-                self.origin,
-                "declare the latency as a HISTOGRAM with buckets=(...)",
-            )
+        _require_type(
+            self.histogram,
+            MetricType.HISTOGRAM,
+            "a latency SLI reads a histogram's buckets: {metric} is a {kind}",
+            self.origin,
+            "declare the latency as a HISTOGRAM with buckets=(...)",
+        )
         if float(self.under) not in self.histogram.buckets:
             raise DefinitionError(
                 f"latency SLI: {self.under:g} is not a bucket boundary of {self.histogram}",
