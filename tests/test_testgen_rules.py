@@ -179,3 +179,21 @@ def test_expressions_without_a_drivable_condition_say_why(expr, category):
 )
 def test_regex_examples_match_their_regex(pattern, expected):
     assert example(pattern) == expected
+
+
+def test_only_labels_a_selector_leaves_free_or_excludes_get_a_value_no_matcher_names():
+    # An error ratio needs a series outside `result="error"`, and `code!="200"` one besides "200"; a label every
+    # selector pins to a value (`namespace` here) keeps its one value, or a mixin's series would multiply for nothing.
+    from monitoring.adopt.rule_tests import with_other_values
+    from monitoring.promql.catalog import infer_catalog
+
+    expressions = [
+        'sum(rate(x_total{namespace="ns", result="error"}[5m])) / sum(rate(x_total{namespace="ns"}[5m])) > 0.1',
+        'rate(y_total{namespace="ns", code="200"}[5m]) > 1',
+        'rate(y_total{namespace="ns", code!="200"}[5m]) > 1',
+    ]
+    metrics = with_other_values(infer_catalog(expressions), expressions)
+    values = {label.name: label.values for metric in metrics for label in metric.labels}
+    assert values["result"] == ("error", "result-1")
+    assert values["code"] == ("200", "code-1")
+    assert values["namespace"] == ("ns",)

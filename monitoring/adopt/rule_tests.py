@@ -106,7 +106,7 @@ class RuleFileTests:
         recorded = {r.name for r in rules if r.kind == "record"}
         expressions = [r.expr for r in rules]
         inferred = with_regex_values(infer_catalog(expressions, recorded=recorded), expressions)
-        metrics = with_target_labels(with_other_values(inferred))
+        metrics = with_target_labels(with_other_values(inferred, expressions))
         model_groups, alerts, records = self._model(rules)
         stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
         interval = min((parse_duration(g.interval) for g in model_groups), default=60.0)
@@ -248,15 +248,40 @@ def with_regex_values(metrics: list[Metric], expressions: list[str]) -> list[Met
     return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]
 
 
-def with_other_values(metrics: list[Metric]) -> list[Metric]:
-    """A label whose values all come from matchers gets one no matcher names (``result-1``): otherwise every
-    series has ``result="error"``, an error ratio ``sum(rate(x{result="error"}[5m])) / sum(rate(x[5m]))`` is
-    always 1, and ``rcode!="No Error"`` selects nothing."""
+def with_other_values(metrics: list[Metric], expressions: list[str]) -> list[Metric]:
+    """A label whose values all come from matchers gets one no matcher names (``result-1``) where the rules
+    need it: otherwise every series has ``result="error"``, an error ratio
+    ``sum(rate(x{result="error"}[5m])) / sum(rate(x[5m]))`` is always 1, and ``rcode!="No Error"`` selects
+    nothing. Only such labels (excluded by a matcher somewhere, or pinned in one selector of a metric and free in
+    another): a value more for every label would multiply the series of a file such as kubernetes-mixin's,
+    whose selectors pin `job` and `namespace` everywhere, past the test generator's budget."""
+    import promql_parser as pp
+
+    excluded: set[str] = set()
+    pinned: dict[str, list[frozenset[str]]] = {}
+
+    def visit(node):
+        if not isinstance(node, pp.VectorSelector):
+            return
+        equal = set()
+        for matcher in node.matchers.matchers:
+            op = str(matcher.op)
+            if op.endswith((".NotEqual", ".NotRe")):
+                excluded.add(matcher.name)
+            elif op.endswith(".Equal"):
+                equal.add(matcher.name)
+        pinned.setdefault(node.name or "", []).append(frozenset(equal))
+
+    for text in expressions:
+        pp.walk(pp.parse(text), visit)
+    needed = set(excluded)
+    for sets in pinned.values():
+        needed |= frozenset().union(*sets) - frozenset.intersection(*sets)
     rebuilt: dict[str, Label] = {}
     for metric in metrics:
         for label in metric.labels:
             own = f"{label.name}-1"
-            if label.values and own not in label.values and label.name not in TARGET_LABELS:
+            if label.name in needed and label.values and own not in label.values and label.name not in TARGET_LABELS:
                 rebuilt[label.name] = Label(label.name, (*label.values, own), origin=label.origin)
     if not rebuilt:
         return metrics
