@@ -32,6 +32,32 @@ MINIMAL_STACK = textwrap.dedent("""\
         )),), team="svc-team", runbook_base_url="https://runbooks.example.com/svc")
 """)
 
+# A notification policy any stack satisfies: every alert goes to one Slack channel.
+SLACK_ONLY_POLICY = textwrap.dedent("""\
+    receivers:
+      - name: unrouted
+        description: Catch-all.
+        slack_configs:
+          - channel: "#unrouted"
+            api_url_file: /etc/alertmanager/secrets/slack-webhook-url
+      - name: team-slack
+        description: The team's channel.
+        slack_configs:
+          - channel: "#alerts"
+            api_url_file: /etc/alertmanager/secrets/slack-webhook-url
+    route:
+      receiver: unrouted
+      group_by: [alertname]
+      routes:
+        - name: everything
+          matchers: ['alertname=~".+"']
+          receiver: team-slack
+    intents:
+      - name: everything-to-slack
+        matchers: ['alertname=~".+"']
+        receivers: [team-slack]
+    """)
+
 
 @pytest.fixture
 def definitions(tmp_path):
@@ -66,6 +92,20 @@ def cli(monkeypatch):
 
 def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def assert_refused(cli, folder: Path, tmp_path: Path, message: str, where: str) -> None:
+    """`generate` refuses the definitions in ``folder``: exit 2, ``message`` at ``where`` (file:line), no
+    traceback, and the output folder exactly as it was."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous output")
+    result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert where in result.output
+    assert "Traceback" not in result.output
+    assert tree(out) == {"keep.txt": b"previous output"}
 
 
 def case(document: dict, prefix: str) -> tuple[dict, dict]:

@@ -1,7 +1,7 @@
 """Each user mistake: a message naming file:line, exit code 2, and nothing written."""
 
 import pytest
-from conftest import MINIMAL_STACK, tree
+from conftest import MINIMAL_STACK, assert_refused
 
 CASES = {
     "unknown metric in a panel query": (
@@ -52,16 +52,8 @@ def test_bad_input(case, definitions, cli, tmp_path):
     old, new, message, marker = CASES[case]
     assert old in MINIMAL_STACK
     text = MINIMAL_STACK.replace(old, new)
-    folder, file = definitions(text)
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("previous output")
-    result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
-    assert result.exit_code == 2, result.output
-    assert message in result.output
-    assert f"definitions/svc.py:{line_of(text, marker)}" in result.output
-    assert "Traceback" not in result.output
-    assert tree(out) == {"keep.txt": b"previous output"}
+    folder, _ = definitions(text)
+    assert_refused(cli, folder, tmp_path, message, f"definitions/svc.py:{line_of(text, marker)}")
 
 
 def test_duplicate_dashboard_uid_across_stacks(definitions, cli, tmp_path):

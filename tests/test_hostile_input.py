@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import MINIMAL_STACK
+from conftest import MINIMAL_STACK, SLACK_ONLY_POLICY
 
 from monitoring.cli.main import main
 
@@ -34,30 +34,7 @@ JWT = "eyJhbGciOiJIUzI1NiJ9." + "eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJlc2ln"
 SIGNED = "https://storage.example.com/hook?expires=1&sig=" + "Zm9vYmFyYmF6cXV4"
 ENTROPIC = "q8Zr" + "T2vLx9Wm4Kp7Ys3N"
 
-POLICY = textwrap.dedent("""\
-    receivers:
-      - name: unrouted
-        description: Catch-all.
-        slack_configs:
-          - channel: "#unrouted"
-            api_url_file: /etc/alertmanager/secrets/slack-webhook-url
-      - name: team-slack
-        description: The team's channel.
-        slack_configs:
-          - channel: "#alerts"
-            api_url_file: /etc/alertmanager/secrets/slack-webhook-url
-    route:
-      receiver: unrouted
-      group_by: [alertname]
-      routes:
-        - name: everything
-          matchers: ['alertname=~".+"']
-          receiver: team-slack
-    intents:
-      - name: everything-to-slack
-        matchers: ['alertname=~".+"']
-        receivers: [team-slack]
-    """)
+POLICY = SLACK_ONLY_POLICY
 GENERATE = ["generate", "-d", "defs", "--policies", "policies", "-o", "generated"]
 CHECK = ["check", "-d", "defs", "--policies", "policies", "-o", "generated"]
 LINT = ["lint", "rules.yml"]

@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import string
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL_STACK, tree
+from conftest import MINIMAL_STACK, SLACK_ONLY_POLICY, tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,31 +52,7 @@ PROPERTY = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 
-# A notification policy every random stack satisfies: every alert goes to one Slack channel.
-POLICY = textwrap.dedent("""\
-    receivers:
-      - name: unrouted
-        description: Catch-all.
-        slack_configs:
-          - channel: "#unrouted"
-            api_url_file: /etc/alertmanager/secrets/slack-webhook-url
-      - name: team-slack
-        description: The team's channel.
-        slack_configs:
-          - channel: "#alerts"
-            api_url_file: /etc/alertmanager/secrets/slack-webhook-url
-    route:
-      receiver: unrouted
-      group_by: [alertname]
-      routes:
-        - name: everything
-          matchers: ['alertname=~".+"']
-          receiver: team-slack
-    intents:
-      - name: everything-to-slack
-        matchers: ['alertname=~".+"']
-        receivers: [team-slack]
-    """)
+POLICY = SLACK_ONLY_POLICY
 
 WORDS = ("requests", "jobs", "queue", "cache", "load", "errors", "items", "temperature")
 COLOURS = ("green", "yellow", "orange", "red", "dark-red", "blue", "#12AB9f")

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 import yaml
-from conftest import MINIMAL_STACK, tree
+from conftest import MINIMAL_STACK, assert_refused
 
 from monitoring import COUNTER, GAUGE, HISTOGRAM, SLO, EventRatio, Label, Latency, Metric, Stack, slo_rule_groups
 from monitoring.errors import DefinitionError
@@ -177,16 +177,8 @@ def test_bad_slo_definitions(case, definitions, cli, tmp_path):
     assert old in text
     text = text.replace(old, new, 1)
     folder, _ = definitions(text)
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("previous output")
-    result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
-    assert result.exit_code == 2, result.output
-    assert message in result.output
     line = next(i for i, row in enumerate(text.splitlines(), 1) if new in row)
-    assert f"definitions/svc.py:{line}:" in result.output
-    assert "Traceback" not in result.output
-    assert tree(out) == {"keep.txt": b"previous output"}
+    assert_refused(cli, folder, tmp_path, message, f"definitions/svc.py:{line}:")
 
 
 def test_an_alert_that_can_never_fire_is_refused():
