@@ -186,13 +186,15 @@ def test_only_labels_a_selector_leaves_free_or_excludes_get_a_value_no_matcher_n
     # selector pins to a value (`namespace` here) keeps its one value, or a mixin's series would multiply for nothing.
     from monitoring.adopt.rule_tests import with_other_values
     from monitoring.promql.catalog import infer_catalog
+    from monitoring.promql.parse import parse, selectors
 
     expressions = [
         'sum(rate(x_total{namespace="ns", result="error"}[5m])) / sum(rate(x_total{namespace="ns"}[5m])) > 0.1',
         'rate(y_total{namespace="ns", code="200"}[5m]) > 1',
         'rate(y_total{namespace="ns", code!="200"}[5m]) > 1',
     ]
-    metrics = with_other_values(infer_catalog(expressions), expressions)
+    read = [node for text in expressions for node in selectors(parse(text))]
+    metrics = with_other_values(infer_catalog(expressions), read)
     values = {label.name: label.values for metric in metrics for label in metric.labels}
     assert values["result"] == ("error", "result-1")
     assert values["code"] == ("200", "code-1")

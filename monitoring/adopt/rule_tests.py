@@ -16,11 +16,14 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import promql_parser as pp
+
 from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
 from monitoring.errors import DefinitionError, Location
 from monitoring.model import Alert, Label, Metric, RecordingRule, RuleGroup, Stack, raw
 from monitoring.model.durations import format_duration, parse_duration
 from monitoring.promql.catalog import infer_catalog
+from monitoring.promql.parse import selector_name, selectors
 from monitoring.testgen.labels_map import mark
 
 TARGET_LABELS = ("job", "instance")
@@ -105,8 +108,9 @@ class RuleFileTests:
         rules = [r for g in self.groups for r in g.rules]
         recorded = {r.name for r in rules if r.kind == "record"}
         expressions = [r.expr for r in rules]
-        inferred = with_regex_values(infer_catalog(expressions, recorded=recorded), expressions)
-        metrics = with_target_labels(with_other_values(inferred, expressions))
+        read = [node for text in expressions for node in selectors(pp.parse(text))]
+        inferred = with_regex_values(infer_catalog(expressions, recorded=recorded), read)
+        metrics = with_target_labels(with_other_values(inferred, read))
         model_groups, alerts, records = self._model(rules)
         stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
         interval = min((parse_duration(g.interval) for g in model_groups), default=60.0)
@@ -212,21 +216,17 @@ class RuleFileTests:
         )
 
 
-def with_regex_values(metrics: list[Metric], expressions: list[str]) -> list[Metric]:
+def with_regex_values(metrics: list[Metric], read: list) -> list[Metric]:
     """Label values for ``=~`` matchers: the catalog knows only values matched with ``=``, so a selector such
     as ``{device=~"sd.+|nvme.+"}`` would select no synthetic series. A label gets a short example of each regex
-    none of its values matches (and keeps a value of its own, for selectors that exclude the regex)."""
-    import promql_parser as pp
-
+    none of its values matches (and keeps a value of its own, for selectors that exclude the regex).
+    ``read``: the rules' vector selectors."""
     from monitoring.promql.regex_example import example
 
     labels = {lb.name: lb for m in metrics for lb in m.labels}
     extra: dict[str, list[str]] = {}
-
-    def visit(node):
-        if not isinstance(node, pp.VectorSelector):
-            return
-        for matcher in node.matchers.matchers:
+    for selector in read:
+        for matcher in selector.matchers.matchers:
             if str(matcher.op) != "MatchOp.Re" or matcher.name not in labels:
                 continue
             known = list(labels[matcher.name].values) + extra.get(matcher.name, [])
@@ -235,9 +235,6 @@ def with_regex_values(metrics: list[Metric], expressions: list[str]) -> list[Met
             value = example(matcher.value)
             if value:
                 extra.setdefault(matcher.name, []).append(value)
-
-    for text in expressions:
-        pp.walk(pp.parse(text), visit)
     if not extra:
         return metrics
     rebuilt = {}
@@ -248,35 +245,21 @@ def with_regex_values(metrics: list[Metric], expressions: list[str]) -> list[Met
     return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]
 
 
-def with_other_values(metrics: list[Metric], expressions: list[str]) -> list[Metric]:
+def with_other_values(metrics: list[Metric], read: list) -> list[Metric]:
     """A label whose values all come from matchers gets one no matcher names (``result-1``) where the rules
     need it: otherwise every series has ``result="error"``, an error ratio
     ``sum(rate(x{result="error"}[5m])) / sum(rate(x[5m]))`` is always 1, and ``rcode!="No Error"`` selects
     nothing. Only such labels (excluded by a matcher somewhere, or pinned in one selector of a metric and free in
     another): a value more for every label would multiply the series of a file such as kubernetes-mixin's,
-    whose selectors pin `job` and `namespace` everywhere, past the test generator's budget."""
-    import promql_parser as pp
-
+    whose selectors pin `job` and `namespace` everywhere, past the test generator's budget.
+    ``read``: the rules' vector selectors."""
     excluded: set[str] = set()
-    pinned: dict[str, list[frozenset[str]]] = {}
-
-    def visit(node):
-        if not isinstance(node, pp.VectorSelector):
-            return
-        equal = set()
-        for matcher in node.matchers.matchers:
-            op = str(matcher.op)
-            if op.endswith((".NotEqual", ".NotRe")):
-                excluded.add(matcher.name)
-            elif op.endswith(".Equal"):
-                equal.add(matcher.name)
-        pinned.setdefault(node.name or "", []).append(frozenset(equal))
-
-    for text in expressions:
-        pp.walk(pp.parse(text), visit)
-    needed = set(excluded)
-    for sets in pinned.values():
-        needed |= frozenset().union(*sets) - frozenset.intersection(*sets)
+    pinned: dict[str | None, list[frozenset[str]]] = {}
+    for selector in read:
+        ops = [(m.name, str(m.op)) for m in selector.matchers.matchers]
+        excluded |= {name for name, op in ops if op in ("MatchOp.NotEqual", "MatchOp.NotRe")}
+        pinned.setdefault(selector_name(selector), []).append(frozenset(n for n, op in ops if op == "MatchOp.Equal"))
+    needed = excluded.union(*(frozenset().union(*sets) - frozenset.intersection(*sets) for sets in pinned.values()))
     rebuilt: dict[str, Label] = {}
     for metric in metrics:
         for label in metric.labels:
