@@ -111,7 +111,8 @@ class Evaluator:
         self._query_time = 0.0  # what @ start() and @ end() mean: the instant query's time
         self.rule_order = rule_order or {}
         self._reader: tuple[int, float] | None = None  # (place, tick) of the rule being evaluated, if any
-        self._points: dict[str, dict[int, tuple]] = {}  # subqueries' inner results: inner text -> {ms: point}
+        # subqueries' inner results: (inner text, reading rule) -> {ms: point}
+        self._points: dict[tuple, dict[int, tuple]] = {}
 
     # --- public -------------------------------------------------------------------------------
     def instant(self, expr: str, t: float) -> list[tuple[Labels, float]]:
@@ -259,7 +260,9 @@ class Evaluator:
 
     # --- recording rules ----------------------------------------------------------------------
     def _eval_cached(self, expr: str, t: float):
-        key = (_canonical(expr), t)  # rules written differently but parsing alike are computed once
+        # rules written differently but parsing alike are computed once; with rule_order, what a rule reads
+        # depends on its place in the order too
+        key = (_canonical(expr), t, self._reader and self._reader[0])
         if key not in self._cache:
             self._cache[key] = self.instant(expr, t)
         return self._cache[key]
@@ -329,7 +332,8 @@ class Evaluator:
         series: dict[Labels, list] = {}
         # Consecutive queries read mostly the same points (a [3d:] subquery at every step): each point is a
         # function of the inner expression and its time alone, so it is computed once, as (labels, sample) pairs.
-        points = self._points.setdefault(shared, {}) if shared is not None else {}
+        # Under rule_order a point depends on the rule reading it (its place and tick) as well.
+        points = self._points.setdefault((shared, self._reader), {}) if shared is not None else {}
         get = points.get
         current = bucket = None
         for ts_ms in range(first, end_ms + 1, step_ms):

@@ -35,3 +35,22 @@ def test_rules_alike_keep_their_own_labels():
     evaluator = Evaluator(SERIES, RULES)
     [(a_labels, a)], [(b_labels, b)] = evaluator.instant("r:a", 600), evaluator.instant("r:b", 600)
     assert a == b and dict(b_labels)["kind"] == "b" and "kind" not in dict(a_labels)
+
+
+def test_with_rule_order_what_is_shared_depends_on_the_reading_rule():
+    # r:first and r:last read r:mid alike; r:first is evaluated before r:mid at each tick, so it sees r:mid as of
+    # the previous tick, r:last sees this tick's. Sharing must not hand one the other's value.
+    series = [Series(labels_of({"__name__": "g"}), tuple((k * 60.0, float(k)) for k in range(60)))]
+    rules = {
+        "r:first": ("max_over_time(r:mid[1m:1m])", {}),
+        "r:mid": ("g", {}),
+        "r:last": ("max_over_time(r:mid[1m:1m])", {}),
+    }
+    order = {"r:first": 0, "r:mid": 1, "r:last": 2}
+    shared = Evaluator(series, rules, rule_interval=60.0, rule_order=order)
+    for t in (600.0, 1200.0):
+        for name in ("r:last", "r:first"):
+            fresh = Evaluator(series, rules, rule_interval=60.0, rule_order=order)
+            assert shared.instant(name, t) == fresh.instant(name, t), (name, t)
+    [(_, first)], [(_, last)] = shared.instant("r:first", 1200.0), shared.instant("r:last", 1200.0)
+    assert (first, last) == (19.0, 20.0)
