@@ -44,6 +44,9 @@ class Prometheus:
         groups = request_json(f"{self.url}/api/v1/rules")["data"]["groups"]
         return {rule["name"]: rule["health"] for group in groups for rule in group["rules"]}
 
+    def rule_count(self) -> int:
+        return sum(len(group["rules"]) for group in request_json(f"{self.url}/api/v1/rules")["data"]["groups"])
+
     def targets_up(self) -> bool:
         targets = request_json(f"{self.url}/api/v1/targets")["data"]["activeTargets"]
         return bool(targets) and all(t["health"] == "up" for t in targets)

@@ -8,6 +8,7 @@ bounded by readiness endpoints; ``stop()`` (or leaving the ``with`` block) stops
 from __future__ import annotations
 
 import contextlib
+import signal
 import time
 from pathlib import Path
 
@@ -99,6 +100,7 @@ class LocalStack:
             alertmanager_address = f"127.0.0.1:{self.alertmanager.port}"
         self.prometheus = self._start_prometheus(alertmanager_address)
         self._wait_for_first_scrape()
+        self._load_rules()
 
     def _start_alertmanager(self) -> Server:
         folder = self.workdir / "alertmanager"
@@ -124,19 +126,8 @@ class LocalStack:
         )
 
     def _start_prometheus(self, alertmanager_address: str | None) -> Server:
-        rule_dir = self.workdir / "rules"
-        rule_dir.mkdir(exist_ok=True)
-        rule_files = []
-        for name, rules in sorted(self._rules.items()):
-            path = rule_dir / name
-            path.write_bytes(yaml_bytes(rules, GENERATED_HEADER))
-            rule_files.append(path)
-        scrape, evaluation, resend = self._intervals
-        target = self.simulator.url.removeprefix("http://")
-        config = self.workdir / "prometheus.yml"
-        config.write_bytes(
-            yaml_bytes(prometheus_config(rule_files, self._job, target, alertmanager_address, scrape, evaluation))
-        )
+        self._write_prometheus_config(alertmanager_address, rule_files=[])
+        config, resend = self.workdir / "prometheus.yml", self._intervals[2]
         binary, storage = find_tool("prometheus"), self.workdir / "prometheus-data"
         return self._serve(
             "prometheus",
@@ -146,11 +137,42 @@ class LocalStack:
                 f"--storage.tsdb.path={storage}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 f"--rules.alert.resend-delay={resend}",
-                # Targets start scraping after the first discovery reload, 5 s by default, while rules are evaluated
-                # at once: with the test overlay's `for` (5m / 60) an absent() alert would fire before the first
-                # scrape. (A hidden flag; Debian's 2.42 accepts it.)
+                # Targets start scraping after the first discovery reload, 5 s by default: rules wait for the
+                # first scrape (_load_rules), so a short one keeps start-up quick. (A hidden flag; 2.42 accepts it.)
                 "--scrape.discovery-reload-interval=200ms",
             ],
+        )
+
+    def _write_prometheus_config(self, alertmanager_address: str | None, rule_files: list[Path]) -> None:
+        scrape, evaluation, _ = self._intervals
+        target = self.simulator.url.removeprefix("http://")
+        config = prometheus_config(rule_files, self._job, target, alertmanager_address, scrape, evaluation)
+        (self.workdir / "prometheus.yml").write_bytes(yaml_bytes(config))
+
+    def _load_rules(self) -> None:
+        """Rules start once the first scrape has landed, as a real deployment's `for` (minutes) covers start-up.
+
+        With the test overlay's `for` (5m / 60 = 5 s) an absent() alert evaluated before the first scrape would
+        fire on a loaded machine; so Prometheus starts without rules and reloads (SIGHUP) with them here.
+        """
+        rule_dir = self.workdir / "rules"
+        rule_dir.mkdir(exist_ok=True)
+        rule_files = []
+        for name, rules in sorted(self._rules.items()):
+            path = rule_dir / name
+            path.write_bytes(yaml_bytes(rules, GENERATED_HEADER))
+            rule_files.append(path)
+        alertmanager_address = f"127.0.0.1:{self.alertmanager.port}" if self.alertmanager else None
+        self._write_prometheus_config(alertmanager_address, rule_files)
+        self.prometheus.send_signal(signal.SIGHUP)
+        expected = sum(len(group.get("rules", [])) for rules in self._rules.values() for group in rules["groups"])
+        api, deadline = Prometheus(self.prometheus.url), time.monotonic() + self._timeout
+        while time.monotonic() < deadline:
+            if api.rule_count() >= expected:
+                return
+            time.sleep(0.1)
+        raise ServerError(
+            f"prometheus did not load the {expected} rules within {self._timeout:g}s\n{self.prometheus.log_tail()}"
         )
 
     def _serve(self, name: str, argv) -> Server:

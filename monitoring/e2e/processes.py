@@ -98,6 +98,10 @@ class Server:
             f"{self.name} was not ready within {timeout:g}s at {self.url}{self._ready_path}\n{self.log_tail()}"
         )
 
+    def send_signal(self, sig: int) -> None:
+        if self.running():
+            self._process.send_signal(sig)
+
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

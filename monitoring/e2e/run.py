@@ -138,7 +138,6 @@ class Run:
             )
             / speedup
         )
-        self.evaluation = max((parse_duration(g.interval) for g in self.fast.groups), default=1.0)
         # Longest a signal change can take to become a notification: windows + `for` + evaluation + group_wait.
         self.settle = settle_seconds(self.fast) + self.group_wait + 2.0
         self.report = Report(speedup, self.settle, [[p.fault for p in wave] for wave in self.waves])
@@ -179,13 +178,6 @@ class Run:
 
     def healthy(self, servers, always: dict, started: float) -> None:
         """Healthy traffic from the very first scrape for as long as any alert could take to fire."""
-        # absent() holds until the first scrape lands: the first evaluation after it clears the pending state
-        absent = {a.alertname for a in self.absence_expected}
-        self._wait(
-            lambda: not [a for a in servers.api.alerts() if a["labels"]["alertname"] in absent],
-            self.evaluation * 3 + 2.0,
-            "absent alerts to clear after the first scrape",
-        )
         self.log(f"healthy traffic for {self.settle:.1f}s")
         deadline = time.monotonic() + self.settle
         while time.monotonic() < deadline:
