@@ -70,6 +70,26 @@ class _Stored:
             self.clean, self.clean_times = self.samples, self.times
 
 
+# Input series indexed once (see _stored), while they are kept, up to this many samples in all.
+_STORED_SAMPLES = 1 << 19
+_STORED: dict[int, tuple[Series, _Stored]] = {}
+_stored_count = [0]
+
+
+def _stored(series: Series) -> _Stored:
+    """The series indexed for selection, once per Series object: the test generator's search builds an evaluator
+    for every setting it measures, over mostly the same series objects. Each entry holds its series, so an id is
+    never reused while its entry exists."""
+    entry = _STORED.get(id(series))
+    if entry is None or entry[0] is not series:
+        if _stored_count[0] >= _STORED_SAMPLES:
+            _STORED.clear()
+            _stored_count[0] = 0
+        entry = _STORED[id(series)] = (series, _Stored(series))
+        _stored_count[0] += len(series.samples)
+    return entry[1]
+
+
 class Evaluator:
     """Evaluate instant queries at time t over fixed input series (+ recording rules by name).
 
@@ -104,7 +124,7 @@ class Evaluator:
         self.order_dependent: set[tuple[str, Labels]] = set()
         self._cache: dict = {}
         self._matched: dict[tuple, list] = {}  # (name, matchers) -> the input series they match
-        self._stored = [_Stored(s) for s in self.series]
+        self._stored = [_stored(s) for s in self.series]
         self._by_name: dict[str | None, list[_Stored]] = {}
         for stored in self._stored:
             self._by_name.setdefault(stored.mapping.get("__name__"), []).append(stored)

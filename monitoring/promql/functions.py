@@ -248,22 +248,17 @@ def _resets(samples, _):
 
 def linear_regression(samples, intercept_time: float) -> tuple[float, float]:
     """Prometheus 2.42 linearRegression: Kahan sums of x, y, xy, x^2; (slope, intercept at intercept_time)."""
-    n = sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
     init_y = samples[0][1]
-    const_y = True
-    for i, (ts, v) in enumerate(samples):
-        if const_y and i > 0 and v != init_y:
-            const_y = False
+    if all(v == init_y for _, v in samples[1:]):  # constant y: 2.42 returns before reading the sums
+        return (math.nan, math.nan) if math.isinf(init_y) else (0.0, init_y)
+    n = sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
+    for ts, v in samples:
         n += 1.0
         x = ts - intercept_time
         sum_x, c_x = kahan_inc(x, sum_x, c_x)
         sum_y, c_y = kahan_inc(v, sum_y, c_y)
         sum_xy, c_xy = kahan_inc(x * v, sum_xy, c_xy)
         sum_x2, c_x2 = kahan_inc(x * x, sum_x2, c_x2)
-    if const_y:
-        if math.isinf(init_y):
-            return math.nan, math.nan
-        return 0.0, init_y
     sum_x += c_x
     sum_y += c_y
     sum_xy += c_xy

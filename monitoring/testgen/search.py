@@ -19,6 +19,7 @@ When no knob reaches what is wanted, the error says which series were tried and 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ MAX_RATE = 2.0**20
 GAUGE_SPAN = 2.0**40  # a gauge without declared bounds is searched in [-2^40, 2^40]
 MAX_KNOBS = 64
 MAX_MEASURED = 4096  # settings remembered per signal (each a few output values)
+MAX_SERIES_SAMPLES = 1 << 20  # samples of built input series kept per signal (a few tens of MB)
 
 
 class SearchFailed(Exception):
@@ -121,25 +123,30 @@ class Knob:
             return (low + high) / 2
         return 1.0 if low is None or low < 1 else float(low) + 1
 
+    @functools.cached_property
+    def _keys(self) -> tuple[str, ...]:
+        """The series key of each combo (a search builds a knob's inputs for every setting it measures)."""
+        return tuple(synth.series_key(self.metric.name, dict(combo)) for combo in self.combos)
+
     def inputs(self, p: float) -> dict | None:
         """{series key: shape} of its series at parameter p (None where p cannot be built)."""
         out: dict = {}
-        for combo in self.combos:
-            labels = dict(combo)
+        for combo, key in zip(self.combos, self._keys):
             if self.kind == "flaps":
                 level = Knob(self.metric, (), ()).default()
-                out[synth.series_key(self.metric.name, labels)] = Flapping(level, level + 1, int(p))
+                out[key] = Flapping(level, level + 1, int(p))
             elif self.kind == "resets":
-                out[synth.series_key(self.metric.name, labels)] = CounterReset(1.0, int(p))
+                out[key] = CounterReset(1.0, int(p))
             elif self.kind == "slope":
-                out[synth.series_key(self.metric.name, labels)] = Ramp(p, Knob(self.metric, (), ()).default())
+                out[key] = Ramp(p, Knob(self.metric, (), ()).default())
             elif self.kind == "age":
-                out[synth.series_key(self.metric.name, labels)] = Ramp(1.0, -p, anchored=True)
+                out[key] = Ramp(1.0, -p, anchored=True)
             elif self.metric.type is MetricType.GAUGE:
-                out[synth.series_key(self.metric.name, labels)] = GaugeValue(p)
+                out[key] = GaugeValue(p)
             elif self.metric.type is MetricType.COUNTER:
-                out[synth.series_key(self.metric.name, labels)] = CounterRate(p)
+                out[key] = CounterRate(p)
             else:
+                labels = dict(combo)
                 try:
                     rates = synth.quantile_rates(self.metric.buckets, self.quantile, p)
                 except ValueError:
@@ -186,16 +193,21 @@ class SignalSearch:
             if not knob.fixed:
                 first.setdefault(knob.metric.name, knob)
         self.defaults = tuple((k, k.default()) for k in first.values())
+        self._default_inputs: dict | None = None
         self._measured: dict = {}
+        self._series: dict = {}  # (series key, shape) -> Series over the search's span
+        self._series_samples = 0
         self.set_under(None)
         self.tried: dict[str, list[float]] = {}  # knob description -> signal values reached
 
     # --- measuring -------------------------------------------------------------------------------
     def inputs(self, setting: Setting) -> dict:
         """Input shapes: the defaults, then the inputs set underneath (``under``), then the setting's knobs."""
-        out: dict = {}
-        for knob, p in self.defaults:
-            out.update(knob.inputs(p) or {})
+        if self._default_inputs is None:  # the defaults do not change: built once
+            self._default_inputs = {}
+            for knob, p in self.defaults:
+                self._default_inputs.update(knob.inputs(p) or {})
+        out = dict(self._default_inputs)
         out.update(self.under)
         for knob, p in setting:
             built = knob.inputs(p)
@@ -211,14 +223,27 @@ class SignalSearch:
 
     def measure_inputs(self, inputs: dict) -> dict:
         """{output labels: [value at each steady evaluation phase]} of the signal over these inputs."""
-        series = synth.Timeline().add(self.minutes, inputs).series()
-        evaluator = Evaluator(series, self.catalog.rules)
+        evaluator = Evaluator([self._built(key, shape) for key, shape in inputs.items()], self.catalog.rules)
         result: dict = {}
         for t in self.times:
             for labels, value in evaluator.instant(self.signal, t):
                 shown = tuple(item for item in labels if item[0] != "__name__")
                 result.setdefault(shown, []).append(value)
         return {k: v for k, v in result.items() if len(v) == len(self.times)}
+
+    def _built(self, key: str, shape):
+        """One input series over the search's span. In a one-phase timeline each series expands on its own, so
+        it is a function of its key and shape alone: built once, not again for every setting measured (a search
+        over a [6h] window measures thousands of settings that each move a few of dozens of series)."""
+        series = self._series.get((key, shape))
+        if series is None:
+            (series,) = synth.Timeline().add(self.minutes, {key: shape}).series()
+            if self._series_samples >= MAX_SERIES_SAMPLES:
+                self._series.clear()
+                self._series_samples = 0
+            self._series[key, shape] = series
+            self._series_samples += len(series.samples)
+        return series
 
     def measure(self, setting: Setting) -> dict | None:
         """{output labels: [value at each steady evaluation phase]} (None when the inputs cannot be built)."""
