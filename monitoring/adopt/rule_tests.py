@@ -326,6 +326,7 @@ _CATEGORIES = (
     ("names no metric of the catalog", "absent(): no metric"),
     ("reads no metric of the catalog", "signal reads no metric"),
     ("no input puts", "search: threshold out of reach"),
+    ("input search for", "search: over its budget"),
     ("never crosses", "case never crosses"),
     ("within the margin", "case too close to the threshold"),
     ("still lands within", "case too close to the threshold"),

@@ -86,6 +86,12 @@ def generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
             "the expected outcomes come from our evaluator, which has the PromQL of Prometheus 2.42 (float "
             "samples): write the condition with what 2.42 offers",
         ) from None
+    except search.SearchOverBudget as exc:
+        raise DefinitionError(
+            f"alert {alert.name}: cannot generate its tests: {exc}",
+            alert.origin,
+            "give the alert Scenarios (hand-written promtool cases), or driver=lambda value: {series: shape}",
+        ) from None
     except search.SearchFailed as exc:
         raise DefinitionError(
             f"alert {alert.name}: cannot generate its tests: {exc}",

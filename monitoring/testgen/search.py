@@ -37,11 +37,21 @@ MAX_RATE = 2.0**20
 GAUGE_SPAN = 2.0**40  # a gauge without declared bounds is searched in [-2^40, 2^40]
 MAX_KNOBS = 64
 MAX_MEASURED = 4096  # settings remembered per signal (each a few output values)
+# Input samples one signal's search may evaluate, over all the settings it measures (series x minutes each):
+# a deterministic bound on its work. An alert over recorded burn rates of kube-prometheus (hundreds of histogram
+# series, [1h] to [3d] windows) took minutes per alert; the largest search of an alert that gets tests across
+# the CI subset and kubernetes-mixin reads 218,820 (govuk's search_api_v2), the next 114,408.
+MAX_SEARCH_SAMPLES = 8_000_000
 MAX_SERIES_SAMPLES = 1 << 20  # samples of built input series kept per signal (a few tens of MB)
 
 
 class SearchFailed(Exception):
     """No input the search tried gives what a case needs; the message says what was tried and reached."""
+
+
+class SearchOverBudget(Exception):
+    """The search read MAX_SEARCH_SAMPLES input samples without settling: not a statement about the signal
+    (so not a SearchFailed, which callers take to mean "no input does it")."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,7 @@ class SignalSearch:
         self._measured: dict = {}
         self._series: dict = {}  # (series key, shape) -> Series over the search's span
         self._series_samples = 0
+        self.work = 0  # input samples evaluated so far (MAX_SEARCH_SAMPLES)
         self.set_under(None)
         self.tried: dict[str, list[float]] = {}  # knob description -> signal values reached
 
@@ -223,6 +234,14 @@ class SignalSearch:
 
     def measure_inputs(self, inputs: dict) -> dict:
         """{output labels: [value at each steady evaluation phase]} of the signal over these inputs."""
+        cost = len(inputs) * (self.minutes + 1)
+        # a search tries dozens of settings at least: one setting over an eighth of the budget cannot fit
+        if self.work + cost > MAX_SEARCH_SAMPLES or cost > MAX_SEARCH_SAMPLES // 8:
+            raise SearchOverBudget(
+                f"the input search for `{self.signal}` stops at {MAX_SEARCH_SAMPLES:,} input samples read: "
+                f"{len(inputs)} series over {self.minutes} minutes per setting, {self.work:,} samples read so far"
+            )
+        self.work += cost
         evaluator = Evaluator([self._built(key, shape) for key, shape in inputs.items()], self.catalog.rules)
         result: dict = {}
         for t in self.times:
