@@ -283,9 +283,18 @@ class Evaluator:
         # rules written differently but parsing alike are computed once; with rule_order, what a rule reads
         # depends on its place in the order too
         key = (_canonical(expr), t, self._reader and self._reader[0])
-        if key not in self._cache:
-            self._cache[key] = self.instant(expr, t)
-        return self._cache[key]
+        entry = self._cache.get(key)
+        if entry is None:
+            # with check_order, the order-dependent aggregations met computing the value are kept with it: a
+            # later reader of the cached value depends on them as much as the first one did
+            outer, self.order_dependent = self.order_dependent, set()
+            try:
+                value = self.instant(expr, t)
+            finally:
+                met, self.order_dependent = self.order_dependent, outer
+            entry = self._cache[key] = (value, frozenset(met))
+        self.order_dependent |= entry[1]
+        return entry[0]
 
     def _recorded_at(self, name, matchers, t):
         """A rule's result as recorded at evaluation time t: [(recorded labels, value)] the selector matches."""
