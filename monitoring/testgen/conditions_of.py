@@ -5,14 +5,16 @@ Existing rule files write conditions as PromQL, not as thresholds: ``signal > 0.
 
 - ``signal <op> number`` (any comparator, the number possibly a constant expression such as ``1024 ^ 3``):
   a Condition on a threshold step at that number;
-- ``signal < low or signal > high`` (either order): a Band;
+- ``a <op> b`` (two series): ``a - b <op> 0``, the same series fire (the value reported is read from the
+  source by the case generator);
+- ``signal < low or signal > high`` (either order): a Band; ``A or B`` of two other comparisons: a Compound;
 - ``A and B`` / ``A unless B`` (optionally ``on (...)``): a Compound when both sides are comparisons; when
   the right side is a plain filter (no comparison), ``(signal op n) and B`` is the same alert as
   ``(signal and B) op n``, which is one Condition over a filtered signal;
 - ``absent(selector)``: Absent.
 
 Anything else raises NotAutomatic with the reason, for the caller to list. A recognised condition renders to
-the same expression tree as the source (checked), except the filter rewrite above, which is equivalent.
+the same expression tree as the source (checked), except the rewrites above, which are equivalent.
 """
 
 from __future__ import annotations
@@ -36,16 +38,19 @@ class NotAutomatic(Exception):
         self.category = category
 
 
-def condition_of(expr: str, name: str = "alert", shows_value: bool = True):
-    """The model condition for an alert expression (Condition, Band, Compound or Absent).
+def condition_of(expr: str, name: str = "alert"):
+    """The model condition for an alert expression (Condition, Band, Compound or Absent)."""
+    return read_condition(expr, name)[0]
 
-    ``shows_value``: the alert's annotations show ``$value``. When they do not, ``a > b`` (two series) is
-    driven as ``a - b > 0``, the same alert but for the value it reports."""
+
+def read_condition(expr: str, name: str = "alert") -> tuple[object, bool]:
+    """(the model condition, whether its expression is a rewrite of the source: an equivalent alert whose
+    signal differs, so the value it reports must be read from the source expression)."""
     root = _strip(pp.parse(expr))
-    condition = _condition(root, name, shows_value)
-    if not isinstance(condition, _Rewritten) and _tree(condition.expr) != _tree(expr):
+    condition, rewritten = _unwrap(_condition(root, name))
+    if not rewritten and _tree(condition.expr) != _tree(expr):
         raise NotAutomatic("not recognised as a condition", f"`{condition.expr}` would not be the same expression")
-    return condition.condition if isinstance(condition, _Rewritten) else condition
+    return condition, rewritten
 
 
 class _Rewritten:
@@ -83,7 +88,7 @@ def _level(name: str, value: float):
     return threshold["at"]
 
 
-def _condition(node, name: str, shows_value: bool = True):
+def _condition(node, name: str):
     node = _strip(node)
     if isinstance(node, pp.Call) and node.func.name == "absent":
         argument = _strip(node.args[0])
@@ -94,11 +99,9 @@ def _condition(node, name: str, shows_value: bool = True):
     if isinstance(node, pp.BinaryExpr):
         op = str(node.op)
         if op in COMPARATORS:
-            if not shows_value and _constant(node.rhs) is None and _constant(node.lhs) is None:
-                return _difference(node, name)
             return _comparison(node, name)
         if op == "or":
-            return _band(node, name)
+            return _or(node, name)
         if op in ("and", "unless"):
             return _compound(node, name)
         raise NotAutomatic("no comparison", f"the expression ends in `{op}`, not a comparison with a threshold")
@@ -109,7 +112,15 @@ def _condition(node, name: str, shows_value: bool = True):
     raise NotAutomatic("no comparison", "fires for every series the expression returns; no threshold to drive")
 
 
-def _comparison(node, name: str) -> Condition:
+def _unwrap(condition) -> tuple[object, bool]:
+    """(the condition, whether it is written differently from the source)."""
+    if isinstance(condition, _Rewritten):
+        return condition.condition, True
+    return condition, False
+
+
+def _comparison(node, name: str):
+    """``signal op number`` -> Condition; ``a op b`` (two series) -> ``a - b op 0`` (rewritten)."""
     op = str(node.op)
     if node.modifier is not None and node.modifier.return_bool:
         raise NotAutomatic("comparison with bool", "`bool` makes it a 0/1 signal, not a filter")
@@ -117,17 +128,16 @@ def _comparison(node, name: str) -> Condition:
     if value is None:
         if _constant(node.lhs) is not None:
             raise NotAutomatic("number on the left", f"`{node.prettify()}`: write the signal first")
-        raise NotAutomatic("compares two series", "the threshold is itself a series, not a number")
+        return _difference(node, name)
     if not math.isfinite(value):
         raise NotAutomatic("threshold not finite", f"compared with {value}")
     return Condition(_strip(node.lhs).prettify(), op, _level(name, value))
 
 
 def _difference(node, name: str):
-    """``a op b`` -> ``a - b op 0``: the same series fire (the matching modifiers carried over), with the
-    difference as value."""
-    if node.modifier is not None and node.modifier.return_bool:
-        raise NotAutomatic("comparison with bool", "`bool` makes it a 0/1 signal, not a filter")
+    """``a op b`` -> ``a - b op 0``: the same series fire (the matching modifiers carried over: `-` keeps the
+    left side's labels as the comparison does), with the difference as the signal. The value an alert reports
+    is still ``a``'s: the case generator reads it from the source expression (``source`` in testgen.cases)."""
     modifier = f" {node.modifier}" if node.modifier is not None else ""
     signal = f"({_strip(node.lhs).prettify()}) -{modifier} ({_strip(node.rhs).prettify()})"
     return _Rewritten(Condition(signal, str(node.op), _level(name, 0.0)))
@@ -159,22 +169,37 @@ def _constant(node) -> float | None:
     return None
 
 
-def _band(node, name: str) -> Band:
+def _or(node, name: str):
+    """``x < low or x > high`` (one signal) is a Band; ``A or B`` of two other comparisons a Compound "or"."""
     sides = []
     for side in (node.lhs, node.rhs):
         side = _strip(side)
         if not (isinstance(side, pp.BinaryExpr) and str(side.op) in COMPARATORS):
             raise NotAutomatic("or of conditions", "`or` of something other than two comparisons")
-        sides.append(_comparison(side, name))
-    if node.modifier is not None and (node.modifier.matching is not None):
-        raise NotAutomatic("or of conditions", "`or on (...)`")
-    low, high = sorted(sides, key=lambda c: c.op.startswith(">"))
+        sides.append(_unwrap(_comparison(side, name)))
+    on = None
+    if node.modifier is not None and node.modifier.matching is not None:
+        if "ignoring" in str(node.modifier.matching).lower():
+            raise NotAutomatic("or ignoring (...)", "only `on (...)` or all labels are matched")
+        on = tuple(node.modifier.matching.labels)
+    (first, first_rewritten), (second, second_rewritten) = sides
+    band = on is None and _band(first, second, name)
+    if band:
+        return band
+    second = Condition(second.signal, second.op, _level(f"{name}-second", second.level.value))
+    compound = Compound(first, "or", second, on)
+    return _Rewritten(compound) if first_rewritten or second_rewritten else compound
+
+
+def _band(first: Condition, second: Condition, name: str):
+    """A Band for ``x < low or x > high`` (either order), else None."""
+    low, high = sorted((first, second), key=lambda c: c.op.startswith(">"))
     if low.op != "<" or high.op != ">" or _tree(str(low.signal)) != _tree(str(high.signal)):
-        raise NotAutomatic("or of conditions", "`or` of two comparisons that are not `x < low or x > high`")
+        return None
     if not low.level.value < high.level.value:
         raise NotAutomatic("or of conditions", "the band's low bound is not below its high bound")
     band = Band(low.signal, _level(name, low.level.value), _level(f"{name}-high", high.level.value))
-    return _Rewritten(band) if sides[0] is not low else band
+    return _Rewritten(band) if first is not low else band
 
 
 def _compound(node, name: str):
@@ -188,8 +213,7 @@ def _compound(node, name: str):
     left, right = _strip(node.lhs), _strip(node.rhs)
     if not _is_comparison(left):
         if isinstance(left, pp.BinaryExpr) and str(left.op) in ("and", "unless"):
-            inner = _condition(left, name)  # ((S op n) and B) and C: filters, one after the other
-            inner = inner.condition if isinstance(inner, _Rewritten) else inner
+            inner, _ = _unwrap(_condition(left, name))  # ((S op n) and B) and C: filters, one after the other
             if isinstance(inner, Condition) and not _has_comparison(right):
                 return _filtered(inner, op, on, right, name)
             if isinstance(inner, Compound) and isinstance(inner.first, Condition):
@@ -197,11 +221,13 @@ def _compound(node, name: str):
                 first = _filtered(inner.first, op, on, right, name).condition
                 return _Rewritten(Compound(first, inner.op, inner.second, inner.on))
         raise NotAutomatic(f"{op} with a filter on the left", "the left side is not a comparison with a number")
-    first = _comparison(left, name)
+    first, rewritten = _unwrap(_comparison(left, name))
     if _has_comparison(right):
         if not _is_comparison(right):
             raise NotAutomatic(f"{op} of a nested condition", "the right side holds a comparison inside")
-        return Compound(first, op, _comparison(right, f"{name}-second"), on)
+        second, second_rewritten = _unwrap(_comparison(right, f"{name}-second"))
+        compound = Compound(first, op, second, on)
+        return _Rewritten(compound) if rewritten or second_rewritten else compound
     return _filtered(first, op, on, right, name)
 
 
