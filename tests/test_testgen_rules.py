@@ -160,6 +160,13 @@ def test_an_output_folder_with_other_files_is_refused(cli, tmp_path):
         ("x >= on (i) group_left y * 0.9", "Condition", "(x) - on (i) group_left () (y * 0.9) >= 0"),
         ("a == 1 or b == 1", "Compound", "(a == 1) or (b == 1)"),
         ("x <= 199 or x >= 400", "Compound", "(x <= 199) or (x >= 400)"),
+        ("(x > 1 and d >= 0) or x < -1", "Compound", "(((x) and (d >= 0)) > 1) or (x < -1)"),
+        (
+            "a / ignoring (t) b > 0.9 and ignoring (t) b > 0",
+            "Condition",
+            "((a / ignoring (t) b) and ignoring (t) (b > 0)) > 0.9",
+        ),
+        ("x > 1 and (r > y) * 100", "Condition", "((x) and ((r > y) * 100)) > 1"),
     ],
 )
 def test_conditions_are_read_from_the_expression(expr, kind, text):
@@ -173,7 +180,8 @@ def test_conditions_are_read_from_the_expression(expr, kind, text):
         ("vector(1)", "always fires"),
         ("x > bool 1", "comparison with bool"),
         ("sum by (t) (x > 0)", "no comparison"),  # testgen tests it as such (testgen.present)
-        ("(a > 1 and b > 1) or c > 1", "or of conditions"),
+        ("x > 1 or absent(x)", "or of conditions"),
+        ("count by (i) (x offset 1h) unless count by (i) (x)", "no comparison"),
     ],
 )
 def test_expressions_without_a_drivable_condition_say_why(expr, category):
@@ -190,9 +198,9 @@ def test_shapes_beyond_a_threshold_get_their_cases_and_pass_promtool(cli, tmp_pa
     assert result.exit_code == 0, result.output  # every alert tested
     tests = yaml.safe_load((out / "shapes.test.yml").read_text())["tests"]
     names = [t["name"].split(" (")[0] for t in tests]
-    for alert in ("WorkersSaturated", "ReplicasMismatch"):
+    for alert in ("WorkersSaturated", "ReplicasMismatch", "TasksNearLimit"):
         assert {f"{alert}: fires", f"{alert}: safe side", f"{alert}: too short"} <= set(names)
-    for alert in ("NodeDown", "HttpFailure", "Unroutable"):
+    for alert in ("NodeDown", "HttpFailure", "Unroutable", "ClockSkew"):
         expected = ("fires by the first", "fires by the second", "too short")
         expected += ("quiet: the first on its safe side", "quiet: the second on its safe side")
         assert {f"{alert}: {case}" for case in expected} <= set(names), names

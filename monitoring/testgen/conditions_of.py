@@ -170,13 +170,9 @@ def _constant(node) -> float | None:
 
 
 def _or(node, name: str):
-    """``x < low or x > high`` (one signal) is a Band; ``A or B`` of two other comparisons a Compound "or"."""
-    sides = []
-    for side in (node.lhs, node.rhs):
-        side = _strip(side)
-        if not (isinstance(side, pp.BinaryExpr) and str(side.op) in COMPARATORS):
-            raise NotAutomatic("or of conditions", "`or` of something other than two comparisons")
-        sides.append(_unwrap(_comparison(side, name)))
+    """``x < low or x > high`` (one signal) is a Band; ``A or B`` of two other conditions a Compound "or".
+    A side may itself be ``(S op n) and B``: one condition over a filtered signal (``(S and B) op n``)."""
+    sides = [_unwrap(_or_side(side, name)) for side in (node.lhs, node.rhs)]
     on = None
     if node.modifier is not None and node.modifier.matching is not None:
         if "ignoring" in str(node.modifier.matching).lower():
@@ -191,6 +187,21 @@ def _or(node, name: str):
     return _Rewritten(compound) if first_rewritten or second_rewritten else compound
 
 
+def _or_side(side, name: str):
+    side = _strip(side)
+    if _is_comparison(side):
+        return _comparison(side, name)
+    if isinstance(side, pp.BinaryExpr) and str(side.op) in ("and", "unless"):
+        condition, _ = _unwrap(_compound(side, name))
+        if isinstance(condition, Compound) and isinstance(condition.first, Condition) and condition.op != "or":
+            # (A op n) and (B op m) inside `or`: B's comparison filters A's signal, the same alert
+            second = _strip(side.rhs)
+            return _filtered(condition.first, str(side.op), _matching(side), second, name)
+        if isinstance(condition, Condition):
+            return _Rewritten(condition)
+    raise NotAutomatic("or of conditions", "`or` of something other than two conditions")
+
+
 def _band(first: Condition, second: Condition, name: str):
     """A Band for ``x < low or x > high`` (either order), else None."""
     low, high = sorted((first, second), key=lambda c: c.op.startswith(">"))
@@ -202,38 +213,43 @@ def _band(first: Condition, second: Condition, name: str):
     return _Rewritten(band) if first is not low else band
 
 
+def _matching(node) -> str:
+    """`` on (a, b)`` / `` ignoring (a)`` / ``""``: how a set operation matches its sides."""
+    modifier = node.modifier
+    if modifier is None or modifier.matching is None:
+        return ""
+    return f" {modifier.matching}"
+
+
 def _compound(node, name: str):
+    """``A and B`` / ``A unless B``: a Compound when both sides are comparisons matched on all labels or
+    ``on (...)``; otherwise the right side, whatever it holds, filters the left side's signal
+    (``(S op n) and B`` is ``(S and B) op n``)."""
     op = str(node.op)
     modifier = node.modifier
-    on = None
-    if modifier is not None and modifier.matching is not None:
-        if "Ignoring" in str(modifier.matching.type) or "ignoring" in str(modifier.matching).lower():
-            raise NotAutomatic("and/unless ignoring (...)", "only `on (...)` or all labels are matched")
-        on = tuple(modifier.matching.labels)
+    ignoring = modifier is not None and modifier.matching is not None and "ignoring" in str(modifier.matching)
+    on = None if modifier is None or modifier.matching is None or ignoring else tuple(modifier.matching.labels)
     left, right = _strip(node.lhs), _strip(node.rhs)
-    if not _is_comparison(left):
-        if isinstance(left, pp.BinaryExpr) and str(left.op) in ("and", "unless"):
-            inner, _ = _unwrap(_condition(left, name))  # ((S op n) and B) and C: filters, one after the other
-            if isinstance(inner, Condition) and not _has_comparison(right):
-                return _filtered(inner, op, on, right, name)
-            if isinstance(inner, Compound) and isinstance(inner.first, Condition):
-                # (A and B) and C keeps A's series where B and C match: C filters A's signal
-                first = _filtered(inner.first, op, on, right, name).condition
-                return _Rewritten(Compound(first, inner.op, inner.second, inner.on))
-        raise NotAutomatic(f"{op} with a filter on the left", "the left side is not a comparison with a number")
-    first, rewritten = _unwrap(_comparison(left, name))
-    if _has_comparison(right):
-        if not _is_comparison(right):
-            raise NotAutomatic(f"{op} of a nested condition", "the right side holds a comparison inside")
+    if _is_comparison(left):
+        first, rewritten = _unwrap(_comparison(left, name))
+    elif isinstance(left, pp.BinaryExpr) and str(left.op) in ("and", "unless"):
+        inner, rewritten = _unwrap(_compound(left, name))  # ((S op n) and B) and C: filters, one after the other
+        if isinstance(inner, Compound):
+            # (A and B) and C keeps A's series where B and C match: C filters A's signal
+            first = _filtered(inner.first, op, _matching(node), right, name).condition
+            return _Rewritten(Compound(first, inner.op, inner.second, inner.on))
+        first, rewritten = inner, True
+    else:
+        raise NotAutomatic("no comparison", f"`{op}` with no comparison on its left: fires for every series it returns")
+    if _is_comparison(right) and not ignoring:
         second, second_rewritten = _unwrap(_comparison(right, f"{name}-second"))
         compound = Compound(first, op, second, on)
         return _Rewritten(compound) if rewritten or second_rewritten else compound
-    return _filtered(first, op, on, right, name)
+    return _filtered(first, op, _matching(node), right, name)
 
 
-def _filtered(first: Condition, op: str, on, right, name: str):
+def _filtered(first: Condition, op: str, matching: str, right, name: str):
     """``(S op n) and B`` is ``(S and B) op n``: the filter keeps S's series, whose values are compared."""
-    matching = f" on ({', '.join(on)})" if on is not None else ""
     signal = f"({first.signal}) {op}{matching} ({right.prettify()})"
     return _Rewritten(Condition(signal, first.op, _level(name, first.level.value)))
 
