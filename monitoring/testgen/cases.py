@@ -190,8 +190,11 @@ class CaseBuilder:
                     f"(the signal reaches {value:g})"
                 )
             end = min(t_true + self.for_seconds + 2 * self.interval, run.end)
-            distance, at = run.distance(self.comparisons, t_true - self.interval, end)
-            if distance >= self.margin * _scale(self.comparisons):
+            # each comparison against its own threshold's scale (`a - b > 0 and age > 864000`: 0.23 past the
+            # first is clear, though not by the second's scale)
+            gaps = [(run.distance([c], t_true - self.interval, end), _scale([c])) for c in self.comparisons]
+            (distance, at), _ = min(gaps, key=lambda gap: gap[0][0] / gap[1])
+            if all(gap >= self.margin * scale for (gap, _), scale in gaps):
                 return run, t_true, distance
             closest = (distance, at)
         raise Mismatch(

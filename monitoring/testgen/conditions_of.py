@@ -26,6 +26,7 @@ import promql_parser as pp
 from monitoring.errors import DefinitionError
 from monitoring.model.conditions import Absent, Band, Compound, Condition, format_number
 from monitoring.model.threshold import Step, Threshold
+from monitoring.promql.parse import selectors
 
 COMPARATORS = ("<", "<=", ">", ">=", "==", "!=")
 
@@ -107,6 +108,8 @@ def _condition(node, name: str):
         raise NotAutomatic("no comparison", f"the expression ends in `{op}`, not a comparison with a threshold")
     if isinstance(node, pp.Call) and node.func.name == "vector":
         raise NotAutomatic("always fires", "`vector(...)` holds at every evaluation (a heartbeat alert)")
+    if not selectors(node):
+        raise NotAutomatic("always fires", "it reads no series: a constant holds at every evaluation")
     if isinstance(node, pp.Call) and node.func.name == "absent_over_time":
         raise NotAutomatic("absent_over_time()", "a no-data alert over a range")
     raise NotAutomatic("no comparison", "fires for every series the expression returns; no threshold to drive")
