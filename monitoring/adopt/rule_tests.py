@@ -28,6 +28,7 @@ from monitoring.testgen.labels_map import mark
 
 TARGET_LABELS = ("job", "instance")
 DEFAULT_INTERVAL = "1m"  # Prometheus' default evaluation_interval, for groups without one
+MAX_ALERT_RANGE = 2 * 86400.0  # an alert reading a longer range (`min_over_time(x[1w])`) is not tested
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,12 @@ class RuleFileTests:
                 self.skip(rule, category or _category(problem.message), problem.message)
         tests.extend(recording.cases)
         for rule, alert in alerts:
+            longest = max((parse_duration(r) for r in re.findall(r"\[([0-9a-z]+)(?:[:\]])", rule.expr)), default=0.0)
+            if longest > MAX_ALERT_RANGE:
+                # its cases would hold a healthy phase that long, then the crossing: promtool would evaluate every
+                # rule of the file at every step of two such windows (minutes for one alert)
+                self.skip(rule, "range too long", f"a [{format_duration(longest)}] range: cases would span twice that")
+                continue
             siblings = [self._alert(other, alert.origin, raw(other.expr)) for other in rules if _sibling(other, rule)]
             try:
                 if id(alert) in self.present:
