@@ -204,7 +204,7 @@ def test_shapes_beyond_a_threshold_get_their_cases_and_pass_promtool(cli, tmp_pa
         expected = ("fires by the first", "fires by the second", "too short")
         expected += ("quiet: the first on its safe side", "quiet: the second on its safe side")
         assert {f"{alert}: {case}" for case in expected} <= set(names), names
-    for alert in ("CertificateNotReady", "InvalidIndex"):
+    for alert in ("CertificateNotReady", "InvalidIndex", "TargetMissingAfterWarmup"):
         assert {f"{alert}: fires", f"{alert}: quiet", f"{alert}: too short"} <= set(names)
     fires = next(t for t in tests if t["name"].startswith("WorkersSaturated: fires"))
     (alert,) = fires["alert_rule_test"][0]["exp_alerts"]

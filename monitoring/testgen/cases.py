@@ -5,7 +5,8 @@
   meaningful, just inside otherwise, just off the value for ``==``) and **too short** (past the threshold
   for less than `for`: pending only; when `for` > the evaluation interval);
 - band (outside [low, high]): fires below and above, safe side on each boundary, too short;
-- compound (``A and B``, ``A unless B``): fires, too short, and one quiet case per side;
+- compound (``A and B``, ``A unless B``): fires, too short, and one quiet case per side; ``A or B``: fires by
+  each side (the other healthy), too short, and quiet with each side on its safe side;
 - absent: fires (the series disappears for longer than `for`), safe side (it keeps reporting), too short.
 
 Every case is a timeline: a healthy phase, then a phase with the case's inputs. The signals are simulated at

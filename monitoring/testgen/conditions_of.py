@@ -273,6 +273,21 @@ def _has_comparison(node) -> bool:
     return bool(found)
 
 
+def comparisons_inside(expr: str) -> list[tuple[str, str, float]]:
+    """(signal, op, number) of every ``signal op number`` inside an expression (no ``bool``), outermost first."""
+    found = []
+
+    def visit(node):
+        if isinstance(node, pp.BinaryExpr) and str(node.op) in COMPARATORS:
+            value = _constant(node.rhs)
+            bool_ = node.modifier is not None and node.modifier.return_bool
+            if value is not None and math.isfinite(value) and not bool_ and _constant(node.lhs) is None:
+                found.append((_strip(node.lhs).prettify(), str(node.op), value))
+
+    pp.walk(pp.parse(expr), visit)
+    return found
+
+
 def describe(condition) -> str:
     """A short word on the condition for reports: ``> 0.05``, ``outside [1, 2]``, ``and``, ``absent``."""
     if isinstance(condition, Condition):

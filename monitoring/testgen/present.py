@@ -103,10 +103,30 @@ def _returning(finder: search.SignalSearch) -> tuple[dict, str]:
             setting = ((knob, knob.snap(p)),)
             if finder.measure(setting):
                 return finder.inputs(setting), f"{knob.describe()} at {knob.snap(p):g}"
+    inputs = _inner_comparisons_hold(finder)
+    if inputs is not None:
+        return inputs, "each comparison inside it holding"
     raise search.SearchFailed(
         f"`{finder.signal}` returns no series for any input tried (every series of "
         f"{', '.join(sorted({k.metric.name for k in finder.knobs}))} at each value of its range)"
     )
+
+
+def _inner_comparisons_hold(finder: search.SignalSearch) -> dict | None:
+    """Inputs under which every ``signal op number`` inside the expression holds, each solved on top of the
+    others (``(up == 0) * on (instance) (uptime > 600)`` needs two series moved), when the expression then
+    returns series; else None."""
+    from monitoring.model.conditions import Comparison
+    from monitoring.testgen.conditions_of import comparisons_inside
+
+    inputs: dict = {}
+    try:
+        for signal, op, value in comparisons_inside(finder.signal):
+            driver = drivers.SearchDriver(Comparison(signal, op, value), finder.catalog, finder.interval)
+            inputs = drivers.answer(driver, "fires", inputs)
+    except search.SearchFailed:
+        return None
+    return inputs if inputs and finder.measure_inputs(inputs) else None
 
 
 def _empty(finder: search.SignalSearch, present: dict) -> tuple[dict, str]:
