@@ -30,7 +30,7 @@ def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
         finder = search.SignalSearch(drivers.catalog_of(stack), expr, interval)
         present, shown = _returning(finder)
         quiet, how = _empty(finder, present)
-    except search.SearchFailed as exc:
+    except (search.SearchFailed, search.SearchOverBudget) as exc:
         raise DefinitionError(f"alert {alert.name}: cannot generate its tests: {exc}", alert.origin) from None
     for_seconds = parse_duration(alert.for_ or "0s")
     warmup = max(5, math.ceil(longest_range(expr, stack) / 60) + 1)
