@@ -40,6 +40,7 @@ _OPERATORS = {
     "!=": operator.ne,
 }
 ATTEMPTS = 6  # fires values tried when a step lands within the margin of the threshold
+LEAD_MINUTES = 2  # healthy minutes before a comparison case changes its inputs
 
 
 class Mismatch(Exception):
@@ -70,6 +71,10 @@ class CaseBuilder:
         self.window = window
         self.warmup = max(5, math.ceil(window / 60) + 1)
         self.length = self.warmup + math.ceil((self.for_seconds + 5 * interval) / 60) + 10
+        # healthy samples before a comparison case's change: two (a rate needs them), not a full window; the
+        # signal is as healthy over a part of its window as over all of it, and promtool evaluates every rule
+        # at every step of a test group, so each minute here costs a step per case (issue 14)
+        self.lead = LEAD_MINUTES
         self.margin = drivers.MARGIN
         self._simulators: dict[str, StepSimulator] = {}
         self._catalog = None
@@ -154,11 +159,19 @@ class CaseBuilder:
         return self._simulators[signal]
 
     def run(self, phases: list[dict]) -> Run:
-        """Simulate healthy (warm-up) then each phase's inputs; the condition's state at every step."""
-        timeline = synth.Timeline().add(self.warmup, phases[0])
+        """Simulate healthy (warm-up) then each phase's inputs; the condition's state at every step. A short
+        lead first; a full window of warm-up when the condition holds during the lead (a rate reads low while
+        its first window fills, so `below` a rate holds there)."""
+        run = self._run(phases, self.lead)
+        if self.lead < self.warmup and any(state for t, state in run.states.items() if t < run.since):
+            run = self._run(phases, self.warmup)
+        return run
+
+    def _run(self, phases: list[dict], lead: int) -> Run:
+        timeline = synth.Timeline().add(lead, phases[0])
         for inputs in phases[1:]:
             timeline.add(self.length, inputs)
-        series, end, since = timeline.series(), timeline.minutes * 60, self.warmup * 60
+        series, end, since = timeline.series(), timeline.minutes * 60, lead * 60
         values = {}
         for signal, comparisons in _by_signal(self.comparisons).items():
 
@@ -265,8 +278,59 @@ class CaseBuilder:
         safe = self.run([healthy, inputs])
         value = safe.closest_value([leaf.comparison])
         kind = self.checked_boundary(safe, leaf.comparison, kind)
-        out.insert(1, self.quiet(safe, "safe side", f"{signal} at {value:.12g}, {kind}"))
+        what = f"{signal} at {value:.12g}, {kind}"
+        side_by_side = self.side_by_side(run, safe, signal)
+        if side_by_side is not None:
+            combined, moved = side_by_side
+            cases = self.fires_and_too_short(combined, t_true, distance, signal)
+            quiet = self.quiet_beside(combined, safe, moved, f"safe side ({what}, on {_labels_text(moved)}")
+            if quiet is not None:
+                return cases[:1] + [quiet] + cases[1:]
+        out.insert(1, self.quiet(safe, "safe side", what))
         return out
+
+    def side_by_side(self, fires: Run, safe: Run, signal: str):
+        """One timeline for the fires and safe-side cases: the safe side's driven series moved onto another
+        label value of the metric (where the fires case keeps it healthy), so one test group of the fires
+        case's span checks both, instead of a second group of the same series after it (promtool evaluates
+        every rule at every step of every group: issue 14). Only when the signal keeps the two apart: at every
+        step the combined timeline's signal must be the fires case's, with the safe case's own series (moved)
+        in place of that label value's, value for value; else None. Returns (run, {label: moved value})."""
+        healthy, fired = fires.timeline.phases[0][1], fires.timeline.phases[1][1]
+        driven = [key for key, shape in safe.timeline.phases[1][1].items() if healthy.get(key) != shape]
+        if not driven or any(key not in healthy for key in fired) or set(fired) != set(healthy):
+            return None
+        moves = _moves(driven, healthy)
+        if moves is None:
+            return None
+        moved, renamed = moves
+        crossed = dict(fired)
+        for key in driven:
+            crossed[renamed[key]] = safe.timeline.phases[1][1][key]
+        combined = self._run([healthy, crossed], fires.timeline.phases[0][0])
+        for t, state in combined.values[signal].items():
+            if any(not all(k in dict(labels) for k in moved) for labels in state):
+                return None  # the signal aggregates the label away: the safe series would be hidden
+            if t not in fires.values[signal] or t not in safe.values[signal]:
+                continue  # steps one of the runs skipped (nothing held before its switch)
+            expected = {labels: v for labels, v in fires.values[signal][t].items() if not _has(labels, moved)}
+            for labels, v in safe.values[signal][t].items():
+                if _has(labels, _origin(moved, renamed)):
+                    expected[_relabel(labels, moved)] = v
+            if state != expected:
+                return None
+        return combined, moved
+
+    def quiet_beside(self, combined: Run, safe: Run, moved: dict, title: str) -> dict | None:
+        """The safe-side assertion on the combined timeline: at the time the safe case alone was asserted,
+        nothing of the moved label value fires (what does fire is the fires case's, expected as such)."""
+        t_true = safe.first_true()
+        settled = safe.since + self.window + self.for_seconds + 2 * self.interval
+        eval_time = min(max(settled, (t_true or 0) + self.for_seconds + 2 * self.interval), combined.end)
+        firing = _firing_at(combined.states, eval_time, self.for_seconds)
+        if t_true is not None or any(_has(labels, moved) for labels, _ in firing):
+            return None
+        return self.case(f"{title}, {self.threshold_text()})", combined, eval_time, firing)
 
     def checked_boundary(self, run, comparison: Comparison, kind: str) -> str:
         """ "on the boundary" only if the signal sits exactly on it at every step once settled (a count that dips
@@ -496,6 +560,46 @@ def _by_signal(comparisons) -> dict:
 
 def _scale(comparisons) -> float:
     return max(abs(c.value) or 1.0 for c in comparisons)
+
+
+def _moves(driven: list[str], healthy: dict):
+    """({label: new value}, {driven key: key it moves to}): the driven series' label values swapped for
+    another value the metric's healthy series carry, the same for every driven series; None if none."""
+    parsed = [synth.parse_key(key) for key in driven]
+    names = {name for name, _ in parsed}
+    others = [synth.parse_key(key) for key in healthy if key not in driven]
+    for name, labels in others:
+        if name not in names:
+            continue
+        _, first = next(p for p in parsed if p[0] == name)
+        changed = {k: v for k, v in labels.items() if first.get(k) != v and k != "le"}
+        if not changed or any(k not in first for k in changed):
+            continue
+        renamed = {key: synth.series_key(n, {**ls, **changed}) for key, (n, ls) in zip(driven, parsed)}
+        if all(new in healthy and new not in driven for new in renamed.values()) and all(
+            all(ls.get(k) == first[k] for k in changed) for _, ls in parsed
+        ):
+            return changed, renamed
+    return None
+
+
+def _has(labels: tuple, values: dict) -> bool:
+    found = dict(labels)
+    return all(found.get(k) == v for k, v in values.items())
+
+
+def _origin(moved: dict, renamed: dict) -> dict:
+    """The driven series' own values of the moved labels."""
+    _, labels = synth.parse_key(next(iter(renamed)))
+    return {k: labels[k] for k in moved}
+
+
+def _relabel(labels: tuple, values: dict) -> tuple:
+    return tuple(sorted({**dict(labels), **values}.items()))
+
+
+def _labels_text(values: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same few label sets at every step
