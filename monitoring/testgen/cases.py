@@ -27,7 +27,7 @@ from monitoring.model.conditions import Absent, Band, Comparison, Compound, Cond
 from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.synthetic import Stale
 from monitoring.promql.evaluator import Evaluator
-from monitoring.testgen import drivers, search, synth
+from monitoring.testgen import beside, drivers, search, synth
 from monitoring.testgen.alerts import _expected, _firing_at, longest_range, rules_by_record
 from monitoring.testgen.stepping import StepSimulator, evaluation_times
 
@@ -275,60 +275,57 @@ class CaseBuilder:
         run, t_true, distance = self.crossing(lambda k: [healthy, leaf.driver.fires(k)], "fires")
         out = self.fires_and_too_short(run, t_true, distance, signal)
         inputs, kind = leaf.driver.safe()
+        combined = self.side_by_side(run, inputs, signal)
+        if combined is not None:
+            run_both, moved = combined
+            safe = beside.view(run_both, moved, signal, Run)
+            value = safe.closest_value([leaf.comparison])
+            what = f"{signal} at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
+            quiet = self.quiet_beside(run_both, safe, moved, f"safe side ({what}, on {beside.text(moved)}")
+            if quiet is not None:
+                both = self.fires_and_too_short(run_both, t_true, distance, signal)
+                return both[:1] + [quiet] + both[1:]
         safe = self.run([healthy, inputs])
         value = safe.closest_value([leaf.comparison])
         kind = self.checked_boundary(safe, leaf.comparison, kind)
-        what = f"{signal} at {value:.12g}, {kind}"
-        side_by_side = self.side_by_side(run, safe, signal)
-        if side_by_side is not None:
-            combined, moved = side_by_side
-            cases = self.fires_and_too_short(combined, t_true, distance, signal)
-            quiet = self.quiet_beside(combined, safe, moved, f"safe side ({what}, on {_labels_text(moved)}")
-            if quiet is not None:
-                return cases[:1] + [quiet] + cases[1:]
-        out.insert(1, self.quiet(safe, "safe side", what))
+        out.insert(1, self.quiet(safe, "safe side", f"{signal} at {value:.12g}, {kind}"))
         return out
 
-    def side_by_side(self, fires: Run, safe: Run, signal: str):
-        """One timeline for the fires and safe-side cases: the safe side's driven series moved onto another
-        label value of the metric (where the fires case keeps it healthy), so one test group of the fires
-        case's span checks both, instead of a second group of the same series after it (promtool evaluates
-        every rule at every step of every group: issue 14). Only when the signal keeps the two apart: at every
-        step the combined timeline's signal must be the fires case's, with the safe case's own series (moved)
-        in place of that label value's, value for value; else None. Returns (run, {label: moved value})."""
+    def side_by_side(self, fires: Run, safe_inputs: dict, signal: str):
+        """One timeline for the fires and safe-side cases (monitoring.testgen.beside): the safe side's driven
+        series moved onto another label value of the metric, one the fires case keeps healthy, where the signal
+        keeps series of different values of that label apart. Checked on the evaluator too: at every step, the
+        fires case's series give what they gave alone. Returns (run, {label: moved value}) or None."""
         healthy, fired = fires.timeline.phases[0][1], fires.timeline.phases[1][1]
-        driven = [key for key, shape in safe.timeline.phases[1][1].items() if healthy.get(key) != shape]
-        if not driven or any(key not in healthy for key in fired) or set(fired) != set(healthy):
+        driven = [key for key, shape in safe_inputs.items() if healthy.get(key) != shape]
+        if not driven or set(fired) != set(healthy):
             return None
-        moves = _moves(driven, healthy)
+        moves = beside.moves(driven, healthy)
         if moves is None:
             return None
         moved, renamed = moves
+        if not all(beside.keeps_apart(signal, label, self.rules) for label in moved):
+            return None
         crossed = dict(fired)
         for key in driven:
-            crossed[renamed[key]] = safe.timeline.phases[1][1][key]
+            crossed[renamed[key]] = safe_inputs[key]
         combined = self._run([healthy, crossed], fires.timeline.phases[0][0])
         for t, state in combined.values[signal].items():
             if any(not all(k in dict(labels) for k in moved) for labels in state):
-                return None  # the signal aggregates the label away: the safe series would be hidden
-            if t not in fires.values[signal] or t not in safe.values[signal]:
-                continue  # steps one of the runs skipped (nothing held before its switch)
-            expected = {labels: v for labels, v in fires.values[signal][t].items() if not _has(labels, moved)}
-            for labels, v in safe.values[signal][t].items():
-                if _has(labels, _origin(moved, renamed)):
-                    expected[_relabel(labels, moved)] = v
-            if state != expected:
-                return None
+                return None  # the label is aggregated away after all: the safe series would be hidden
+            if t in fires.values[signal]:
+                alone = {labels: v for labels, v in fires.values[signal][t].items() if not beside.has(labels, moved)}
+                if {labels: v for labels, v in state.items() if not beside.has(labels, moved)} != alone:
+                    return None
         return combined, moved
 
     def quiet_beside(self, combined: Run, safe: Run, moved: dict, title: str) -> dict | None:
-        """The safe-side assertion on the combined timeline: at the time the safe case alone was asserted,
-        nothing of the moved label value fires (what does fire is the fires case's, expected as such)."""
-        t_true = safe.first_true()
+        """The safe-side assertion on the combined timeline, at the time the safe case alone would be asserted:
+        nothing of the moved label value ever holds (what fires is the fires case's, expected as such)."""
         settled = safe.since + self.window + self.for_seconds + 2 * self.interval
-        eval_time = min(max(settled, (t_true or 0) + self.for_seconds + 2 * self.interval), combined.end)
+        eval_time = min(settled, combined.end)
         firing = _firing_at(combined.states, eval_time, self.for_seconds)
-        if t_true is not None or any(_has(labels, moved) for labels, _ in firing):
+        if safe.first_true() is not None or any(beside.has(labels, moved) for labels, _ in firing):
             return None
         return self.case(f"{title}, {self.threshold_text()})", combined, eval_time, firing)
 
@@ -560,46 +557,6 @@ def _by_signal(comparisons) -> dict:
 
 def _scale(comparisons) -> float:
     return max(abs(c.value) or 1.0 for c in comparisons)
-
-
-def _moves(driven: list[str], healthy: dict):
-    """({label: new value}, {driven key: key it moves to}): the driven series' label values swapped for
-    another value the metric's healthy series carry, the same for every driven series; None if none."""
-    parsed = [synth.parse_key(key) for key in driven]
-    names = {name for name, _ in parsed}
-    others = [synth.parse_key(key) for key in healthy if key not in driven]
-    for name, labels in others:
-        if name not in names:
-            continue
-        _, first = next(p for p in parsed if p[0] == name)
-        changed = {k: v for k, v in labels.items() if first.get(k) != v and k != "le"}
-        if not changed or any(k not in first for k in changed):
-            continue
-        renamed = {key: synth.series_key(n, {**ls, **changed}) for key, (n, ls) in zip(driven, parsed)}
-        if all(new in healthy and new not in driven for new in renamed.values()) and all(
-            all(ls.get(k) == first[k] for k in changed) for _, ls in parsed
-        ):
-            return changed, renamed
-    return None
-
-
-def _has(labels: tuple, values: dict) -> bool:
-    found = dict(labels)
-    return all(found.get(k) == v for k, v in values.items())
-
-
-def _origin(moved: dict, renamed: dict) -> dict:
-    """The driven series' own values of the moved labels."""
-    _, labels = synth.parse_key(next(iter(renamed)))
-    return {k: labels[k] for k in moved}
-
-
-def _relabel(labels: tuple, values: dict) -> tuple:
-    return tuple(sorted({**dict(labels), **values}.items()))
-
-
-def _labels_text(values: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same few label sets at every step
