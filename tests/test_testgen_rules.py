@@ -168,6 +168,17 @@ def test_an_output_folder_with_other_files_is_refused(cli, tmp_path):
         ("rate(x[5m]) > 0 unless on (i) y", "Condition", "((rate(x[5m])) unless on (i) (y)) > 0"),
         ("a < 1 and b < 2 and c == 0", "Compound", "(((a) and (c == 0)) < 1) and (b < 2)"),
         ('absent(up{job="api"})', "Absent", 'absent(up{job="api"})'),
+        ("a > b", "Condition", "(a) - (b) > 0"),
+        ("x >= on (i) group_left y * 0.9", "Condition", "(x) - on (i) group_left () (y * 0.9) >= 0"),
+        ("a == 1 or b == 1", "Compound", "(a == 1) or (b == 1)"),
+        ("x <= 199 or x >= 400", "Compound", "(x <= 199) or (x >= 400)"),
+        ("(x > 1 and d >= 0) or x < -1", "Compound", "(((x) and (d >= 0)) > 1) or (x < -1)"),
+        (
+            "a / ignoring (t) b > 0.9 and ignoring (t) b > 0",
+            "Condition",
+            "((a / ignoring (t) b) and ignoring (t) (b > 0)) > 0.9",
+        ),
+        ("x > 1 and (r > y) * 100", "Condition", "((x) and ((r > y) * 100)) > 1"),
     ],
 )
 def test_conditions_are_read_from_the_expression(expr, kind, text):
@@ -177,12 +188,43 @@ def test_conditions_are_read_from_the_expression(expr, kind, text):
 
 @pytest.mark.parametrize(
     "expr, category",
-    [("vector(1)", "always fires"), ("a > b", "compares two series"), ("x > bool 1", "comparison with bool")],
+    [
+        ("vector(1)", "always fires"),
+        ("x > bool 1", "comparison with bool"),
+        ("sum by (t) (x > 0)", "no comparison"),  # testgen tests it as such (testgen.present)
+        ("x > 1 or absent(x)", "or of conditions"),
+        ("count by (i) (x offset 1h) unless count by (i) (x)", "no comparison"),
+    ],
 )
 def test_expressions_without_a_drivable_condition_say_why(expr, category):
     with pytest.raises(NotAutomatic) as caught:
         condition_of(expr, "A")
     assert caught.value.category == category
+
+
+def test_shapes_beyond_a_threshold_get_their_cases_and_pass_promtool(cli, tmp_path):
+    """Two series compared (reporting the left side's value, not the difference it is driven by), `or` of two
+    comparisons (fires by each side, quiet with each on its safe side), no comparison (fires on any series)."""
+    out = tmp_path / "out"
+    result = cli(["testgen", FIXTURES / "shapes.rules.yml", "-o", out])
+    assert result.exit_code == 0, result.output  # every alert tested
+    tests = yaml.safe_load((out / "shapes.test.yml").read_text())["tests"]
+    names = [t["name"].split(" (")[0] for t in tests]
+    for alert in ("WorkersSaturated", "ReplicasMismatch", "TasksNearLimit"):
+        assert {f"{alert}: fires", f"{alert}: safe side", f"{alert}: too short"} <= set(names)
+    for alert in ("NodeDown", "HttpFailure", "Unroutable", "ClockSkew"):
+        expected = ("fires by the first", "fires by the second", "too short")
+        expected += ("quiet: the first on its safe side", "quiet: the second on its safe side")
+        assert {f"{alert}: {case}" for case in expected} <= set(names), names
+    for alert in ("CertificateNotReady", "InvalidIndex", "TargetMissingAfterWarmup"):
+        assert {f"{alert}: fires", f"{alert}: quiet", f"{alert}: too short"} <= set(names)
+    fires = next(t for t in tests if t["name"].startswith("WorkersSaturated: fires"))
+    (alert,) = fires["alert_rule_test"][0]["exp_alerts"]
+    difference = fires["name"].split(" at ")[1].split(",")[0]
+    shown = alert["exp_annotations"]["summary"].split(": ")[1].removesuffix(" busy workers")
+    assert float(shown) > float(difference) > 0  # busy_workers' value, not the difference it is driven by
+    run = _promtool_test([out / "shapes.test.yml"])
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 @pytest.mark.parametrize(

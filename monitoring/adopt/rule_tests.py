@@ -27,8 +27,8 @@ from monitoring.promql.parse import selector_name, selectors
 from monitoring.testgen.labels_map import mark
 
 TARGET_LABELS = ("job", "instance")
-_VALUE = re.compile(r"\$value|\.Value")
 DEFAULT_INTERVAL = "1m"  # Prometheus' default evaluation_interval, for groups without one
+MAX_ALERT_RANGE = 2 * 86400.0  # an alert reading a longer range (`min_over_time(x[1w])`) is not tested
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,8 @@ class RuleFileTests:
     def __init__(self, path: Path, display: str, groups: list[SourceGroup]):
         self.path, self.display, self.groups = path, display, groups
         self.untested: list[Untested] = []
+        self.sources: dict[int, str] = {}  # id(alert) -> its rule's expression, when the condition rewrites it
+        self.present: set[int] = set()  # id(alert) of alerts without a comparison: they fire on any series
 
     def skip(self, rule: SourceRule, category: str, reason: str) -> None:
         for prefix in (f"alert {rule.name}: ", f"recording rule {rule.name}: ", f"recording rule {rule.name} "):
@@ -115,6 +117,7 @@ class RuleFileTests:
         from monitoring.testgen.alerts import alert_cases, rules_by_record
         from monitoring.testgen.cross_check import rule_error
         from monitoring.testgen.labels_map import fill_labels_maps
+        from monitoring.testgen.present import cases as present_cases
         from monitoring.testgen.recording import imported_recording_cases
         from monitoring.testgen.siblings import add_siblings
 
@@ -139,9 +142,19 @@ class RuleFileTests:
                 self.skip(rule, category or _category(problem.message), problem.message)
         tests.extend(recording.cases)
         for rule, alert in alerts:
+            longest = max((parse_duration(r) for r in re.findall(r"\[([0-9a-z]+)(?:[:\]])", rule.expr)), default=0.0)
+            if longest > MAX_ALERT_RANGE:
+                # its cases would hold a healthy phase that long, then the crossing: promtool would evaluate every
+                # rule of the file at every step of two such windows (minutes for one alert)
+                self.skip(rule, "range too long", f"a [{format_duration(longest)}] range: cases would span twice that")
+                continue
             siblings = [self._alert(other, alert.origin, raw(other.expr)) for other in rules if _sibling(other, rule)]
             try:
-                cases = add_siblings(alert_cases(alert, stack, interval), siblings, stack, interval)
+                if id(alert) in self.present:
+                    generated = present_cases(alert, stack, interval)
+                else:
+                    generated = alert_cases(alert, stack, interval, self.sources.get(id(alert)))
+                cases = add_siblings(generated, siblings, stack, interval)
                 same_name = [(r.expr, dict(stack.alert_labels(a))) for r, a in [(rule, alert)]]
                 same_name += [(s.expr, dict(stack.alert_labels(s))) for s in siblings]
                 try:
@@ -180,7 +193,7 @@ class RuleFileTests:
 
     # --- the model ---------------------------------------------------------------------------------
     def _model(self, rules: list[SourceRule]):
-        from monitoring.testgen.conditions_of import NotAutomatic, condition_of
+        from monitoring.testgen.conditions_of import NotAutomatic, read_condition
 
         model_groups, alerts, records = [], [], []
         for group in self.groups:
@@ -196,13 +209,19 @@ class RuleFileTests:
                         self.skip(rule, "label template", "a label is a template (generated tests expand annotations)")
                         continue
                     else:
-                        shows_value = any(_VALUE.search(v) for v in rule.annotations.values())
-                        condition = condition_of(rule.expr, _threshold_name(rule.name), shows_value)
+                        condition, rewritten = read_condition(rule.expr, _threshold_name(rule.name))
                         item = self._alert(rule, where, condition)
                         alerts.append((rule, item))
+                        if rewritten:  # the values it reports are the source expression's
+                            self.sources[id(item)] = rule.expr
                 except NotAutomatic as exc:
-                    self.skip(rule, exc.category, str(exc))
-                    continue
+                    if exc.category != "no comparison":
+                        self.skip(rule, exc.category, str(exc))
+                        continue
+                    # it fires for every series the expression returns: tested as such (testgen.present)
+                    item = self._alert(rule, where, raw(rule.expr))
+                    alerts.append((rule, item))
+                    self.present.add(id(item))
                 except DefinitionError as exc:
                     self.skip(rule, _category(exc.message), exc.message)
                     continue

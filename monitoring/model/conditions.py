@@ -143,7 +143,8 @@ class Band:
 
 @dataclass(frozen=True)
 class Compound:
-    """``first and second`` (both hold) or ``first unless second`` (the first holds, the second does not).
+    """``first and second`` (both hold), ``first unless second`` (the first holds, the second does not) or
+    ``first or second`` (either holds; where both do, the first's series and value).
 
     ``on`` names the labels the two sides are matched on (PromQL's ``on (...)``); by default all labels.
     """
@@ -154,12 +155,13 @@ class Compound:
     on: tuple[str, ...] | None = None
 
     def __post_init__(self):
-        if self.op not in ("and", "unless"):
-            raise DefinitionError(f"a compound condition is 'and' or 'unless', not {self.op!r}", caller_origin())
+        if self.op not in ("and", "unless", "or"):
+            raise DefinitionError(f"a compound condition is 'and', 'unless' or 'or', not {self.op!r}", caller_origin())
         for side in (self.first, self.second):
             if not isinstance(side, (Condition, Band)):
                 raise DefinitionError(
-                    "both() and unless() combine two conditions such as above(...) and below(...)", caller_origin()
+                    "both(), unless() and either() combine two conditions such as above(...) and below(...)",
+                    caller_origin(),
                 )
         if self.on is not None:
             object.__setattr__(self, "on", tuple(self.on))
@@ -244,6 +246,12 @@ def both(first, second, on: tuple[str, ...] | None = None) -> Compound:
 def unless(first, second, on: tuple[str, ...] | None = None) -> Compound:
     """``first unless second``: fires while the first holds and the second does not."""
     return Compound(first, "unless", second, on)
+
+
+def either(first, second, on: tuple[str, ...] | None = None) -> Compound:
+    """``first or second``: fires while either condition holds (two different signals; one signal outside a
+    range is ``outside()``)."""
+    return Compound(first, "or", second, on)
 
 
 def absent(selector) -> Absent:

@@ -52,8 +52,10 @@ def _labelled(expr: str, labels: dict[str, str]) -> str:
     return expr
 
 
-def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
-    """promtool test groups for one alert: the generated cases, then the definition's own scenarios."""
+def alert_cases(alert: Alert, stack: Stack, interval: float, source: str | None = None) -> list[dict]:
+    """promtool test groups for one alert: the generated cases, then the definition's own scenarios.
+    ``source``: the rule file's expression when the condition is an equivalent rewrite of it (``a > b`` driven
+    as ``a - b > 0``): the values the alert reports are read from it."""
     from monitoring.testgen import constant
 
     # kept as written (imported): only its scenarios test it, unless it is a constant (`vector(1)`, a Watchdog),
@@ -67,10 +69,10 @@ def alert_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
                 "equal_to(), outside(), both() or absent() on a Threshold step",
             )
         return _scenario_cases(alert, stack, interval)
-    return generated_cases(alert, stack, interval) + _scenario_cases(alert, stack, interval)
+    return generated_cases(alert, stack, interval, source) + _scenario_cases(alert, stack, interval)
 
 
-def generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
+def generated_cases(alert: Alert, stack: Stack, interval: float, source: str | None = None) -> list[dict]:
     from monitoring.testgen import burnrate, cases, constant
 
     try:
@@ -78,7 +80,7 @@ def generated_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
             return burnrate.cases(alert, stack, interval)
         if constant.is_constant(alert):
             return constant.cases(alert, stack, interval)
-        return cases.cases(alert, stack, interval)
+        return cases.cases(alert, stack, interval, source)
     except Unsupported as exc:
         raise DefinitionError(
             f"alert {alert.name}: cannot generate its tests: {exc}{_where(exc, alert.expr)}",

@@ -5,7 +5,8 @@
   meaningful, just inside otherwise, just off the value for ``==``) and **too short** (past the threshold
   for less than `for`: pending only; when `for` > the evaluation interval);
 - band (outside [low, high]): fires below and above, safe side on each boundary, too short;
-- compound (``A and B``, ``A unless B``): fires, too short, and one quiet case per side;
+- compound (``A and B``, ``A unless B``): fires, too short, and one quiet case per side; ``A or B``: fires by
+  each side (the other healthy), too short, and quiet with each side on its safe side;
 - absent: fires (the series disappears for longer than `for`), safe side (it keeps reporting), too short.
 
 Every case is a timeline: a healthy phase, then a phase with the case's inputs. The signals are simulated at
@@ -54,13 +55,14 @@ class Leaf:
         self.comparison, self.driver = comparison, driver
 
 
-def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
-    return CaseBuilder(alert, stack, interval).build()
+def cases(alert: Alert, stack: Stack, interval: float, source: str | None = None) -> list[dict]:
+    return CaseBuilder(alert, stack, interval, source).build()
 
 
 class CaseBuilder:
-    def __init__(self, alert: Alert, stack: Stack, interval: float):
+    def __init__(self, alert: Alert, stack: Stack, interval: float, source: str | None = None):
         self.alert, self.stack, self.interval = alert, stack, interval
+        self.source = source  # the rule file's expression, when the condition is an equivalent rewrite of it
         self.condition = alert.condition
         self.rules = rules_by_record(stack)
         self.for_seconds = parse_duration(alert.for_ or "0s")  # imported alerts may have no `for`
@@ -202,8 +204,11 @@ class CaseBuilder:
                     f"(the signal reaches {value:g})"
                 )
             end = min(t_true + self.for_seconds + 2 * self.interval, run.end)
-            distance, at = run.distance(self.comparisons, t_true - self.interval, end)
-            if distance >= self.margin * _scale(self.comparisons):
+            # each comparison against its own threshold's scale (`a - b > 0 and age > 864000`: 0.23 past the
+            # first is clear, though not by the second's scale)
+            gaps = [(run.distance([c], t_true - self.interval, end), _scale([c])) for c in self.comparisons]
+            (distance, at), _ = min(gaps, key=lambda gap: gap[0][0] / gap[1])
+            if all(gap >= self.margin * scale for (gap, _), scale in gaps):
                 return run, t_true, distance
             closest = (distance, at)
         raise Mismatch(
@@ -211,9 +216,11 @@ class CaseBuilder:
             f"threshold (at {format_duration(closest[1])}), where an ulp could decide the outcome"
         )
 
-    def fires_and_too_short(self, run, t_true, distance, signal: str | None, label: str = "fires") -> list[dict]:
-        """The fires case (and too short, for `fires`), named with the values the inputs produce: ``signal`` at
-        the firing value, or every signal's values (compound conditions)."""
+    def fires_and_too_short(
+        self, run, t_true, distance, signal: str | None, label: str = "fires", short: bool | None = None
+    ) -> list[dict]:
+        """The fires case (and too short, for `fires` or when ``short``), named with the values the inputs
+        produce: ``signal`` at the firing value, or every signal's values (compound conditions)."""
         out = []
         eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
@@ -227,7 +234,7 @@ class CaseBuilder:
         else:
             clear = f"at least {distance:.3g} from the threshold at every step it depends on"
         out.append(self.case(f"{label} ({what}, {self.threshold_text()}; {clear})", run, eval_time, firing))
-        if self.for_seconds > self.interval and label == "fires":
+        if self.for_seconds > self.interval and (label == "fires" if short is None else short):
             short = t_true + self.for_seconds - self.interval
             pending = _firing_at(run.states, short, self.for_seconds)
             if pending:
@@ -247,6 +254,8 @@ class CaseBuilder:
         return self.case(f"{title} ({what}, {self.threshold_text()})", run, eval_time, [])
 
     def case(self, title: str, run, eval_time: float, firing) -> dict:
+        if self.source is not None:
+            firing = self.reported(run, eval_time, firing)
         return {
             "name": f"{self.alert.name}: {title}",
             "interval": format_duration(synth.INTERVAL),
@@ -259,6 +268,21 @@ class CaseBuilder:
                 }
             ],
         }
+
+    def reported(self, run, eval_time: float, firing) -> list:
+        """The firing series with the values the source expression gives them (``a > b`` reports ``a``, its
+        rewrite ``a - b > 0`` the difference); every one must be a series the source returns, or the rewrite
+        is not the same alert on these inputs."""
+        result = Evaluator(run.timeline.series(), self.rules).instant(self.source, eval_time)
+        values = {_drop_name(labels): value for labels, value in result}
+        missing = [labels for labels, _ in firing if labels not in values]
+        if missing:
+            raise DefinitionError(
+                f"alert {self.alert.name}: `{self.condition.expr}`, read as the same alert as `{self.source}`, "
+                f"fires for {dict(missing[0])} where the source returns nothing",
+                self.alert.origin,
+            )
+        return [(labels, values[labels]) for labels, _ in firing]
 
     def threshold_text(self) -> str:
         condition = self.condition
@@ -373,6 +397,8 @@ class CaseBuilder:
 
     def compound_cases(self, first: Leaf, second: Leaf) -> list[dict]:
         op = self.condition.op
+        if op == "or":
+            return self.either_cases(first, second)
         if op == "and":
             # quiet when either side is: a guard such as `and rate(x[5m]) > 0` cannot be healthy on its own
             # (no traffic leaves the ratio beside it undefined), so the baseline may hold one side
@@ -409,6 +435,24 @@ class CaseBuilder:
             out[0]["name"] += f" (no input makes '{' or '.join(unreachable)}' quiet: one side implies the other)"
         return out
 
+    def either_cases(self, first: Leaf, second: Leaf) -> list[dict]:
+        """``A or B``: fires by each side alone (too short on the first), quiet with each side on its safe
+        side and the other healthy."""
+        healthy = self.joint(first, "healthy", second, "healthy")
+        out = []
+        crossings = (("fires by the first", "fires", "healthy"), ("fires by the second", "healthy", "fires"))
+        for label, state1, state2 in crossings:
+            inputs = self.joint(first, state1, second, state2)
+            run, t_true, distance = self.crossing(lambda k, inputs=inputs: [healthy, inputs], label)
+            out.extend(self.fires_and_too_short(run, t_true, distance, None, label, short=not out))
+        for title, state1, state2 in (
+            ("quiet: the first on its safe side", "safe", "healthy"),
+            ("quiet: the second on its safe side", "healthy", "safe"),
+        ):
+            quiet_run = self.run([healthy, self.joint(first, state1, second, state2)])
+            out.append(self.quiet(quiet_run, title, _describe(quiet_run, quiet_run.end)))
+        return out
+
     def _reachable(self, first: Leaf, second: Leaf, options) -> dict:
         failure = None
         for state1, state2 in options:
@@ -421,6 +465,10 @@ class CaseBuilder:
     def joint(self, first: Leaf, state1: str, second: Leaf, state2: str) -> dict:
         """Inputs putting both sides where wanted; when they share series, each side is solved on top of the
         other's inputs, a few rounds, until both hold (the simulation checks the outcome in any case)."""
+        if self.condition.op == "or" and state1 != "healthy" and state2 == "healthy":
+            # the side that must move is answered last: on one signal (`x <= 199 or x >= 400`) a first guess
+            # sets the same series, and the last answer wins
+            first, state1, second, state2 = second, state2, first, state1
         inputs = drivers.answer(second.driver, state2, drivers.answer(first.driver, state1))
         for _ in range(3):
             if _satisfied(first.driver, state1, inputs) and _satisfied(second.driver, state2, inputs):
@@ -536,6 +584,15 @@ def _compile(condition):
 
     def signature(labels):
         return tuple(item for item in labels if on is None or item[0] in on)
+
+    if condition.op == "or":  # the left side's series, then the right side's whose signature the left lacks
+
+        def either(values):
+            left = first(values)
+            taken = {signature(labels) for labels in left}
+            return {**left, **{labels: v for labels, v in second(values).items() if signature(labels) not in taken}}
+
+        return either
 
     def state(values):
         right = {signature(labels) for labels in second(values)}
