@@ -209,7 +209,7 @@ def test_shapes_beyond_a_threshold_get_their_cases_and_pass_promtool(cli, tmp_pa
     result = cli(["testgen", FIXTURES / "shapes.rules.yml", "-o", out])
     assert result.exit_code == 0, result.output  # every alert tested
     tests = yaml.safe_load((out / "shapes.test.yml").read_text())["tests"]
-    names = [t["name"].split(" (")[0] for t in tests]
+    names = [n.split(" (")[0] for t in tests for n in case_names(t)]
     for alert in ("WorkersSaturated", "ReplicasMismatch", "TasksNearLimit"):
         assert {f"{alert}: fires", f"{alert}: safe side", f"{alert}: too short"} <= set(names)
     for alert in ("NodeDown", "HttpFailure", "Unroutable", "ClockSkew"):
@@ -218,9 +218,9 @@ def test_shapes_beyond_a_threshold_get_their_cases_and_pass_promtool(cli, tmp_pa
         assert {f"{alert}: {case}" for case in expected} <= set(names), names
     for alert in ("CertificateNotReady", "InvalidIndex", "TargetMissingAfterWarmup"):
         assert {f"{alert}: fires", f"{alert}: quiet", f"{alert}: too short"} <= set(names)
-    fires = next(t for t in tests if t["name"].startswith("WorkersSaturated: fires"))
-    (alert,) = fires["alert_rule_test"][0]["exp_alerts"]
-    difference = fires["name"].split(" at ")[1].split(",")[0]
+    (alert,) = _firing(tests, "WorkersSaturated", lambda name: name.startswith("WorkersSaturated: fires"))
+    fires = next(n for t in tests for n in case_names(t) if n.startswith("WorkersSaturated: fires"))
+    difference = fires.split(" at ")[1].split(",")[0]
     shown = alert["exp_annotations"]["summary"].split(": ")[1].removesuffix(" busy workers")
     assert float(shown) > float(difference) > 0  # busy_workers' value, not the difference it is driven by
     run = _promtool_test([out / "shapes.test.yml"])
