@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from monitoring.testgen.layout import case_names, merge_groups
+import math
+
+from monitoring.testgen.layout import case_names, merge_groups, trim
+from monitoring.testgen.synth import parse_series
 
 RECORDS = {"pool:cpu:avg5m": ("avg by (pool) (avg_over_time(cpu[5m]))", {})}
 ALERTS = [
@@ -46,7 +49,29 @@ def test_cases_with_the_same_inputs_share_a_group():
     (group,) = merged([fires, short])
     assert case_names(group) == ["CpuHigh: fires (...)", "CpuHigh: too short (...)"]
     assert [t["eval_time"] for t in group["alert_rule_test"]] == ["14m30s", "16m"]
-    assert group["input_series"] == fires["input_series"]
+    # the inputs as far as the assertions read them (16m), then stale
+    assert group["input_series"] == [
+        {"series": 'cpu{pool="primary"}', "values": "0.5x5 0.95x10 stale"},
+        {"series": 'cpu{pool="replica"}', "values": "0.5x16 stale"},
+    ]
+
+
+def test_trimmed_inputs_are_the_same_samples_up_to_the_end_then_stale():
+    for values in ("0.5x5 0.95x20", "1800+30x7", "_x3 1 2 3x4", "1 -2.5-0.5x3 _ 7", "1 2 stale 4"):
+        whole = parse_series("x", values, 60).samples
+        for end in (0, 60, 180, 300, 420, 990, 3000):
+            cut = parse_series("x", trim(values, 60, end), 60).samples
+            assert [s for s in cut if s[0] <= end] == [s for s in whole if s[0] <= end]
+            if any(t > end for t, _ in whole):
+                assert math.isnan(cut[-1][1]) and cut[-1][0] > end  # a staleness marker, after the end
+            else:
+                assert cut == whole
+
+
+def test_series_no_asserted_alert_reads_are_left_out_of_a_merged_group():
+    extra = {**CPU, 'cpu_count{pool="primary"}': "1x25"}
+    (group,) = merged([case("CpuHigh", "fires", extra, "16m", True), case("CpuHigh", "too short", extra, "14m30s")])
+    assert [s["series"] for s in group["input_series"]] == list(CPU)
 
 
 def test_cases_of_alerts_on_other_series_run_side_by_side():

@@ -83,6 +83,19 @@ def manifest_groups(path: Path) -> dict | None:
     return {"groups": [g for d in manifests for g in (d.get("spec") or {}).get("groups") or []]}
 
 
+def _merged(tests: list[dict], rules: list[SourceRule], every_rule: dict, rules_read: dict) -> list[dict]:
+    """The cases in fewer promtool test groups (monitoring.testgen.layout, as for generated stacks), unless a
+    merged group's inputs make some rule of the file fail (promtool would fail the group): then as they were."""
+    from monitoring.testgen.cross_check import rule_error
+    from monitoring.testgen.layout import merge_groups
+
+    merged = merge_groups(tests, [(r.name, r.expr) for r in rules if r.kind == "alert"], rules_read)
+    originals = {id(group) for group in tests}
+    if any(rule_error(group, every_rule, rules_read) for group in merged if id(group) not in originals):
+        return tests
+    return merged
+
+
 def relative_ref(rule_file: Path, test_dir: Path) -> str:
     return os.path.relpath(rule_file.resolve(), test_dir.resolve())
 
@@ -168,6 +181,7 @@ class RuleFileTests:
             untested=sorted(self.untested, key=lambda u: u.where.line),
             rule_names=[(r.kind, r.name) for r in rules],
         )
+        tests = _merged(tests, rules, every_rule, rules_read)
         if tests:
             result.test = {
                 "rule_files": [rule_file_ref],

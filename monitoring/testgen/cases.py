@@ -28,7 +28,7 @@ from monitoring.model.conditions import Absent, Band, Comparison, Compound, Cond
 from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.synthetic import Stale
 from monitoring.promql.evaluator import Evaluator
-from monitoring.testgen import drivers, search, synth
+from monitoring.testgen import beside, drivers, search, synth
 from monitoring.testgen.alerts import _expected, _firing_at, longest_range, rules_by_record
 from monitoring.testgen.stepping import StepSimulator, evaluation_times
 
@@ -41,6 +41,7 @@ _OPERATORS = {
     "!=": operator.ne,
 }
 ATTEMPTS = 6  # fires values tried when a step lands within the margin of the threshold
+LEAD_MINUTES = 2  # healthy minutes before a comparison case changes its inputs
 
 
 class Mismatch(Exception):
@@ -72,6 +73,10 @@ class CaseBuilder:
         self.window = window
         self.warmup = max(5, math.ceil(window / 60) + 1)
         self.length = self.warmup + math.ceil((self.for_seconds + 5 * interval) / 60) + 10
+        # healthy samples before a comparison case's change: two (a rate needs them), not a full window; the
+        # signal is as healthy over a part of its window as over all of it, and promtool evaluates every rule
+        # at every step of a test group, so each minute here costs a step per case (issue 14)
+        self.lead = LEAD_MINUTES
         self.margin = drivers.MARGIN
         self._simulators: dict[str, StepSimulator] = {}
         self._catalog = None
@@ -156,11 +161,19 @@ class CaseBuilder:
         return self._simulators[signal]
 
     def run(self, phases: list[dict]) -> Run:
-        """Simulate healthy (warm-up) then each phase's inputs; the condition's state at every step."""
-        timeline = synth.Timeline().add(self.warmup, phases[0])
+        """Simulate healthy (warm-up) then each phase's inputs; the condition's state at every step. A short
+        lead first; a full window of warm-up when the condition holds during the lead (a rate reads low while
+        its first window fills, so `below` a rate holds there)."""
+        run = self._run(phases, self.lead)
+        if self.lead < self.warmup and any(state for t, state in run.states.items() if t < run.since):
+            run = self._run(phases, self.warmup)
+        return run
+
+    def _run(self, phases: list[dict], lead: int) -> Run:
+        timeline = synth.Timeline().add(lead, phases[0])
         for inputs in phases[1:]:
             timeline.add(self.length, inputs)
-        series, end, since = timeline.series(), timeline.minutes * 60, self.warmup * 60
+        series, end, since = timeline.series(), timeline.minutes * 60, lead * 60
         values = {}
         for signal, comparisons in _by_signal(self.comparisons).items():
 
@@ -286,11 +299,59 @@ class CaseBuilder:
         run, t_true, distance = self.crossing(lambda k: [healthy, leaf.driver.fires(k)], "fires")
         out = self.fires_and_too_short(run, t_true, distance, signal)
         inputs, kind = leaf.driver.safe()
+        combined = self.side_by_side(run, inputs, signal)
+        if combined is not None:
+            run_both, moved = combined
+            safe = beside.view(run_both, moved, signal, Run)
+            value = safe.closest_value([leaf.comparison])
+            what = f"{signal} at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
+            quiet = self.quiet_beside(run_both, safe, moved, f"safe side ({what}, on {beside.text(moved)}")
+            if quiet is not None:
+                both = self.fires_and_too_short(run_both, t_true, distance, signal)
+                return both[:1] + [quiet] + both[1:]
         safe = self.run([healthy, inputs])
         value = safe.closest_value([leaf.comparison])
         kind = self.checked_boundary(safe, leaf.comparison, kind)
         out.insert(1, self.quiet(safe, "safe side", f"{signal} at {value:.12g}, {kind}"))
         return out
+
+    def side_by_side(self, fires: Run, safe_inputs: dict, signal: str):
+        """One timeline for the fires and safe-side cases (monitoring.testgen.beside): the safe side's driven
+        series moved onto another label value of the metric, one the fires case keeps healthy, where the signal
+        keeps series of different values of that label apart. Checked on the evaluator too: at every step, the
+        fires case's series give what they gave alone. Returns (run, {label: moved value}) or None."""
+        healthy, fired = fires.timeline.phases[0][1], fires.timeline.phases[1][1]
+        driven = [key for key, shape in safe_inputs.items() if healthy.get(key) != shape]
+        if not driven or set(fired) != set(healthy):
+            return None
+        moves = beside.moves(driven, healthy)
+        if moves is None:
+            return None
+        moved, renamed = moves
+        if not all(beside.keeps_apart(signal, label, self.rules) for label in moved):
+            return None
+        crossed = dict(fired)
+        for key in driven:
+            crossed[renamed[key]] = safe_inputs[key]
+        combined = self._run([healthy, crossed], fires.timeline.phases[0][0])
+        for t, state in combined.values[signal].items():
+            if any(not all(k in dict(labels) for k in moved) for labels in state):
+                return None  # the label is aggregated away after all: the safe series would be hidden
+            if t in fires.values[signal]:
+                alone = {labels: v for labels, v in fires.values[signal][t].items() if not beside.has(labels, moved)}
+                if {labels: v for labels, v in state.items() if not beside.has(labels, moved)} != alone:
+                    return None
+        return combined, moved
+
+    def quiet_beside(self, combined: Run, safe: Run, moved: dict, title: str) -> dict | None:
+        """The safe-side assertion on the combined timeline, at the time the safe case alone would be asserted:
+        nothing of the moved label value ever holds (what fires is the fires case's, expected as such)."""
+        settled = safe.since + self.window + self.for_seconds + 2 * self.interval
+        eval_time = min(settled, combined.end)
+        firing = _firing_at(combined.states, eval_time, self.for_seconds)
+        if safe.first_true() is not None or any(beside.has(labels, moved) for labels, _ in firing):
+            return None
+        return self.case(f"{title}, {self.threshold_text()})", combined, eval_time, firing)
 
     def checked_boundary(self, run, comparison: Comparison, kind: str) -> str:
         """ "on the boundary" only if the signal sits exactly on it at every step once settled (a count that dips

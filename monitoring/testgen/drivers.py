@@ -22,7 +22,7 @@ import promql_parser as pp
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Metric, MetricType, Stack
-from monitoring.model.conditions import Comparison
+from monitoring.model.conditions import Comparison, Condition
 from monitoring.model.synthetic import GaugeValue
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import search, synth
@@ -336,18 +336,62 @@ def first_guess(comparison: Comparison, stack: Stack, band=None):
         return None
     metric = by_name[next(iter(metrics))]
     if metric.type is MetricType.GAUGE:
-        return GivenDriver(comparison, _gauge_driver(metric, stack, comparison, band), metric, band=band)
-    if (
-        metric.type is MetricType.HISTOGRAM
-        and len(quantiles) == 1
-        and isinstance(quantiles[0].args[0], pp.NumberLiteral)
-    ):
-        q = float(quantiles[0].args[0].val)
+        driver = GivenDriver(comparison, None, metric, band=band)
+        driver.healthy_value = _quietest(driver, stack, None)
+        driver.drive = _gauge_driver(metric, stack, driver.healthy_value)
+        return driver
+    q = _quantile(quantiles)
+    if metric.type is MetricType.HISTOGRAM and q is not None:
         lowest = q * metric.buckets[0]  # interpolating in the lowest bucket, the quantile never reports less
         driver = GivenDriver(comparison, None, metric, lowest, band)
+        driver.healthy_value = _quietest(driver, stack, q)
         driver.drive = _histogram_driver(metric, stack, q, driver.healthy_value)
         return driver
     return None
+
+
+_COMPARED: dict[int, tuple[Stack, list]] = {}  # id(stack) -> (stack, its single comparisons), one stack at a time
+
+
+def _compared(stack: Stack) -> list[tuple[Comparison, str, float | None]]:
+    """(comparison, the one metric it reads, its quantile) for every single-comparison alert of the stack
+    without a driver of its own."""
+    if id(stack) not in _COMPARED or _COMPARED[id(stack)][0] is not stack:
+        _COMPARED.clear()
+        found = []
+        for alert in stack.alerts():
+            if alert.driver is not None or not isinstance(alert.condition, Condition):
+                continue
+            for comparison in alert.condition.comparisons():
+                metrics, quantiles = raw_dependencies(comparison.signal, stack)
+                if len(metrics) == 1:
+                    found.append((comparison, next(iter(metrics)), _quantile(quantiles)))
+        _COMPARED[id(stack)] = (stack, found)
+    return _COMPARED[id(stack)][1]
+
+
+def _quantile(quantiles: list) -> float | None:
+    if len(quantiles) == 1 and isinstance(quantiles[0].args[0], pp.NumberLiteral):
+        return float(quantiles[0].args[0].val)
+    return None
+
+
+def _quietest(driver: GivenDriver, stack: Stack, q: float | None) -> float:
+    """The healthy value that is healthy for every other alert comparing the same gauge (or the same quantile of
+    the same histogram) the same way: a critical alert's cases then do not keep its warning sibling pending or
+    firing the whole time, which is what costs promtool most (it expands every active alert's annotations at
+    every step). The farthest of their own healthy values from the thresholds, on this comparison's side."""
+    own = driver.comparison
+    if driver.band is not None or own.op not in ("<", "<=", ">", ">="):
+        return driver.healthy_value
+    upward = own.op in (">", ">=")
+    chosen = driver.healthy_value
+    for other, metric_name, quantile in _compared(stack):
+        if other.op not in (("<", "<="), (">", ">="))[upward] or metric_name != driver.metric.name or quantile != q:
+            continue
+        theirs = GivenDriver(other, None, driver.metric, driver.lowest).healthy_value
+        chosen = min(chosen, theirs) if upward else max(chosen, theirs)
+    return chosen
 
 
 def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[set[str], list]:
@@ -374,9 +418,8 @@ def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[set[str],
     return metrics, quantiles
 
 
-def _gauge_driver(metric, stack, comparison, band=None):
+def _gauge_driver(metric, stack, healthy: float):
     combos = synth.label_combinations(metric, stack)
-    healthy = GivenDriver(comparison, None, metric, band=band).healthy_value
 
     def drive(value):
         return {

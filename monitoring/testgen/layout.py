@@ -76,6 +76,21 @@ class _Case:
         self.selectors = reads.of(self.alertnames, [t["expr"] for t in self.exprs])
         self.span = max(parse_duration(t["eval_time"]) for t in self.tests + self.exprs)
 
+    def trimmed_inputs(self) -> list[dict]:
+        """Its input series as far as its assertions read them: a series no selector of its alerts names (a
+        histogram's _count and _sum beside the buckets) is left out, and each ends at the case's last
+        evaluation time, then goes stale. A rule evaluated at t reads samples up to t only, so every assertion
+        sees what it saw; but a case that ends sooner than its group stops driving alerts (pending and firing
+        ones cost promtool most: their annotations are expanded at every step) for the rest of the group."""
+        if self.selectors is None:
+            return [dict(series) for series in self.inputs]
+        names = {name for name, _ in self.selectors}
+        return [
+            {"series": series["series"], "values": trim(series["values"], self.interval, self.span)}
+            for series, (name, _) in zip(self.inputs, self.keys)
+            if name in names
+        ]
+
     def identity(self) -> tuple:
         return self.interval, tuple((s["series"], s["values"]) for s in self.inputs)
 
@@ -116,7 +131,7 @@ def _group(members: list[_Case]) -> dict:
     merged = {
         "name": SEPARATOR.join(group["name"] for group in groups),
         "interval": groups[0].get("interval", "1m"),
-        "input_series": [dict(series) for case in members for series in case.inputs],
+        "input_series": [series for case in members for series in case.trimmed_inputs()],
     }
     tests = [test for case in members for test in case.tests]
     if tests:
@@ -196,6 +211,28 @@ def _matches(selector: Selector, key: tuple[str, dict]) -> bool:
 @lru_cache(maxsize=1024)
 def _regex(pattern: str) -> re.Pattern:
     return re.compile(go_regex(pattern))
+
+
+def trim(values: str, step: float, end: float) -> str:
+    """promtool input ``values`` (one sample every ``step`` from 0) up to ``end``, then a staleness marker.
+    Runs are cut by their count, not re-encoded, so promtool expands the very same floats."""
+    keep = int(end // step) + 1  # samples at 0, step, ..., end
+    out: list[str] = []
+    for token in values.split():
+        if keep <= 0:
+            return " ".join([*out, "stale"])
+        run = _RUN.fullmatch(token)
+        count = int(run.group(2)) + (0 if run.group(1) == "_" else 1) if run else 1
+        if count <= keep:
+            out.append(token)
+        else:  # `a+bxn` / `axn` / `_xn` cut to `...x(keep - 1)` (`_xn` is n gaps, the others n + 1 samples)
+            out.append(f"{run.group(1)}x{keep if run.group(1) == '_' else keep - 1}")
+            return " ".join([*out, "stale"])
+        keep -= count
+    return " ".join(out)
+
+
+_RUN = re.compile(r"(.*)x([0-9]+)")
 
 
 def case_names(group: dict) -> list[str]:

@@ -1,0 +1,104 @@
+"""A comparison's safe-side case beside its fires case, on another label value of the same metric.
+
+A fires case drives one label value of the metric (``pool="primary"``) and keeps the others healthy; its safe
+side drives the same one to the boundary. Run one after the other they need two test groups over the same
+series; moved onto a value the fires case keeps healthy (``pool="replica"``), both run in one timeline, so
+promtool evaluates every rule for one group's span instead of two (issue 14). That is sound where the signal
+keeps series of different values of that label apart (keeps_apart): every aggregation groups by it (or
+`without` others), every vector match includes it, no selector matches on it, no function drops or rewrites
+it (``label_replace``, ``absent``, ``scalar``...). Then what the moved series give is what they gave alone,
+and a mutant of the alert changes it just as alone.
+"""
+
+from __future__ import annotations
+
+import promql_parser as pp
+
+from monitoring.promql.parse import parse, selector_name
+from monitoring.testgen import synth
+
+# functions whose result loses or rewrites series' labels, or mixes series
+_MIXING = frozenset({"label_replace", "label_join", "absent", "absent_over_time", "scalar", "vector", "sort_by_label"})
+_PLAIN = (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr, pp.MatrixSelector, pp.NumberLiteral, pp.StringLiteral)
+
+
+def moves(driven: list[str], healthy: dict):
+    """({label: new value}, {driven key: key it moves to}): the driven series' label values swapped for another
+    value the metric's healthy series carry, the same for every driven series; None if there is none."""
+    parsed = [synth.parse_key(key) for key in driven]
+    names = {name for name, _ in parsed}
+    for key in healthy:
+        if key in driven:
+            continue
+        name, labels = synth.parse_key(key)
+        if name not in names:
+            continue
+        _, first = next(p for p in parsed if p[0] == name)
+        changed = {k: v for k, v in labels.items() if first.get(k) != v and k != "le"}
+        if not changed or any(k not in first for k in changed):
+            continue
+        if any(any(ls.get(k) != first[k] for k in changed) for _, ls in parsed):
+            continue
+        renamed = {key: synth.series_key(n, {**ls, **changed}) for key, (n, ls) in zip(driven, parsed)}
+        if all(new in healthy and new not in driven for new in renamed.values()):
+            return changed, renamed
+    return None
+
+
+def keeps_apart(expr: str, label: str, records: dict) -> bool:
+    """Series with different values of ``label`` never meet in ``expr``'s result (through the recording rules
+    it reads, ``records``: {record: (expression, extra labels)}), and the label is kept."""
+    return _apart(parse(expr), label, records, frozenset())
+
+
+def _apart(node, label: str, records: dict, seen: frozenset) -> bool:
+    if isinstance(node, pp.VectorSelector):
+        if any(m.name == label for m in node.matchers.matchers):
+            return False  # a moved value would not match alike
+        name = selector_name(node)
+        if name in records and name not in seen:
+            expr, extra = records[name]
+            return label not in extra and _apart(parse(expr), label, records, seen | {name})
+        return True
+    if isinstance(node, pp.AggregateExpr):
+        modifier = node.modifier
+        if modifier is None or str(node.op) == "count_values":
+            return False
+        if (label in modifier.labels) == str(modifier.type).endswith("Without"):
+            return False
+    elif isinstance(node, pp.BinaryExpr):
+        matching = getattr(node.modifier, "matching", None) if node.modifier is not None else None
+        if matching is not None and (label in matching.labels) != str(matching.type).endswith("Include"):
+            return False
+    elif isinstance(node, pp.Call):
+        if node.func.name in _MIXING:
+            return False
+    elif not isinstance(node, _PLAIN):
+        return False
+    return all(_apart(child, label, records, seen) for child in _children(node))
+
+
+def _children(node):
+    for attribute in ("expr", "lhs", "rhs", "vector_selector", "param"):
+        child = getattr(node, attribute, None)
+        if child is not None and not isinstance(child, (str, int, float)):
+            yield child
+    yield from getattr(node, "args", None) or ()
+
+
+def has(labels: tuple, values: dict) -> bool:
+    found = dict(labels)
+    return all(found.get(k) == v for k, v in values.items())
+
+
+def view(run, moved: dict, signal: str, run_type):
+    """The combined run as the safe side alone saw it: only the moved label value's series."""
+
+    def only(states: dict) -> dict:
+        return {t: {labels: v for labels, v in state.items() if has(labels, moved)} for t, state in states.items()}
+
+    return run_type(run.timeline, {signal: only(run.values[signal])}, only(run.states), run.since)
+
+
+def text(values: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
