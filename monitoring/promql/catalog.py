@@ -14,6 +14,7 @@ Series recorded by the rules themselves (``recorded``) are not metrics and are l
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import promql_parser as pp
 
 from monitoring.model.metric import Label, Metric, MetricType
+from monitoring.promql.binary import COMPARISONS
 from monitoring.promql.parse import grafana_to_promql
 
 COUNTER_FUNCTIONS = frozenset(("rate", "irate", "increase", "resets"))
@@ -38,6 +40,7 @@ class _Seen:
     labels: set[str] = field(default_factory=set)
     values: dict[str, set[str]] = field(default_factory=dict)
     le: set[str] = field(default_factory=set)
+    quantile_thresholds: set[float] = field(default_factory=set)  # numbers a histogram_quantile is compared with
 
 
 def infer_catalog(expressions: Iterable[str], recorded: Iterable[str] = (), grafana: bool = False) -> list[Metric]:
@@ -79,6 +82,7 @@ def _visit(node, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset
         _visit(node.expr, seen, False, clause_labels | labels)
         return
     if isinstance(node, pp.BinaryExpr):
+        _note_quantile_threshold(node, seen)
         labels = frozenset()
         matching = getattr(node.modifier, "matching", None) if node.modifier is not None else None
         if matching is not None and str(matching).startswith("on"):
@@ -90,6 +94,33 @@ def _visit(node, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset
         return
     if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
         _visit(node.expr, seen, counter if isinstance(node, pp.ParenExpr) else False, clause_labels)
+
+
+def _note_quantile_threshold(node, seen: dict[str, _Seen]) -> None:
+    """`histogram_quantile(..., x_bucket ...) > 60`: the default buckets top at 10, so 60 is noted for x."""
+    if str(node.op) not in COMPARISONS:
+        return
+    for number, other in ((node.rhs, node.lhs), (node.lhs, node.rhs)):
+        while isinstance(number, pp.ParenExpr):
+            number = number.expr
+        if isinstance(number, pp.NumberLiteral) and math.isfinite(number.val):
+            for name in _quantile_buckets(other):
+                seen.setdefault(name, _Seen()).quantile_thresholds.add(abs(number.val))
+
+
+def _quantile_buckets(node, inside: bool = False):
+    """Names of the `_bucket` series a histogram_quantile under ``node`` reads."""
+    if isinstance(node, pp.VectorSelector):
+        if inside and node.name and node.name.endswith("_bucket"):
+            yield node.name
+        return
+    if isinstance(node, pp.Call):
+        inside = inside or node.func.name == "histogram_quantile"
+    for child in ("expr", "lhs", "rhs", "vector_selector"):
+        if getattr(node, child, None) is not None:
+            yield from _quantile_buckets(getattr(node, child), inside)
+    for arg in getattr(node, "args", None) or ():
+        yield from _quantile_buckets(arg, inside)
 
 
 def _record(selector, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset[str]) -> None:
@@ -128,7 +159,10 @@ def _metrics(seen: dict[str, _Seen]) -> list[Metric]:
     metrics = []
     for base, (kind, members) in sorted(families.items()):
         names = sorted(set().union(*(m.labels for m in members)) - _RESERVED)
-        buckets = _buckets(set().union(*(m.le for m in members))) if kind is MetricType.HISTOGRAM else ()
+        buckets = ()
+        if kind is MetricType.HISTOGRAM:
+            thresholds = set().union(*(m.quantile_thresholds for m in members))
+            buckets = _buckets(set().union(*(m.le for m in members)), thresholds)
         metrics.append(
             Metric(
                 base,
@@ -158,7 +192,7 @@ def _family(name: str, entry: _Seen, seen: dict[str, _Seen]) -> tuple[str, Metri
     return name, MetricType.GAUGE
 
 
-def _buckets(values: set[str]) -> tuple[float, ...]:
+def _buckets(values: set[str], thresholds: set[float] = frozenset()) -> tuple[float, ...]:
     numbers = set()
     for value in values:
         try:
@@ -167,7 +201,14 @@ def _buckets(values: set[str]) -> tuple[float, ...]:
             continue
         if number != float("inf"):
             numbers.add(number)
-    return tuple(sorted(numbers)) or DEFAULT_BUCKETS
+    if numbers:
+        return tuple(sorted(numbers))
+    # the defaults, continued a decade at a time (25, 50, 100, ...) past twice the largest threshold compared
+    # with a quantile, so a latency alert at 60 s can fire
+    buckets = list(DEFAULT_BUCKETS)
+    while thresholds and buckets[-1] <= 2 * max(thresholds):
+        buckets += [buckets[-3] * 10, buckets[-2] * 10, buckets[-1] * 10]
+    return tuple(buckets)
 
 
 def _help(kind: MetricType, members: list[_Seen]) -> str:

@@ -119,7 +119,7 @@ def _expected(alert, stack, labels, value):
     series_labels = dict(labels)
     all_labels = {**series_labels, **stack.alert_labels(alert)}
     try:
-        annotations = {k: templates.expand(v, all_labels, value) for k, v in stack.alert_annotations(alert).items()}
+        annotations = {k: templates.expand(v, series_labels, value) for k, v in stack.alert_annotations(alert).items()}
     except templates.UnsupportedTemplate as exc:
         raise DefinitionError(
             f"alert {alert.name}: annotation template uses {exc}, which generated tests cannot expand",

@@ -33,6 +33,9 @@ from monitoring.testgen import synth
 
 RATE_GRID = 65536.0  # counter rates: multiples of 1/65536 per second (exact sample values, periodic steps)
 MAX_RATE = 2.0**20
+MAX_COUNTER_RATE = (
+    2.0**40
+)  # counter rates and gauge slopes: bytes/s thresholds reach 1e9 and more; above MAX_RATE the grid coarsens (snap)
 GAUGE_SPAN = 2.0**40  # a gauge without declared bounds is searched in [-2^40, 2^40]
 MAX_KNOBS = 64
 MAX_MEASURED = 4096  # settings remembered per signal (each a few output values)
@@ -85,9 +88,9 @@ class Knob:
         if self.kind == "age":
             return 0.0, MAX_RATE * 1024
         if self.kind == "slope":
-            return -MAX_RATE, MAX_RATE
+            return -MAX_COUNTER_RATE, MAX_COUNTER_RATE
         if self.metric.type is MetricType.COUNTER:
-            return 0.0, MAX_RATE
+            return 0.0, MAX_COUNTER_RATE
         if self.metric.type is MetricType.HISTOGRAM:
             return self.metric.buckets[0] * self.quantile, self.metric.buckets[-1]
         low = self.metric.min if self.metric.min is not None else -GAUGE_SPAN
@@ -99,6 +102,10 @@ class Knob:
         p = min(max(p, low), high)
         if self.kind in ("flaps", "resets"):
             return float(round(p))
+        if (self.metric.type is MetricType.COUNTER or self.kind == "slope") and abs(p) > MAX_RATE:
+            # 36 significant bits: hours of samples at this rate stay exact integers of the step (below 2^53)
+            step = 2.0 ** (math.floor(math.log2(p)) - 36)
+            return round(p / step) * step
         if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age"):
             return round(p * RATE_GRID) / RATE_GRID
         if self.metric.type is MetricType.HISTOGRAM:
@@ -374,7 +381,8 @@ def grid(knob: Knob) -> list[float]:
     if knob.metric.type is MetricType.HISTOGRAM:
         bounds = (0.0,) + knob.metric.buckets
         return sorted({low, high} | {(a + b) / 2 for a, b in zip(bounds, bounds[1:])} | set(knob.metric.buckets))
-    powers = [2.0**k for k in range(-10, 21)]
+    top = 41 if knob.kind in ("rate", "slope") else 21
+    powers = [2.0**k for k in range(-10, top)]
     grid = {low, high, 0.0} | set(powers) | {-p for p in powers}
     return sorted(p for p in grid if low <= p <= high)
 
