@@ -87,3 +87,25 @@ def test_quantile_thresholds_above_the_default_buckets(tmp_path):
     assert result.untested == [], result.untested
     assert run.returncode == 0, run.stdout + run.stderr
     assert any(n.startswith("QueueLatencyHigh: fires") for n in _names(tests))
+
+
+def test_counters_read_raw_and_gauges_with_a_quantile_label(tmp_path):
+    result, tests, run = _generate(
+        tmp_path,
+        """
+        groups:
+        - name: g
+          rules:
+          - alert: ApacheRestart
+            expr: apache_uptime_seconds_total / 60 < 1
+          - alert: PgUnavailable
+            expr: ceph_pg_total - ceph_pg_active > 0
+            for: 5m
+          - alert: TombstonesScanned
+            expr: avg by (instance) (cassandra_table_tombstones_scanned{quantile="0.99"}) > 1000
+        """,
+    )
+    assert result.untested == [], result.untested
+    assert run.returncode == 0, run.stdout + run.stderr
+    for alert in ("ApacheRestart", "PgUnavailable", "TombstonesScanned"):
+        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))

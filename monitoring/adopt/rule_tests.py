@@ -20,9 +20,9 @@ import promql_parser as pp
 
 from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
 from monitoring.errors import DefinitionError, Location
-from monitoring.model import Alert, Label, Metric, RecordingRule, RuleGroup, Stack, raw
+from monitoring.model import Alert, Label, Metric, MetricType, RecordingRule, RuleGroup, Stack, raw
 from monitoring.model.durations import format_duration, parse_duration
-from monitoring.promql.catalog import infer_catalog
+from monitoring.promql.catalog import COUNTER_FUNCTIONS, infer_catalog
 from monitoring.promql.parse import selector_name, selectors
 from monitoring.testgen.labels_map import mark
 
@@ -110,7 +110,7 @@ class RuleFileTests:
         expressions = [r.expr for r in rules]
         read = [node for text in expressions for node in selectors(pp.parse(text))]
         inferred = with_regex_values(infer_catalog(expressions, recorded=recorded), read)
-        metrics = with_target_labels(with_other_values(inferred, read))
+        metrics = raw_counters_as_gauges(with_target_labels(with_other_values(inferred, read)), expressions)
         model_groups, alerts, records = self._model(rules)
         stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
         interval = min((parse_duration(g.interval) for g in model_groups), default=60.0)
@@ -277,6 +277,26 @@ def _compiles(pattern: str) -> bool:
     except re.error:
         return False
     return True
+
+
+def raw_counters_as_gauges(metrics: list[Metric], expressions: list[str]) -> list[Metric]:
+    """A `_total` series no rule reads through rate/irate/increase/resets (`apache_uptime_seconds_total / 60 < 1`,
+    `errors_total == 0`) is tested as a gauge at or above 0: its alert is about the value itself, which only a
+    counter reset (or a counter never incremented) brings down, as the inputs then show."""
+    read_as_counter: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, pp.Call) and node.func.name in COUNTER_FUNCTIONS:
+            read_as_counter.update(selector_name(s) for s in selectors(node))
+
+    for text in expressions:
+        pp.walk(pp.parse(text), visit)
+    return [
+        replace(m, type=MetricType.GAUGE, min=0.0)
+        if m.type is MetricType.COUNTER and m.name not in read_as_counter
+        else m
+        for m in metrics
+    ]
 
 
 def with_target_labels(metrics: list[Metric]) -> list[Metric]:

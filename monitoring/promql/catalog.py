@@ -151,14 +151,14 @@ def _metrics(seen: dict[str, _Seen]) -> list[Metric]:
         _, members = families.setdefault(base, (kind, []))
         members.append(entry)
     all_labels: dict[str, set[str]] = {}
-    for _, members in families.values():
+    for kind, members in families.values():
         for entry in members:
-            for label in entry.labels - _RESERVED:
+            for label in entry.labels - _reserved(kind):
                 all_labels.setdefault(label, set()).update(entry.values.get(label, ()))
     shared = {name: Label(name, tuple(sorted(values)), origin="inferred") for name, values in all_labels.items()}
     metrics = []
     for base, (kind, members) in sorted(families.items()):
-        names = sorted(set().union(*(m.labels for m in members)) - _RESERVED)
+        names = sorted(set().union(*(m.labels for m in members)) - _reserved(kind))
         buckets = ()
         if kind is MetricType.HISTOGRAM:
             thresholds = set().union(*(m.quantile_thresholds for m in members))
@@ -175,6 +175,14 @@ def _metrics(seen: dict[str, _Seen]) -> list[Metric]:
             )
         )
     return metrics
+
+
+def _reserved(kind: MetricType) -> frozenset[str]:
+    """Labels Prometheus adds: `quantile` only to summaries; an exporter's gauge may carry its own
+    (`cassandra_table_tombstones_scanned{quantile="0.99"}`)."""
+    if kind in (MetricType.HISTOGRAM, MetricType.SUMMARY):
+        return _RESERVED
+    return _RESERVED - {"quantile"}
 
 
 def _family(name: str, entry: _Seen, seen: dict[str, _Seen]) -> tuple[str, MetricType]:
