@@ -109,3 +109,23 @@ def test_counters_read_raw_and_gauges_with_a_quantile_label(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("ApacheRestart", "PgUnavailable", "TombstonesScanned"):
         assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
+
+
+def test_expiry_times_ahead_of_the_clock(tmp_path):
+    result, tests, run = _generate(
+        tmp_path,
+        """
+        groups:
+        - name: g
+          rules:
+          - alert: CertExpiringSoon
+            expr: avg by (name) (certmanager_certificate_expiration_timestamp_seconds - time()) < 21 * 24 * 3600
+            for: 1h
+          - alert: SslCertificateExpiry
+            expr: ssl_verified_cert_not_after{chain_no="0"} - time() < 86400 * 7
+        """,
+    )
+    assert result.untested == [], result.untested
+    assert run.returncode == 0, run.stdout + run.stderr
+    for alert in ("CertExpiringSoon", "SslCertificateExpiry"):
+        assert any(n.startswith(f"{alert}: safe side") for n in _names(tests))

@@ -85,8 +85,8 @@ class Knob:
     def domain(self) -> tuple[float, float]:
         if self.kind in ("flaps", "resets"):
             return 1.0, 240.0
-        if self.kind == "age":
-            return 0.0, MAX_RATE * 1024
+        if self.kind == "age":  # negative: a time ahead of the clock (an expiry read as `x - time()`)
+            return -MAX_RATE * 1024, MAX_RATE * 1024
         if self.kind == "slope":
             return -MAX_COUNTER_RATE, MAX_COUNTER_RATE
         if self.metric.type is MetricType.COUNTER:
