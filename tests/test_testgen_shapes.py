@@ -129,3 +129,33 @@ def test_expiry_times_ahead_of_the_clock(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("CertExpiringSoon", "SslCertificateExpiry"):
         assert any(n.startswith(f"{alert}: safe side") for n in _names(tests))
+
+
+def test_error_ratios_sums_of_rates_and_histogram_traffic(tmp_path):
+    result, tests, run = _generate(
+        tmp_path,
+        """
+        groups:
+        - name: g
+          rules:
+          - alert: DnsErrorRatioHigh
+            expr: >
+              sum by (pod) (rate(hubble_dns_responses_total{rcode!="No Error"}[5m]))
+              / sum by (pod) (rate(hubble_dns_responses_total[5m])) > 0.1
+            for: 10m
+          - alert: QueryLatencyHigh
+            expr: >
+              histogram_quantile(0.99, sum by (job, le) (rate(http_request_duration_seconds_bucket[5m]))) > 40
+              and sum by (job) (rate(http_request_duration_seconds_count[5m])) > 0
+            for: 10m
+          - alert: NoLogins
+            expr: sum by (realm) (rate(logins_total[15m])) + sum by (realm) (rate(failed_total[15m])) > 0
+            for: 5m
+          - alert: LowQuantileBelow
+            expr: histogram_quantile(0.01, sum by (le) (rate(cert_expiration_seconds_bucket[5m]))) < 7*24*60*60
+        """,
+    )
+    assert result.untested == [], result.untested
+    assert run.returncode == 0, run.stdout + run.stderr
+    for alert in ("DnsErrorRatioHigh", "QueryLatencyHigh", "NoLogins", "LowQuantileBelow"):
+        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))

@@ -254,18 +254,23 @@ def with_other_values(metrics: list[Metric], read: list) -> list[Metric]:
     whose selectors pin `job` and `namespace` everywhere, past the test generator's budget.
     ``read``: the rules' vector selectors."""
     excluded: set[str] = set()
+    unequal: dict[str, set[str]] = {}  # `rcode!="No Error"`: the value excluded exists too, beside `rcode-1`
     pinned: dict[str | None, list[frozenset[str]]] = {}
     for selector in read:
         ops = [(m.name, str(m.op)) for m in selector.matchers.matchers]
         excluded |= {name for name, op in ops if op in ("MatchOp.NotEqual", "MatchOp.NotRe")}
+        for m in selector.matchers.matchers:
+            if str(m.op) == "MatchOp.NotEqual" and m.value:
+                unequal.setdefault(m.name, set()).add(m.value)
         pinned.setdefault(selector_name(selector), []).append(frozenset(n for n, op in ops if op == "MatchOp.Equal"))
     needed = excluded.union(*(frozenset().union(*sets) - frozenset.intersection(*sets) for sets in pinned.values()))
     rebuilt: dict[str, Label] = {}
     for metric in metrics:
         for label in metric.labels:
             own = f"{label.name}-1"
-            if label.name in needed and label.values and own not in label.values and label.name not in TARGET_LABELS:
-                rebuilt[label.name] = Label(label.name, (*label.values, own), origin=label.origin)
+            values = label.values or tuple(sorted(unequal.get(label.name, ())))
+            if label.name in needed and values and own not in values and label.name not in TARGET_LABELS:
+                rebuilt[label.name] = Label(label.name, (*values, own), origin=label.origin)
     if not rebuilt:
         return metrics
     return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]

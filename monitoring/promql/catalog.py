@@ -101,11 +101,29 @@ def _note_quantile_threshold(node, seen: dict[str, _Seen]) -> None:
     if str(node.op) not in COMPARISONS:
         return
     for number, other in ((node.rhs, node.lhs), (node.lhs, node.rhs)):
-        while isinstance(number, pp.ParenExpr):
-            number = number.expr
-        if isinstance(number, pp.NumberLiteral) and math.isfinite(number.val):
+        value = _constant(number)
+        if value is not None and math.isfinite(value):
             for name in _quantile_buckets(other):
-                seen.setdefault(name, _Seen()).quantile_thresholds.add(abs(number.val))
+                seen.setdefault(name, _Seen()).quantile_thresholds.add(abs(value))
+
+
+_ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
+
+
+def _constant(node) -> float | None:
+    """The value of a number written as arithmetic (`7*24*60*60`), or None."""
+    if isinstance(node, pp.ParenExpr):
+        return _constant(node.expr)
+    if isinstance(node, pp.NumberLiteral):
+        return float(node.val)
+    if isinstance(node, pp.UnaryExpr):
+        inner = _constant(node.expr)
+        return -inner if inner is not None else None
+    if isinstance(node, pp.BinaryExpr) and str(node.op) in _ARITHMETIC:
+        a, b = _constant(node.lhs), _constant(node.rhs)
+        if a is not None and b is not None and not (str(node.op) == "/" and b == 0):
+            return _ARITHMETIC[str(node.op)](a, b)
+    return None
 
 
 def _quantile_buckets(node, inside: bool = False):

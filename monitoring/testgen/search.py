@@ -67,8 +67,10 @@ class Knob:
     quantile: float = 0.5  # histograms: the quantile the buckets are shaped for
     # gauges: "level" (constant), "slope" (a ramp, for deriv/predict_linear/delta), "age" (a Unix-time gauge
     # p seconds behind the clock, for time() - x), "flaps" (switching every p samples, for changes());
-    # counters: "rate", "resets" (restarting every p samples, for resets()); histograms: "latency"
+    # counters: "rate", "resets" (restarting every p samples, for resets()); histograms: "latency", "traffic"
+    # (observations per second at the default latency, for signals reading `_count` or `_sum`)
     kind: str = ""
+    together: tuple = ()  # knobs of other counters moved with this one (`rate(a[5m]) + rate(b[5m]) > 0`)
 
     def __post_init__(self):
         if not self.kind:
@@ -76,6 +78,8 @@ class Knob:
             object.__setattr__(self, "kind", kinds[self.metric.type])
 
     def describe(self) -> str:
+        if self.together:
+            return " and ".join(k.metric.name for k in (self, *self.together)) + f" {self.kind}"
         inner = ",".join(f'{k}="{v}"' for k, v in self.fixed)
         suffix = "_bucket" if self.metric.type is MetricType.HISTOGRAM else ""
         return (
@@ -89,6 +93,8 @@ class Knob:
             return -MAX_RATE * 1024, MAX_RATE * 1024
         if self.kind == "slope":
             return -MAX_COUNTER_RATE, MAX_COUNTER_RATE
+        if self.kind == "traffic":
+            return 0.0, MAX_RATE
         if self.metric.type is MetricType.COUNTER:
             return 0.0, MAX_COUNTER_RATE
         if self.metric.type is MetricType.HISTOGRAM:
@@ -106,7 +112,7 @@ class Knob:
             # 36 significant bits: hours of samples at this rate stay exact integers of the step (below 2^53)
             step = 2.0 ** (math.floor(math.log2(p)) - 36)
             return round(p / step) * step
-        if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age"):
+        if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age", "traffic"):
             return round(p * RATE_GRID) / RATE_GRID
         if self.metric.type is MetricType.HISTOGRAM:
             return float(f"{p:.12g}")
@@ -119,6 +125,8 @@ class Knob:
             return 0.0
         if self.kind == "age":
             return 60.0
+        if self.kind == "traffic":
+            return 8.0
         if self.metric.type is MetricType.COUNTER:
             return 1.0
         if self.metric.type is MetricType.HISTOGRAM:
@@ -131,6 +139,8 @@ class Knob:
     def inputs(self, p: float) -> dict | None:
         """{series key: shape} of its series at parameter p (None where p cannot be built)."""
         out: dict = {}
+        for other in self.together:
+            out.update(other.inputs(p) or {})
         for combo in self.combos:
             labels = dict(combo)
             if self.kind == "flaps":
@@ -147,8 +157,11 @@ class Knob:
             elif self.metric.type is MetricType.COUNTER:
                 out[synth.series_key(self.metric.name, labels)] = CounterRate(p)
             else:
+                latency, total = (
+                    (Knob(self.metric, (), (), self.quantile).default(), p) if self.kind == "traffic" else (p, 8.0)
+                )
                 try:
-                    rates = synth.quantile_rates(self.metric.buckets, self.quantile, p)
+                    rates = synth.quantile_rates(self.metric.buckets, self.quantile, latency, total)
                 except ValueError:
                     return None
                 out.update(synth.histogram_inputs(self.metric, labels, rates))
@@ -378,7 +391,7 @@ def grid(knob: Knob) -> list[float]:
     low, high = knob.domain()
     if knob.kind in ("flaps", "resets"):
         return [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0, 60.0, 120.0, 240.0]
-    if knob.metric.type is MetricType.HISTOGRAM:
+    if knob.metric.type is MetricType.HISTOGRAM and knob.kind == "latency":
         bounds = (0.0,) + knob.metric.buckets
         return sorted({low, high} | {(a + b) / 2 for a, b in zip(bounds, bounds[1:])} | set(knob.metric.buckets))
     top = 41 if knob.kind in ("rate", "slope") else 21
@@ -391,7 +404,7 @@ def _alternatives(knob: Knob, current: float) -> list[float]:
     low, high = knob.domain()
     if knob.kind in ("flaps", "resets"):
         return [1.0, 3.0]
-    if knob.metric.type is MetricType.HISTOGRAM:
+    if knob.metric.type is MetricType.HISTOGRAM and knob.kind == "latency":
         buckets = knob.metric.buckets
         return [buckets[-1] if current < buckets[-1] / 2 else buckets[0]]
     candidates = [current * 2 + 1, current / 2 - 1 if current > 0 else current - 1]
@@ -429,6 +442,8 @@ def _reads(catalog: Catalog, signal: str):
             metric = by_series.get(name)
             if metric is not None:
                 metrics[metric.name] = metric
+                if metric.type is MetricType.HISTOGRAM and name != f"{metric.name}_bucket":
+                    values.setdefault(("", "traffic"), set()).add(metric.name)
                 for matcher in node.matchers.matchers:
                     if str(matcher.op).endswith("Equal") and not str(matcher.op).endswith("NotEqual"):
                         values.setdefault((metric.name, matcher.name), set()).add(matcher.value)
@@ -457,6 +472,7 @@ def label_sets(catalog: Catalog, metric: Metric, named: dict) -> list[dict[str, 
 def _knobs(catalog: Catalog, metrics: list[Metric], quantiles: list[float], named: dict) -> list[Knob]:
     knobs: list[Knob] = []
     quantile = quantiles[0] if quantiles else 0.5
+    whole_counters = []
     for metric in metrics:
         if metric.type is MetricType.SUMMARY:
             continue
@@ -477,10 +493,17 @@ def _knobs(catalog: Catalog, metrics: list[Metric], quantiles: list[float], name
             kinds.append("flaps")
         if metric.type is MetricType.COUNTER and "resets" in functions:
             kinds.append("resets")
+        if metric.type is MetricType.HISTOGRAM and metric.name in named.get(("", "traffic"), set()):
+            kinds.append("traffic")
         for kind in kinds:
             for fixed in subsets[:MAX_KNOBS]:
                 members = tuple(c for c in combos if all(dict(c)[k] == v for k, v in fixed))
                 knobs.append(Knob(metric, fixed, members, quantile, kind))
+                if not fixed and knobs[-1].kind == "rate":
+                    whole_counters.append(knobs[-1])
+    if len(whole_counters) > 1:  # last: a sum of several counters' rates is 0 only with all of them at 0
+        first, *others = whole_counters
+        knobs.append(Knob(first.metric, (), first.combos, quantile, "rate", tuple(others)))
     return knobs
 
 
