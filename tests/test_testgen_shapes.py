@@ -159,3 +159,92 @@ def test_error_ratios_sums_of_rates_and_histogram_traffic(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("DnsErrorRatioHigh", "QueryLatencyHigh", "NoLogins", "LowQuantileBelow"):
         assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
+
+
+def test_a_label_value_named_only_on_a_recorded_series(tmp_path):
+    result, tests, run = _generate(
+        tmp_path,
+        """
+        groups:
+        - name: g
+          rules:
+          - record: search:requests:rate5m
+            expr: sum by (status) (rate(http_requests_total{job="search"}[5m]))
+          - record: search:success:ratio_rate5m
+            expr: (sum(search:requests:rate5m{status="200"}) / sum(search:requests:rate5m) > 0) or vector(1)
+          - alert: SearchDegraded
+            expr: search:success:ratio_rate5m < 0.99
+            for: 10m
+        """,
+    )
+    assert result.untested == [], result.untested
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert any(n.startswith("SearchDegraded: fires") for n in _names(tests))
+
+
+def test_summaries_read_through_sum_and_count_and_changes_of_a_counter(tmp_path):
+    result, tests, run = _generate(
+        tmp_path,
+        """
+        groups:
+        - name: g
+          rules:
+          - alert: GcTimeTooHigh
+            expr: sum by (instance) (rate(jvm_gc_collection_seconds_sum[5m])) > 0.5
+            for: 5m
+          - alert: OldGenGcFrequency
+            expr: rate(jvm_gc_collection_seconds_count{gc=~".*old.*|.*major.*"}[5m]) > 0.1
+            for: 5m
+          - alert: UnavailableWrites
+            expr: changes(cassandra_client_request_unavailable_exceptions_total{operation="write"}[1m]) > 0
+          - alert: TenantsAnHourAgo
+            expr: max by (pod) (cortex_ingester_memory_users offset 1h) > 100
+        """,
+    )
+    assert result.untested == [], result.untested
+    assert run.returncode == 0, run.stdout + run.stderr
+    for alert in ("GcTimeTooHigh", "OldGenGcFrequency", "UnavailableWrites", "TenantsAnHourAgo"):
+        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
+
+
+def test_sides_matched_on_every_label_share_their_label_names(tmp_path):
+    result, tests, run = _generate(
+        tmp_path,
+        """
+        groups:
+        - name: g
+          rules:
+          - alert: HostOutOfDiskSpace
+            expr: >
+              (node_filesystem_avail_bytes{fstype!~"^(fuse.*|tmpfs|cifs|nfs)"} / node_filesystem_size_bytes < .10
+              and on (instance, device, mountpoint) node_filesystem_readonly == 0)
+            for: 2m
+        """,
+    )
+    assert result.untested == [], result.untested
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert any(n.startswith("HostOutOfDiskSpace: fires") for n in _names(tests))
+
+
+def test_counts_of_series_move_with_the_number_of_targets(tmp_path):
+    result, tests, run = _generate(
+        tmp_path,
+        """
+        groups:
+        - name: g
+          rules:
+          - alert: VersionMismatch
+            expr: count(count by (version) (gitlab_build_info)) > 1
+            for: 5m
+          - alert: TooManyMasters
+            expr: count(redis_instance_info{role="master"}) > 1
+          - alert: MissingMaster
+            expr: (count(redis_instance_info{role="master"}) or vector(0)) < 1
+          - alert: EvenMembers
+            expr: count(etcd_server_id) % 2 == 0
+        """,
+    )
+    assert result.untested == [], result.untested
+    assert run.returncode == 0, run.stdout + run.stderr
+    for alert in ("VersionMismatch", "TooManyMasters", "MissingMaster", "EvenMembers"):
+        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))

@@ -109,8 +109,11 @@ class RuleFileTests:
         recorded = {r.name for r in rules if r.kind == "record"}
         expressions = [r.expr for r in rules]
         read = [node for text in expressions for node in selectors(pp.parse(text))]
-        inferred = with_regex_values(infer_catalog(expressions, recorded=recorded), read)
-        metrics = raw_counters_as_gauges(with_target_labels(with_other_values(inferred, read)), expressions)
+        inferred = with_regex_values(
+            with_recorded_values(infer_catalog(expressions, recorded=recorded), read, recorded), read
+        )
+        metrics = with_target_labels(with_other_values(inferred, read))
+        metrics = raw_counters_as_gauges(summaries_as_counters(metrics), expressions)
         model_groups, alerts, records = self._model(rules)
         stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
         interval = min((parse_duration(g.interval) for g in model_groups), default=60.0)
@@ -216,6 +219,25 @@ class RuleFileTests:
         )
 
 
+def with_recorded_values(metrics: list[Metric], read: list, recorded: set[str]) -> list[Metric]:
+    """A value a selector on a recorded series names (`ratio{status="200"}` over `sum by (status) (rate(x[5m]))`)
+    is a value of the label on the metrics, where they know no value of it yet: otherwise every series of `x`
+    has `status="status-1"` and the recorded `{status="200"}` selects nothing. ``read``: the rules' selectors."""
+    labels = {lb.name: lb for m in metrics for lb in m.labels}
+    extra: dict[str, set[str]] = {}
+    for selector in read:
+        if selector_name(selector) not in recorded:
+            continue
+        for matcher in selector.matchers.matchers:
+            label = labels.get(matcher.name)
+            if str(matcher.op) == "MatchOp.Equal" and matcher.value and label is not None and not label.values:
+                extra.setdefault(matcher.name, set()).add(matcher.value)
+    if not extra:
+        return metrics
+    rebuilt = {name: Label(name, tuple(sorted(values)), origin=labels[name].origin) for name, values in extra.items()}
+    return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]
+
+
 def with_regex_values(metrics: list[Metric], read: list) -> list[Metric]:
     """Label values for ``=~`` matchers: the catalog knows only values matched with ``=``, so a selector such
     as ``{device=~"sd.+|nvme.+"}`` would select no synthetic series. A label gets a short example of each regex
@@ -291,7 +313,8 @@ def raw_counters_as_gauges(metrics: list[Metric], expressions: list[str]) -> lis
     read_as_counter: set[str] = set()
 
     def visit(node):
-        if isinstance(node, pp.Call) and node.func.name in COUNTER_FUNCTIONS:
+        # changes() of a counter is tested with the counter rising (a change at every sample), as before
+        if isinstance(node, pp.Call) and node.func.name in COUNTER_FUNCTIONS | {"changes"}:
             read_as_counter.update(selector_name(s) for s in selectors(node))
 
     for text in expressions:
@@ -302,6 +325,18 @@ def raw_counters_as_gauges(metrics: list[Metric], expressions: list[str]) -> lis
         else m
         for m in metrics
     ]
+
+
+def summaries_as_counters(metrics: list[Metric]) -> list[Metric]:
+    """A summary the rules read only through `_sum` and `_count` (`rate(jvm_gc_collection_seconds_sum[5m])`)
+    is two counters: the search moves their rates like any counter's."""
+    out = []
+    for m in metrics:
+        if m.type is MetricType.SUMMARY:
+            out += [replace(m, name=f"{m.name}{suffix}", type=MetricType.COUNTER) for suffix in ("_count", "_sum")]
+        else:
+            out.append(m)
+    return out
 
 
 def with_target_labels(metrics: list[Metric]) -> list[Metric]:

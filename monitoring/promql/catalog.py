@@ -41,6 +41,7 @@ class _Seen:
     values: dict[str, set[str]] = field(default_factory=dict)
     le: set[str] = field(default_factory=set)
     quantile_thresholds: set[float] = field(default_factory=set)  # numbers a histogram_quantile is compared with
+    peers: set[str] = field(default_factory=set)  # series matched with it one-to-one on every label (`a / b`)
 
 
 def infer_catalog(expressions: Iterable[str], recorded: Iterable[str] = (), grafana: bool = False) -> list[Metric]:
@@ -91,9 +92,51 @@ def _visit(node, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset
             labels = frozenset(matching.labels)
         for side in (node.lhs, node.rhs):
             _visit(side, seen, False, clause_labels | labels)
+        if _matches_all_labels(node):
+            left, right = _label_keeping(node.lhs), _label_keeping(node.rhs)
+            for a in left:
+                seen.setdefault(a, _Seen()).peers |= right
+            for b in right:
+                seen.setdefault(b, _Seen()).peers |= left
         return
     if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
         _visit(node.expr, seen, counter if isinstance(node, pp.ParenExpr) else False, clause_labels)
+
+
+# functions whose result keeps the labels of their vector argument (all but __name__)
+_KEEPING = frozenset(
+    """rate irate increase delta idelta deriv predict_linear resets changes abs ceil floor round exp ln log2 log10
+    sqrt clamp clamp_min clamp_max avg_over_time min_over_time max_over_time sum_over_time count_over_time
+    quantile_over_time stddev_over_time stdvar_over_time last_over_time present_over_time""".split()
+)
+
+
+def _label_keeping(node) -> set[str]:
+    """Names of the selectors whose labels reach the expression's result unchanged (`rate(x[5m]) * 100`: x)."""
+    if isinstance(node, pp.VectorSelector):
+        return {node.name} if node.name else set()
+    if isinstance(node, pp.MatrixSelector):
+        return _label_keeping(node.vector_selector)
+    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
+        return _label_keeping(node.expr)
+    if isinstance(node, pp.Call) and node.func.name in _KEEPING:
+        return set().union(*(_label_keeping(a) for a in node.args))
+    if isinstance(node, pp.BinaryExpr) and str(node.op) in ("and", "unless"):
+        return _label_keeping(node.lhs)
+    if isinstance(node, pp.BinaryExpr) and _matches_all_labels(node):
+        return _label_keeping(node.lhs) | _label_keeping(node.rhs)
+    return set()
+
+
+def _matches_all_labels(node) -> bool:
+    """A binary operation matching its sides on every label: no `on`/`ignoring`, no `group_*`, not `or`."""
+    if str(node.op) == "or":
+        return False
+    modifier = node.modifier
+    if modifier is None:
+        return True
+    card = str(getattr(modifier, "card", ""))
+    return getattr(modifier, "matching", None) is None and (card.endswith("OneToOne") or card.endswith("ManyToMany"))
 
 
 def _note_quantile_threshold(node, seen: dict[str, _Seen]) -> None:
@@ -168,6 +211,7 @@ def _metrics(seen: dict[str, _Seen]) -> list[Metric]:
         base, kind = _family(name, entry, seen)
         _, members = families.setdefault(base, (kind, []))
         members.append(entry)
+    _share_peer_labels(seen, families)
     all_labels: dict[str, set[str]] = {}
     for kind, members in families.values():
         for entry in members:
@@ -193,6 +237,19 @@ def _metrics(seen: dict[str, _Seen]) -> list[Metric]:
             )
         )
     return metrics
+
+
+def _share_peer_labels(seen: dict[str, _Seen], families: dict) -> None:
+    """`avail{fstype!~"tmpfs"} / size`: a one-to-one match needs the same labels on both sides, so gauges and
+    counters matched that way get each other's label names (two rounds: `a / b and c`)."""
+    plain = {
+        name for name, entry in seen.items() if _family(name, entry, seen)[1] in (MetricType.GAUGE, MetricType.COUNTER)
+    }
+    for _ in range(2):
+        for name in plain:
+            entry = seen[name]
+            for peer in entry.peers & plain:
+                entry.labels |= seen[peer].labels - _RESERVED
 
 
 def _reserved(kind: MetricType) -> frozenset[str]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import promql_parser as pp
 
 from monitoring.model import Metric, MetricType
-from monitoring.model.synthetic import CounterRate, CounterReset, Flapping, GaugeValue, Ramp
+from monitoring.model.synthetic import Absence, CounterRate, CounterReset, Flapping, GaugeValue, Ramp
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import synth
@@ -38,6 +38,7 @@ MAX_COUNTER_RATE = (
 )  # counter rates and gauge slopes: bytes/s thresholds reach 1e9 and more; above MAX_RATE the grid coarsens (snap)
 GAUGE_SPAN = 2.0**40  # a gauge without declared bounds is searched in [-2^40, 2^40]
 MAX_KNOBS = 64
+MAX_COPIES = 6  # "copies" knobs: up to this many targets reporting the metric (for count(...) signals)
 MAX_MEASURED = 4096  # settings remembered per signal (each a few output values)
 
 
@@ -68,7 +69,9 @@ class Knob:
     # gauges: "level" (constant), "slope" (a ramp, for deriv/predict_linear/delta), "age" (a Unix-time gauge
     # p seconds behind the clock, for time() - x), "flaps" (switching every p samples, for changes());
     # counters: "rate", "resets" (restarting every p samples, for resets()); histograms: "latency", "traffic"
-    # (observations per second at the default latency, for signals reading `_count` or `_sum`)
+    # (observations per second at the default latency, for signals reading `_count` or `_sum`); gauges and
+    # counters: "copies" (p targets report the series, each with its own instance and placeholder values, for
+    # `count(x) > 1`, `count(count by (version) (x)) > 1`)
     kind: str = ""
     together: tuple = ()  # knobs of other counters moved with this one (`rate(a[5m]) + rate(b[5m]) > 0`)
 
@@ -89,6 +92,8 @@ class Knob:
     def domain(self) -> tuple[float, float]:
         if self.kind in ("flaps", "resets"):
             return 1.0, 240.0
+        if self.kind == "copies":  # 0: no target reports it
+            return 0.0, float(MAX_COPIES)
         if self.kind == "age":  # negative: a time ahead of the clock (an expiry read as `x - time()`)
             return -MAX_RATE * 1024, MAX_RATE * 1024
         if self.kind == "slope":
@@ -106,7 +111,7 @@ class Knob:
     def snap(self, p: float) -> float:
         low, high = self.domain()
         p = min(max(p, low), high)
-        if self.kind in ("flaps", "resets"):
+        if self.kind in ("flaps", "resets", "copies"):
             return float(round(p))
         if (self.metric.type is MetricType.COUNTER or self.kind == "slope") and abs(p) > MAX_RATE:
             # 36 significant bits: hours of samples at this rate stay exact integers of the step (below 2^53)
@@ -119,6 +124,8 @@ class Knob:
         return p
 
     def default(self) -> float:
+        if self.kind == "copies":
+            return 1.0
         if self.kind in ("flaps", "resets"):
             return 240.0
         if self.kind == "slope":
@@ -141,6 +148,8 @@ class Knob:
         out: dict = {}
         for other in self.together:
             out.update(other.inputs(p) or {})
+        if self.kind == "copies":
+            return self._copies(int(p))
         for combo in self.combos:
             labels = dict(combo)
             if self.kind == "flaps":
@@ -166,6 +175,33 @@ class Knob:
                     return None
                 out.update(synth.histogram_inputs(self.metric, labels, rates))
         return out
+
+    def _copies(self, count: int) -> dict:
+        """The metric's series from ``count`` targets; the other copies absent (a phase lists every series)."""
+        plain = Knob(self.metric, (), ())
+        out: dict = {}
+        for k in range(MAX_COPIES):
+            for combo in self.combos:
+                labels = dict(combo)
+                if k:
+                    labels = {n: _copy_value(n, v, k) for n, v in labels.items()}
+                key = synth.series_key(self.metric.name, labels)
+                if k >= count:
+                    out[key] = Absence()
+                elif self.metric.type is MetricType.COUNTER:
+                    out[key] = CounterRate(plain.default())
+                else:
+                    out[key] = GaugeValue(plain.default())
+        return out
+
+
+def _copy_value(name: str, value: str, k: int) -> str:
+    """The value of a label on the k-th extra target: its own instance, its own placeholder values."""
+    if name == "instance":
+        return f"{value}-{k}"
+    if value == f"{name}-1" and name != "job":  # the same job, scraped from several targets
+        return f"{name}-{k + 1}"
+    return value
 
 
 @dataclass(frozen=True)
@@ -389,6 +425,8 @@ def _goal_values(measured: dict, goal: Goal, output):
 def grid(knob: Knob) -> list[float]:
     """Points across the knob's range: between histogram buckets, or powers of two (and 0, and the bounds)."""
     low, high = knob.domain()
+    if knob.kind == "copies":
+        return [float(k) for k in range(MAX_COPIES + 1)]
     if knob.kind in ("flaps", "resets"):
         return [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0, 60.0, 120.0, 240.0]
     if knob.metric.type is MetricType.HISTOGRAM and knob.kind == "latency":
@@ -402,6 +440,8 @@ def grid(knob: Knob) -> list[float]:
 
 def _alternatives(knob: Knob, current: float) -> list[float]:
     low, high = knob.domain()
+    if knob.kind == "copies":
+        return [2.0 if current < 2 else 1.0]
     if knob.kind in ("flaps", "resets"):
         return [1.0, 3.0]
     if knob.metric.type is MetricType.HISTOGRAM and knob.kind == "latency":
@@ -427,14 +467,18 @@ def _reads(catalog: Catalog, signal: str):
 
     def visit(node):
         if isinstance(node, pp.MatrixSelector):
-            windows.append(node.range.total_seconds())
+            windows.append(node.range.total_seconds() + _offset(node.vector_selector))
+        elif isinstance(node, pp.VectorSelector) and _offset(node):
+            windows.append(_offset(node))
         elif isinstance(node, pp.Call) and node.func.name == "histogram_quantile":
             first = node.args[0]
             if isinstance(first, pp.NumberLiteral):
                 quantiles.append(float(first.val))
         elif isinstance(node, pp.Call) and node.func.name in _SLOPE_FUNCTIONS | {"time", "changes", "resets"}:
             values.setdefault(("", "functions"), set()).add(node.func.name)
-        elif isinstance(node, pp.VectorSelector):
+        elif isinstance(node, pp.AggregateExpr) and str(node.op) in ("count", "count_values"):
+            values.setdefault(("", "functions"), set()).add("count")
+        if isinstance(node, pp.VectorSelector):
             name = selector_name(node) or ""
             if name in catalog.rules and name not in seen:
                 seen.add(name)
@@ -453,6 +497,12 @@ def _reads(catalog: Catalog, signal: str):
 
 
 _SLOPE_FUNCTIONS = frozenset({"deriv", "predict_linear", "delta", "idelta"})
+
+
+def _offset(selector) -> float:
+    """A selector's `offset` in seconds, when the inputs can cover it (up to a day: MAX_OFFSET)."""
+    offset = selector.offset.total_seconds() if getattr(selector, "offset", None) else 0.0
+    return offset if 0 < offset <= 86400.0 else 0.0
 
 
 def label_sets(catalog: Catalog, metric: Metric, named: dict) -> list[dict[str, str]]:
@@ -495,6 +545,8 @@ def _knobs(catalog: Catalog, metrics: list[Metric], quantiles: list[float], name
             kinds.append("resets")
         if metric.type is MetricType.HISTOGRAM and metric.name in named.get(("", "traffic"), set()):
             kinds.append("traffic")
+        if metric.type in (MetricType.GAUGE, MetricType.COUNTER) and "count" in functions:
+            kinds.append("copies")
         for kind in kinds:
             for fixed in subsets[:MAX_KNOBS]:
                 members = tuple(c for c in combos if all(dict(c)[k] == v for k, v in fixed))
