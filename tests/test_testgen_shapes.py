@@ -123,11 +123,13 @@ def test_expiry_times_ahead_of_the_clock(tmp_path):
             for: 1h
           - alert: SslCertificateExpiry
             expr: ssl_verified_cert_not_after{chain_no="0"} - time() < 86400 * 7
+          - alert: SslCertificateExpired
+            expr: round((last_over_time(probe_ssl_earliest_cert_expiry[10m]) - time()) / 86400, 0.1) < 0
         """,
     )
     assert result.untested == [], result.untested
     assert run.returncode == 0, run.stdout + run.stderr
-    for alert in ("CertExpiringSoon", "SslCertificateExpiry"):
+    for alert in ("CertExpiringSoon", "SslCertificateExpiry", "SslCertificateExpired"):
         assert any(n.startswith(f"{alert}: safe side") for n in _names(tests))
 
 

@@ -448,7 +448,10 @@ def _alternatives(knob: Knob, current: float) -> list[float]:
         buckets = knob.metric.buckets
         return [buckets[-1] if current < buckets[-1] / 2 else buckets[0]]
     candidates = [current * 2 + 1, current / 2 - 1 if current > 0 else current - 1]
-    return [min(max(c, low), high) for c in candidates if min(max(c, low), high) != current][:2] or [low]
+    near = [min(max(c, low), high) for c in candidates if min(max(c, low), high) != current][:2] or [low]
+    if knob.kind == "age":  # a signal in days (`round((x - time()) / 86400, 0.1)`) moves only weeks apart
+        return near + [-(2.0**21), 2.0**21]
+    return near
 
 
 def metrics_read(catalog: Catalog, expr: str) -> list[Metric]:
