@@ -63,11 +63,14 @@ def test_rates_and_slopes_far_above_a_million_per_second(tmp_path):
           - alert: HeapGrowing
             expr: deriv(go_memstats_heap_inuse_bytes[10m]) > 1e7
             for: 5m
+          - alert: DiskDraining
+            expr: deriv(node_filesystem_avail_bytes[10m]) < -1e8
+            for: 5m
         """,
     )
     assert result.untested == [], result.untested
     assert run.returncode == 0, run.stdout + run.stderr
-    for alert in ("AllocationsHigh", "HeapGrowing"):
+    for alert in ("AllocationsHigh", "HeapGrowing", "DiskDraining"):
         assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
         assert any(n.startswith(f"{alert}: safe side") for n in _names(tests))
 

@@ -115,7 +115,7 @@ class Knob:
             return float(round(p))
         if (self.metric.type is MetricType.COUNTER or self.kind == "slope") and abs(p) > MAX_RATE:
             # 36 significant bits: hours of samples at this rate stay exact integers of the step (below 2^53)
-            step = 2.0 ** (math.floor(math.log2(p)) - 36)
+            step = 2.0 ** (math.floor(math.log2(abs(p))) - 36)
             return round(p / step) * step
         if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age", "traffic"):
             return round(p * RATE_GRID) / RATE_GRID
