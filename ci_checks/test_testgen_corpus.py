@@ -20,7 +20,7 @@ from monitoring.verify.tools import find_tool
 
 BUDGET_SECONDS, BUDGET_BYTES = 240, 3 << 30
 SUBSET_PER_FAMILY, SUBSET_MAX_BYTES = 3, 25_000  # the large mixin files alone take minutes each
-SUBSET_FLOORS = (87, 46)  # alerts, recording rules passing on the subset, as measured (of 106 and 47)
+SUBSET_FLOORS = (88, 46)  # alerts, recording rules passing on the subset, as measured (of 106 and 47)
 _FAILED_ALERT = re.compile(r"^\s+alertname: (.*), time: ", re.M)
 _FAILED_RECORD = re.compile(r'^\s+expr: "(.*)", time: ', re.M)
 

@@ -20,9 +20,9 @@ import promql_parser as pp
 
 from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
 from monitoring.errors import DefinitionError, Location
-from monitoring.model import Alert, Label, Metric, RecordingRule, RuleGroup, Stack, raw
+from monitoring.model import Alert, Label, Metric, MetricType, RecordingRule, RuleGroup, Stack, raw
 from monitoring.model.durations import format_duration, parse_duration
-from monitoring.promql.catalog import infer_catalog
+from monitoring.promql.catalog import COUNTER_FUNCTIONS, infer_catalog
 from monitoring.promql.parse import selector_name, selectors
 from monitoring.testgen.labels_map import mark
 
@@ -125,8 +125,11 @@ class RuleFileTests:
         recorded = {r.name for r in rules if r.kind == "record"}
         expressions = [r.expr for r in rules]
         read = [node for text in expressions for node in selectors(pp.parse(text))]
-        inferred = with_regex_values(infer_catalog(expressions, recorded=recorded), read)
+        inferred = with_regex_values(
+            with_recorded_values(infer_catalog(expressions, recorded=recorded), read, recorded), read
+        )
         metrics = with_target_labels(with_other_values(inferred, read))
+        metrics = raw_counters_as_gauges(summaries_as_counters(metrics), expressions)
         model_groups, alerts, records = self._model(rules)
         stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
         interval = min((parse_duration(g.interval) for g in model_groups), default=60.0)
@@ -249,6 +252,25 @@ class RuleFileTests:
         )
 
 
+def with_recorded_values(metrics: list[Metric], read: list, recorded: set[str]) -> list[Metric]:
+    """A value a selector on a recorded series names (`ratio{status="200"}` over `sum by (status) (rate(x[5m]))`)
+    is a value of the label on the metrics, where they know no value of it yet: otherwise every series of `x`
+    has `status="status-1"` and the recorded `{status="200"}` selects nothing. ``read``: the rules' selectors."""
+    labels = {lb.name: lb for m in metrics for lb in m.labels}
+    extra: dict[str, set[str]] = {}
+    for selector in read:
+        if selector_name(selector) not in recorded:
+            continue
+        for matcher in selector.matchers.matchers:
+            label = labels.get(matcher.name)
+            if str(matcher.op) == "MatchOp.Equal" and matcher.value and label is not None and not label.values:
+                extra.setdefault(matcher.name, set()).add(matcher.value)
+    if not extra:
+        return metrics
+    rebuilt = {name: Label(name, tuple(sorted(values)), origin=labels[name].origin) for name, values in extra.items()}
+    return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]
+
+
 def with_regex_values(metrics: list[Metric], read: list) -> list[Metric]:
     """Label values for ``=~`` matchers: the catalog knows only values matched with ``=``, so a selector such
     as ``{device=~"sd.+|nvme.+"}`` would select no synthetic series. A label gets a short example of each regex
@@ -287,18 +309,23 @@ def with_other_values(metrics: list[Metric], read: list) -> list[Metric]:
     whose selectors pin `job` and `namespace` everywhere, past the test generator's budget.
     ``read``: the rules' vector selectors."""
     excluded: set[str] = set()
+    unequal: dict[str, set[str]] = {}  # `rcode!="No Error"`: the value excluded exists too, beside `rcode-1`
     pinned: dict[str | None, list[frozenset[str]]] = {}
     for selector in read:
         ops = [(m.name, str(m.op)) for m in selector.matchers.matchers]
         excluded |= {name for name, op in ops if op in ("MatchOp.NotEqual", "MatchOp.NotRe")}
+        for m in selector.matchers.matchers:
+            if str(m.op) == "MatchOp.NotEqual" and m.value:
+                unequal.setdefault(m.name, set()).add(m.value)
         pinned.setdefault(selector_name(selector), []).append(frozenset(n for n, op in ops if op == "MatchOp.Equal"))
     needed = excluded.union(*(frozenset().union(*sets) - frozenset.intersection(*sets) for sets in pinned.values()))
     rebuilt: dict[str, Label] = {}
     for metric in metrics:
         for label in metric.labels:
             own = f"{label.name}-1"
-            if label.name in needed and label.values and own not in label.values and label.name not in TARGET_LABELS:
-                rebuilt[label.name] = Label(label.name, (*label.values, own), origin=label.origin)
+            values = label.values or tuple(sorted(unequal.get(label.name, ())))
+            if label.name in needed and values and own not in values and label.name not in TARGET_LABELS:
+                rebuilt[label.name] = Label(label.name, (*values, own), origin=label.origin)
     if not rebuilt:
         return metrics
     return [replace(m, labels=tuple(rebuilt.get(lb.name, lb) for lb in m.labels)) for m in metrics]
@@ -310,6 +337,39 @@ def _compiles(pattern: str) -> bool:
     except re.error:
         return False
     return True
+
+
+def raw_counters_as_gauges(metrics: list[Metric], expressions: list[str]) -> list[Metric]:
+    """A `_total` series no rule reads through rate/irate/increase/resets (`apache_uptime_seconds_total / 60 < 1`,
+    `errors_total == 0`) is tested as a gauge at or above 0: its alert is about the value itself, which only a
+    counter reset (or a counter never incremented) brings down, as the inputs then show."""
+    read_as_counter: set[str] = set()
+
+    def visit(node):
+        # changes() of a counter is tested with the counter rising (a change at every sample), as before
+        if isinstance(node, pp.Call) and node.func.name in COUNTER_FUNCTIONS | {"changes"}:
+            read_as_counter.update(selector_name(s) for s in selectors(node))
+
+    for text in expressions:
+        pp.walk(pp.parse(text), visit)
+    return [
+        replace(m, type=MetricType.GAUGE, min=0.0)
+        if m.type is MetricType.COUNTER and m.name not in read_as_counter
+        else m
+        for m in metrics
+    ]
+
+
+def summaries_as_counters(metrics: list[Metric]) -> list[Metric]:
+    """A summary the rules read only through `_sum` and `_count` (`rate(jvm_gc_collection_seconds_sum[5m])`)
+    is two counters: the search moves their rates like any counter's."""
+    out = []
+    for m in metrics:
+        if m.type is MetricType.SUMMARY:
+            out += [replace(m, name=f"{m.name}{suffix}", type=MetricType.COUNTER) for suffix in ("_count", "_sum")]
+        else:
+            out.append(m)
+    return out
 
 
 def with_target_labels(metrics: list[Metric]) -> list[Metric]:

@@ -222,6 +222,6 @@ def _shape_problems(m: Metric):
             continue
         if label.name in seen:
             yield f"declares label {label.name!r} twice", "remove the duplicate"
-        if label.name == "le" or label.name == "quantile":
+        if label.name == "le" or (label.name == "quantile" and m.type in (MetricType.HISTOGRAM, MetricType.SUMMARY)):
             yield f"uses the reserved label {label.name!r}", "Prometheus adds it for histograms/summaries"
         seen.add(label.name)

@@ -14,6 +14,7 @@ Series recorded by the rules themselves (``recorded``) are not metrics and are l
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import promql_parser as pp
 
 from monitoring.model.metric import Label, Metric, MetricType
+from monitoring.promql.binary import COMPARISONS
 from monitoring.promql.parse import grafana_to_promql
 
 COUNTER_FUNCTIONS = frozenset(("rate", "irate", "increase", "resets"))
@@ -38,6 +40,8 @@ class _Seen:
     labels: set[str] = field(default_factory=set)
     values: dict[str, set[str]] = field(default_factory=dict)
     le: set[str] = field(default_factory=set)
+    quantile_thresholds: set[float] = field(default_factory=set)  # numbers a histogram_quantile is compared with
+    peers: set[str] = field(default_factory=set)  # series matched with it one-to-one on every label (`a / b`)
 
 
 def infer_catalog(expressions: Iterable[str], recorded: Iterable[str] = (), grafana: bool = False) -> list[Metric]:
@@ -79,6 +83,7 @@ def _visit(node, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset
         _visit(node.expr, seen, False, clause_labels | labels)
         return
     if isinstance(node, pp.BinaryExpr):
+        _note_quantile_threshold(node, seen)
         labels = frozenset()
         matching = getattr(node.modifier, "matching", None) if node.modifier is not None else None
         if matching is not None and str(matching).startswith("on"):
@@ -87,9 +92,96 @@ def _visit(node, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset
             labels = frozenset(matching.labels)
         for side in (node.lhs, node.rhs):
             _visit(side, seen, False, clause_labels | labels)
+        if _matches_all_labels(node):
+            left, right = _label_keeping(node.lhs), _label_keeping(node.rhs)
+            for a in left:
+                seen.setdefault(a, _Seen()).peers |= right
+            for b in right:
+                seen.setdefault(b, _Seen()).peers |= left
         return
     if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
         _visit(node.expr, seen, counter if isinstance(node, pp.ParenExpr) else False, clause_labels)
+
+
+# functions whose result keeps the labels of their vector argument (all but __name__)
+_KEEPING = frozenset(
+    """rate irate increase delta idelta deriv predict_linear resets changes abs ceil floor round exp ln log2 log10
+    sqrt clamp clamp_min clamp_max avg_over_time min_over_time max_over_time sum_over_time count_over_time
+    quantile_over_time stddev_over_time stdvar_over_time last_over_time present_over_time""".split()
+)
+
+
+def _label_keeping(node) -> set[str]:
+    """Names of the selectors whose labels reach the expression's result unchanged (`rate(x[5m]) * 100`: x)."""
+    if isinstance(node, pp.VectorSelector):
+        return {node.name} if node.name else set()
+    if isinstance(node, pp.MatrixSelector):
+        return _label_keeping(node.vector_selector)
+    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
+        return _label_keeping(node.expr)
+    if isinstance(node, pp.Call) and node.func.name in _KEEPING:
+        return set().union(*(_label_keeping(a) for a in node.args))
+    if isinstance(node, pp.BinaryExpr) and str(node.op) in ("and", "unless"):
+        return _label_keeping(node.lhs)
+    if isinstance(node, pp.BinaryExpr) and _matches_all_labels(node):
+        return _label_keeping(node.lhs) | _label_keeping(node.rhs)
+    return set()
+
+
+def _matches_all_labels(node) -> bool:
+    """A binary operation matching its sides on every label: no `on`/`ignoring`, no `group_*`, not `or`."""
+    if str(node.op) == "or":
+        return False
+    modifier = node.modifier
+    if modifier is None:
+        return True
+    card = str(getattr(modifier, "card", ""))
+    return getattr(modifier, "matching", None) is None and (card.endswith("OneToOne") or card.endswith("ManyToMany"))
+
+
+def _note_quantile_threshold(node, seen: dict[str, _Seen]) -> None:
+    """`histogram_quantile(..., x_bucket ...) > 60`: the default buckets top at 10, so 60 is noted for x."""
+    if str(node.op) not in COMPARISONS:
+        return
+    for number, other in ((node.rhs, node.lhs), (node.lhs, node.rhs)):
+        value = _constant(number)
+        if value is not None and math.isfinite(value):
+            for name in _quantile_buckets(other):
+                seen.setdefault(name, _Seen()).quantile_thresholds.add(abs(value))
+
+
+_ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
+
+
+def _constant(node) -> float | None:
+    """The value of a number written as arithmetic (`7*24*60*60`), or None."""
+    if isinstance(node, pp.ParenExpr):
+        return _constant(node.expr)
+    if isinstance(node, pp.NumberLiteral):
+        return float(node.val)
+    if isinstance(node, pp.UnaryExpr):
+        inner = _constant(node.expr)
+        return -inner if inner is not None else None
+    if isinstance(node, pp.BinaryExpr) and str(node.op) in _ARITHMETIC:
+        a, b = _constant(node.lhs), _constant(node.rhs)
+        if a is not None and b is not None and not (str(node.op) == "/" and b == 0):
+            return _ARITHMETIC[str(node.op)](a, b)
+    return None
+
+
+def _quantile_buckets(node, inside: bool = False):
+    """Names of the `_bucket` series a histogram_quantile under ``node`` reads."""
+    if isinstance(node, pp.VectorSelector):
+        if inside and node.name and node.name.endswith("_bucket"):
+            yield node.name
+        return
+    if isinstance(node, pp.Call):
+        inside = inside or node.func.name == "histogram_quantile"
+    for child in ("expr", "lhs", "rhs", "vector_selector"):
+        if getattr(node, child, None) is not None:
+            yield from _quantile_buckets(getattr(node, child), inside)
+    for arg in getattr(node, "args", None) or ():
+        yield from _quantile_buckets(arg, inside)
 
 
 def _record(selector, seen: dict[str, _Seen], counter: bool, clause_labels: frozenset[str]) -> None:
@@ -119,16 +211,20 @@ def _metrics(seen: dict[str, _Seen]) -> list[Metric]:
         base, kind = _family(name, entry, seen)
         _, members = families.setdefault(base, (kind, []))
         members.append(entry)
+    _share_peer_labels(seen, families)
     all_labels: dict[str, set[str]] = {}
-    for _, members in families.values():
+    for kind, members in families.values():
         for entry in members:
-            for label in entry.labels - _RESERVED:
+            for label in entry.labels - _reserved(kind):
                 all_labels.setdefault(label, set()).update(entry.values.get(label, ()))
     shared = {name: Label(name, tuple(sorted(values)), origin="inferred") for name, values in all_labels.items()}
     metrics = []
     for base, (kind, members) in sorted(families.items()):
-        names = sorted(set().union(*(m.labels for m in members)) - _RESERVED)
-        buckets = _buckets(set().union(*(m.le for m in members))) if kind is MetricType.HISTOGRAM else ()
+        names = sorted(set().union(*(m.labels for m in members)) - _reserved(kind))
+        buckets = ()
+        if kind is MetricType.HISTOGRAM:
+            thresholds = set().union(*(m.quantile_thresholds for m in members))
+            buckets = _buckets(set().union(*(m.le for m in members)), thresholds)
         metrics.append(
             Metric(
                 base,
@@ -141,6 +237,27 @@ def _metrics(seen: dict[str, _Seen]) -> list[Metric]:
             )
         )
     return metrics
+
+
+def _share_peer_labels(seen: dict[str, _Seen], families: dict) -> None:
+    """`avail{fstype!~"tmpfs"} / size`: a one-to-one match needs the same labels on both sides, so gauges and
+    counters matched that way get each other's label names (two rounds: `a / b and c`)."""
+    plain = {
+        name for name, entry in seen.items() if _family(name, entry, seen)[1] in (MetricType.GAUGE, MetricType.COUNTER)
+    }
+    for _ in range(2):
+        for name in plain:
+            entry = seen[name]
+            for peer in entry.peers & plain:
+                entry.labels |= seen[peer].labels - _RESERVED
+
+
+def _reserved(kind: MetricType) -> frozenset[str]:
+    """Labels Prometheus adds: `quantile` only to summaries; an exporter's gauge may carry its own
+    (`cassandra_table_tombstones_scanned{quantile="0.99"}`)."""
+    if kind in (MetricType.HISTOGRAM, MetricType.SUMMARY):
+        return _RESERVED
+    return _RESERVED - {"quantile"}
 
 
 def _family(name: str, entry: _Seen, seen: dict[str, _Seen]) -> tuple[str, MetricType]:
@@ -158,7 +275,7 @@ def _family(name: str, entry: _Seen, seen: dict[str, _Seen]) -> tuple[str, Metri
     return name, MetricType.GAUGE
 
 
-def _buckets(values: set[str]) -> tuple[float, ...]:
+def _buckets(values: set[str], thresholds: set[float] = frozenset()) -> tuple[float, ...]:
     numbers = set()
     for value in values:
         try:
@@ -167,7 +284,14 @@ def _buckets(values: set[str]) -> tuple[float, ...]:
             continue
         if number != float("inf"):
             numbers.add(number)
-    return tuple(sorted(numbers)) or DEFAULT_BUCKETS
+    if numbers:
+        return tuple(sorted(numbers))
+    # the defaults, continued a decade at a time (25, 50, 100, ...) past twice the largest threshold compared
+    # with a quantile, so a latency alert at 60 s can fire
+    buckets = list(DEFAULT_BUCKETS)
+    while thresholds and buckets[-1] <= 2 * max(thresholds):
+        buckets += [buckets[-3] * 10, buckets[-2] * 10, buckets[-1] * 10]
+    return tuple(buckets)
 
 
 def _help(kind: MetricType, members: list[_Seen]) -> str:

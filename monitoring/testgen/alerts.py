@@ -14,6 +14,8 @@ from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import search, synth, templates
 from monitoring.testgen.stepping import evaluation_times
 
+MAX_OFFSET = 86400.0
+
 
 def longest_range(expr: str, stack: Stack) -> float:
     import re
@@ -21,6 +23,11 @@ def longest_range(expr: str, stack: Stack) -> float:
     from monitoring.model.durations import parse_duration as seconds
 
     ranges = [seconds(r) for r in re.findall(r"\[([0-9a-z]+)\]", expr)]
+    # `x offset 1h` reads an hour back: the warm-up must cover it (a week back stays out of reach: too long a test)
+    offsets = [seconds(o) for o in re.findall(r"\boffset\s+([0-9a-z]+)", expr)]
+    offsets = [o for o in offsets if o <= MAX_OFFSET]
+    if offsets:
+        ranges.append(max(ranges, default=0.0) + max(offsets))
     for rule in stack.recording_rules():
         if rule.record in expr:
             ranges.append(longest_range(rule.text, stack))
@@ -127,7 +134,7 @@ def _expected(alert, stack, labels, value):
     series_labels = dict(labels)
     all_labels = {**series_labels, **stack.alert_labels(alert)}
     try:
-        annotations = {k: templates.expand(v, all_labels, value) for k, v in stack.alert_annotations(alert).items()}
+        annotations = {k: templates.expand(v, series_labels, value) for k, v in stack.alert_annotations(alert).items()}
     except templates.UnsupportedTemplate as exc:
         raise DefinitionError(
             f"alert {alert.name}: annotation template uses {exc}, which generated tests cannot expand",

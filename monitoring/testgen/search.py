@@ -27,15 +27,19 @@ from dataclasses import dataclass
 import promql_parser as pp
 
 from monitoring.model import Metric, MetricType
-from monitoring.model.synthetic import CounterRate, CounterReset, Flapping, GaugeValue, Ramp
+from monitoring.model.synthetic import Absence, CounterRate, CounterReset, Flapping, GaugeValue, Ramp
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import synth
 
 RATE_GRID = 65536.0  # counter rates: multiples of 1/65536 per second (exact sample values, periodic steps)
 MAX_RATE = 2.0**20
+MAX_COUNTER_RATE = (
+    2.0**40
+)  # counter rates and gauge slopes: bytes/s thresholds reach 1e9 and more; above MAX_RATE the grid coarsens (snap)
 GAUGE_SPAN = 2.0**40  # a gauge without declared bounds is searched in [-2^40, 2^40]
 MAX_KNOBS = 64
+MAX_COPIES = 6  # "copies" knobs: up to this many targets reporting the metric (for count(...) signals)
 MAX_MEASURED = 4096  # settings remembered per signal (each a few output values)
 # Input samples one signal's search may evaluate, over all the settings it measures (series x minutes each):
 # a deterministic bound on its work. An alert over recorded burn rates of kube-prometheus (hundreds of histogram
@@ -76,8 +80,12 @@ class Knob:
     quantile: float = 0.5  # histograms: the quantile the buckets are shaped for
     # gauges: "level" (constant), "slope" (a ramp, for deriv/predict_linear/delta), "age" (a Unix-time gauge
     # p seconds behind the clock, for time() - x), "flaps" (switching every p samples, for changes());
-    # counters: "rate", "resets" (restarting every p samples, for resets()); histograms: "latency"
+    # counters: "rate", "resets" (restarting every p samples, for resets()); histograms: "latency", "traffic"
+    # (observations per second at the default latency, for signals reading `_count` or `_sum`); gauges and
+    # counters: "copies" (p targets report the series, each with its own instance and placeholder values, for
+    # `count(x) > 1`, `count(count by (version) (x)) > 1`)
     kind: str = ""
+    together: tuple = ()  # knobs of other counters moved with this one (`rate(a[5m]) + rate(b[5m]) > 0`)
 
     def __post_init__(self):
         if not self.kind:
@@ -85,6 +93,8 @@ class Knob:
             object.__setattr__(self, "kind", kinds[self.metric.type])
 
     def describe(self) -> str:
+        if self.together:
+            return " and ".join(k.metric.name for k in (self, *self.together)) + f" {self.kind}"
         inner = ",".join(f'{k}="{v}"' for k, v in self.fixed)
         suffix = "_bucket" if self.metric.type is MetricType.HISTOGRAM else ""
         return (
@@ -94,12 +104,16 @@ class Knob:
     def domain(self) -> tuple[float, float]:
         if self.kind in ("flaps", "resets"):
             return 1.0, 240.0
-        if self.kind == "age":
-            return 0.0, MAX_RATE * 1024
+        if self.kind == "copies":  # 0: no target reports it
+            return 0.0, float(MAX_COPIES)
+        if self.kind == "age":  # negative: a time ahead of the clock (an expiry read as `x - time()`)
+            return -MAX_RATE * 1024, MAX_RATE * 1024
         if self.kind == "slope":
-            return -MAX_RATE, MAX_RATE
-        if self.metric.type is MetricType.COUNTER:
+            return -MAX_COUNTER_RATE, MAX_COUNTER_RATE
+        if self.kind == "traffic":
             return 0.0, MAX_RATE
+        if self.metric.type is MetricType.COUNTER:
+            return 0.0, MAX_COUNTER_RATE
         if self.metric.type is MetricType.HISTOGRAM:
             return self.metric.buckets[0] * self.quantile, self.metric.buckets[-1]
         low = self.metric.min if self.metric.min is not None else -GAUGE_SPAN
@@ -109,21 +123,29 @@ class Knob:
     def snap(self, p: float) -> float:
         low, high = self.domain()
         p = min(max(p, low), high)
-        if self.kind in ("flaps", "resets"):
+        if self.kind in ("flaps", "resets", "copies"):
             return float(round(p))
-        if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age"):
+        if (self.metric.type is MetricType.COUNTER or self.kind == "slope") and abs(p) > MAX_RATE:
+            # 36 significant bits: hours of samples at this rate stay exact integers of the step (below 2^53)
+            step = 2.0 ** (math.floor(math.log2(abs(p))) - 36)
+            return round(p / step) * step
+        if self.metric.type is MetricType.COUNTER or self.kind in ("slope", "age", "traffic"):
             return round(p * RATE_GRID) / RATE_GRID
         if self.metric.type is MetricType.HISTOGRAM:
             return float(f"{p:.12g}")
         return p
 
     def default(self) -> float:
+        if self.kind == "copies":
+            return 1.0
         if self.kind in ("flaps", "resets"):
             return 240.0
         if self.kind == "slope":
             return 0.0
         if self.kind == "age":
             return 60.0
+        if self.kind == "traffic":
+            return 8.0
         if self.metric.type is MetricType.COUNTER:
             return 1.0
         if self.metric.type is MetricType.HISTOGRAM:
@@ -141,6 +163,10 @@ class Knob:
     def inputs(self, p: float) -> dict | None:
         """{series key: shape} of its series at parameter p (None where p cannot be built)."""
         out: dict = {}
+        for other in self.together:
+            out.update(other.inputs(p) or {})
+        if self.kind == "copies":
+            return self._copies(int(p))
         for combo, key in zip(self.combos, self._keys):
             if self.kind == "flaps":
                 level = Knob(self.metric, (), ()).default()
@@ -157,12 +183,42 @@ class Knob:
                 out[key] = CounterRate(p)
             else:
                 labels = dict(combo)
+                latency, total = (
+                    (Knob(self.metric, (), (), self.quantile).default(), p) if self.kind == "traffic" else (p, 8.0)
+                )
                 try:
-                    rates = synth.quantile_rates(self.metric.buckets, self.quantile, p)
+                    rates = synth.quantile_rates(self.metric.buckets, self.quantile, latency, total)
                 except ValueError:
                     return None
                 out.update(synth.histogram_inputs(self.metric, labels, rates))
         return out
+
+    def _copies(self, count: int) -> dict:
+        """The metric's series from ``count`` targets; the other copies absent (a phase lists every series)."""
+        plain = Knob(self.metric, (), ())
+        out: dict = {}
+        for k in range(MAX_COPIES):
+            for combo in self.combos:
+                labels = dict(combo)
+                if k:
+                    labels = {n: _copy_value(n, v, k) for n, v in labels.items()}
+                key = synth.series_key(self.metric.name, labels)
+                if k >= count:
+                    out[key] = Absence()
+                elif self.metric.type is MetricType.COUNTER:
+                    out[key] = CounterRate(plain.default())
+                else:
+                    out[key] = GaugeValue(plain.default())
+        return out
+
+
+def _copy_value(name: str, value: str, k: int) -> str:
+    """The value of a label on the k-th extra target: its own instance, its own placeholder values."""
+    if name == "instance":
+        return f"{value}-{k}"
+    if value == f"{name}-1" and name != "job":  # the same job, scraped from several targets
+        return f"{name}-{k + 1}"
+    return value
 
 
 @dataclass(frozen=True)
@@ -413,25 +469,33 @@ def _goal_values(measured: dict, goal: Goal, output):
 def grid(knob: Knob) -> list[float]:
     """Points across the knob's range: between histogram buckets, or powers of two (and 0, and the bounds)."""
     low, high = knob.domain()
+    if knob.kind == "copies":
+        return [float(k) for k in range(MAX_COPIES + 1)]
     if knob.kind in ("flaps", "resets"):
         return [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0, 60.0, 120.0, 240.0]
-    if knob.metric.type is MetricType.HISTOGRAM:
+    if knob.metric.type is MetricType.HISTOGRAM and knob.kind == "latency":
         bounds = (0.0,) + knob.metric.buckets
         return sorted({low, high} | {(a + b) / 2 for a, b in zip(bounds, bounds[1:])} | set(knob.metric.buckets))
-    powers = [2.0**k for k in range(-10, 21)]
+    top = 41 if knob.kind in ("rate", "slope") else 21
+    powers = [2.0**k for k in range(-10, top)]
     grid = {low, high, 0.0} | set(powers) | {-p for p in powers}
     return sorted(p for p in grid if low <= p <= high)
 
 
 def _alternatives(knob: Knob, current: float) -> list[float]:
     low, high = knob.domain()
+    if knob.kind == "copies":
+        return [2.0 if current < 2 else 1.0]
     if knob.kind in ("flaps", "resets"):
         return [1.0, 3.0]
-    if knob.metric.type is MetricType.HISTOGRAM:
+    if knob.metric.type is MetricType.HISTOGRAM and knob.kind == "latency":
         buckets = knob.metric.buckets
         return [buckets[-1] if current < buckets[-1] / 2 else buckets[0]]
     candidates = [current * 2 + 1, current / 2 - 1 if current > 0 else current - 1]
-    return [min(max(c, low), high) for c in candidates if min(max(c, low), high) != current][:2] or [low]
+    near = [min(max(c, low), high) for c in candidates if min(max(c, low), high) != current][:2] or [low]
+    if knob.kind == "age":  # a signal in days (`round((x - time()) / 86400, 0.1)`) moves only weeks apart
+        return near + [-(2.0**21), 2.0**21]
+    return near
 
 
 def metrics_read(catalog: Catalog, expr: str) -> list[Metric]:
@@ -450,14 +514,18 @@ def _reads(catalog: Catalog, signal: str):
 
     def visit(node):
         if isinstance(node, pp.MatrixSelector):
-            windows.append(node.range.total_seconds())
+            windows.append(node.range.total_seconds() + _offset(node.vector_selector))
+        elif isinstance(node, pp.VectorSelector) and _offset(node):
+            windows.append(_offset(node))
         elif isinstance(node, pp.Call) and node.func.name == "histogram_quantile":
             first = node.args[0]
             if isinstance(first, pp.NumberLiteral):
                 quantiles.append(float(first.val))
         elif isinstance(node, pp.Call) and node.func.name in _SLOPE_FUNCTIONS | {"time", "changes", "resets"}:
             values.setdefault(("", "functions"), set()).add(node.func.name)
-        elif isinstance(node, pp.VectorSelector):
+        elif isinstance(node, pp.AggregateExpr) and str(node.op) in ("count", "count_values"):
+            values.setdefault(("", "functions"), set()).add("count")
+        if isinstance(node, pp.VectorSelector):
             name = selector_name(node) or ""
             if name in catalog.rules and name not in seen:
                 seen.add(name)
@@ -465,6 +533,8 @@ def _reads(catalog: Catalog, signal: str):
             metric = by_series.get(name)
             if metric is not None:
                 metrics[metric.name] = metric
+                if metric.type is MetricType.HISTOGRAM and name != f"{metric.name}_bucket":
+                    values.setdefault(("", "traffic"), set()).add(metric.name)
                 for matcher in node.matchers.matchers:
                     if str(matcher.op).endswith("Equal") and not str(matcher.op).endswith("NotEqual"):
                         values.setdefault((metric.name, matcher.name), set()).add(matcher.value)
@@ -474,6 +544,12 @@ def _reads(catalog: Catalog, signal: str):
 
 
 _SLOPE_FUNCTIONS = frozenset({"deriv", "predict_linear", "delta", "idelta"})
+
+
+def _offset(selector) -> float:
+    """A selector's `offset` in seconds, when the inputs can cover it (up to a day: MAX_OFFSET)."""
+    offset = selector.offset.total_seconds() if getattr(selector, "offset", None) else 0.0
+    return offset if 0 < offset <= 86400.0 else 0.0
 
 
 def label_sets(catalog: Catalog, metric: Metric, named: dict) -> list[dict[str, str]]:
@@ -493,6 +569,7 @@ def label_sets(catalog: Catalog, metric: Metric, named: dict) -> list[dict[str, 
 def _knobs(catalog: Catalog, metrics: list[Metric], quantiles: list[float], named: dict) -> list[Knob]:
     knobs: list[Knob] = []
     quantile = quantiles[0] if quantiles else 0.5
+    whole_counters = []
     for metric in metrics:
         if metric.type is MetricType.SUMMARY:
             continue
@@ -513,10 +590,19 @@ def _knobs(catalog: Catalog, metrics: list[Metric], quantiles: list[float], name
             kinds.append("flaps")
         if metric.type is MetricType.COUNTER and "resets" in functions:
             kinds.append("resets")
+        if metric.type is MetricType.HISTOGRAM and metric.name in named.get(("", "traffic"), set()):
+            kinds.append("traffic")
+        if metric.type in (MetricType.GAUGE, MetricType.COUNTER) and "count" in functions:
+            kinds.append("copies")
         for kind in kinds:
             for fixed in subsets[:MAX_KNOBS]:
                 members = tuple(c for c in combos if all(dict(c)[k] == v for k, v in fixed))
                 knobs.append(Knob(metric, fixed, members, quantile, kind))
+                if not fixed and knobs[-1].kind == "rate":
+                    whole_counters.append(knobs[-1])
+    if len(whole_counters) > 1:  # last: a sum of several counters' rates is 0 only with all of them at 0
+        first, *others = whole_counters
+        knobs.append(Knob(first.metric, (), first.combos, quantile, "rate", tuple(others)))
     return knobs
 
 

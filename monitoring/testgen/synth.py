@@ -10,6 +10,7 @@ from monitoring.model import Metric, MetricType, Stack
 from monitoring.model.durations import parse_duration
 from monitoring.model.metric import escape_label_value
 from monitoring.model.synthetic import (
+    GRID,
     Absence,
     CounterRate,
     CounterReset,
@@ -132,7 +133,13 @@ def quantile_rates(bounds: tuple[float, ...], q: float, value: float, total: flo
         rates[0] += below
     rates[j] += inside
     rates[-1] += above
-    return [on_grid(r) for r in rates]
+    gridded = [on_grid(r) for r in rates]
+    if gridded[0] * (j > 0) + gridded[j] < rank <= total and above > 0:
+        # rounding took the rank out of the holding bucket (q=0.01 of 8 is 0.08, inside 0.078125): round the
+        # holding bucket up instead, so a low quantile still lands inside it
+        gridded[j] = math.ceil(rates[j] * GRID) / GRID
+        gridded[-1] = max(0.0, on_grid(total - gridded[j] - gridded[0] * (j > 0)))
+    return gridded
 
 
 class Timeline:
