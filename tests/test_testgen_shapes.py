@@ -7,6 +7,7 @@ import textwrap
 import yaml
 
 from monitoring.adopt.rule_tests import generated_tests
+from monitoring.testgen.layout import case_names
 from monitoring.verify.tools import find_tool
 
 
@@ -26,7 +27,7 @@ def _generate(tmp_path, rules: str):
 
 
 def _names(tests: dict) -> list[str]:
-    return [t["name"] for t in tests["tests"]]
+    return [name for group in tests["tests"] for name in case_names(group)]
 
 
 def test_annotations_beyond_labels_and_value(tmp_path):
