@@ -19,7 +19,7 @@ from functools import lru_cache, partial
 import promql_parser as pp
 
 from monitoring.promql import gomath
-from monitoring.promql.gomath import kahan_inc
+from monitoring.promql.gomath import kahan_inc, parse_float
 from monitoring.promql.values import Labels, QueryError, Unsupported, check_unique, drop_name, labels_of
 
 
@@ -636,16 +636,9 @@ def bucket_of(labels: Labels) -> tuple[float | None, Labels]:
     if le is None:
         return None, key
     try:
-        return _parse_float(le), key
+        return parse_float(le), key
     except ValueError:
         return None, key
-
-
-def _parse_float(text: str) -> float:
-    """strconv.ParseFloat for the texts `le` holds (no underscores or spaces, which Python would allow)."""
-    if "_" in text or text != text.strip():
-        raise ValueError(text)
-    return float(text)
 
 
 @lru_cache(maxsize=1 << 16)

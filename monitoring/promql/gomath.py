@@ -185,6 +185,14 @@ def _domain_value(fn, v: float) -> float:
     return NAN
 
 
+def parse_float(text: str) -> float:
+    """strconv.ParseFloat(text, 64) for decimal texts: Python's float() but no underscores or spaces, which Go
+    rejects (ValueError, as float() raises it)."""
+    if "_" in text or text != text.strip():
+        raise ValueError(text)
+    return float(text)
+
+
 def format_float(v: float) -> str:
     """strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that round-trip, never an exponent."""
     if v != v:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+from monitoring.errors import DefinitionError
+from monitoring.model.durations import parse_duration
+from monitoring.promql.gomath import parse_float
 from monitoring.testgen.gofmt import UnsupportedFormat, go_value, humanize_funcs, sprintf
 
 
@@ -122,14 +125,11 @@ def _strip_port(host_port: str) -> str:
 
 
 def _parse_duration(text: str) -> float:
-    """Prometheus' model.ParseDuration (units y w d h m s ms, largest first), in seconds."""
-    m = re.fullmatch(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?", text)
-    if text == "0":
-        return 0.0
-    if not text or not m:
-        raise UnsupportedTemplate(f"parseDuration of {text!r}")
-    units = (31536000, 604800, 86400, 3600, 60, 1, 0.001)
-    return float(sum(int(g) * u for g, u in zip(m.groups(), units) if g))
+    """Prometheus' model.ParseDuration, in seconds."""
+    try:
+        return parse_duration(text)
+    except DefinitionError as error:
+        raise UnsupportedTemplate(f"parseDuration of {text[:40]!r}") from error
 
 
 def _printf(fmt, *args):
@@ -167,9 +167,6 @@ def _string_func(fn):
     return call
 
 
-_GO_FLOAT = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[iI]nf(?:inity)?|NaN|nan)")
-
-
 def _number_func(fn):
     """Prometheus' humanize* take any value and convert it (convertToFloat: float64, int, or a string)."""
 
@@ -177,9 +174,10 @@ def _number_func(fn):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise UnsupportedTemplate(f"can't convert {go_type(value)} to float")
         if isinstance(value, str):
-            if not _GO_FLOAT.fullmatch(value):  # strconv.ParseFloat: no spaces, no underscores in decimals
-                raise UnsupportedTemplate(f"cannot convert {value!r} to a number")
-            value = float(value)
+            try:
+                value = parse_float(value)
+            except ValueError:
+                raise UnsupportedTemplate(f"cannot convert {value!r} to a number") from None
         return fn(float(value))
 
     return call
