@@ -149,22 +149,30 @@ def _budgeted(path: Path, out: Path):
 
     def child():
         resource.setrlimit(resource.RLIMIT_AS, (BUDGET_BYTES, BUDGET_BYTES))
-        written, results = generated_tests([path], out)
-        writer.send_bytes(pickle.dumps((written, results[0][1])))
+        try:
+            written, results = generated_tests([path], out)
+            writer.send_bytes(pickle.dumps((written, results[0][1])))
+        except MemoryError:
+            raise
+        except Exception as error:  # a generator bug, not a budget: said as such so it is never mistaken for one
+            writer.send_bytes(pickle.dumps(f"{type(error).__name__}: {error}"[:300]))
 
     process = multiprocessing.get_context("fork").Process(target=child, daemon=True)
     process.start()
     writer.close()
+    category, why = "over the CI budget", f"generation over its budget ({BUDGET_SECONDS} s, {BUDGET_BYTES >> 30} GiB)"
     if reader.poll(BUDGET_SECONDS):
         try:
-            return pickle.loads(reader.recv_bytes())
+            outcome = pickle.loads(reader.recv_bytes())
+            if not isinstance(outcome, str):
+                return outcome
+            category, why = "generator error", f"the generator failed on this file: {outcome}"
         except EOFError:
             pass
     process.kill()
     process.join()
     rules = [r for g in read_rule_file(path, str(path)) for r in g.rules]
-    why = f"generation over its budget ({BUDGET_SECONDS} s, {BUDGET_BYTES >> 30} GiB) for this file"
-    untested = [Untested(r.kind, r.name, Location(str(path), r.line), "over the CI budget", why) for r in rules]
+    untested = [Untested(r.kind, r.name, Location(str(path), r.line), category, why) for r in rules]
     return {}, FileTests(
         path,
         None,
