@@ -88,8 +88,18 @@ def test_labels_map_in_annotations_is_what_prometheus_prints(generated):
 def test_rules_it_cannot_test_are_listed_with_their_reason_and_exit_1(generated):
     _, result = generated
     assert result.exit_code == 1, result.output
-    assert "service.rules.yml:45: alert Heartbeat: always fires" in result.output
-    assert "alerts 13/14, recording rules 2/2 with generated tests; 1 rule(s) not tested" in result.output
+    assert "service.rules.yml:67: alert ExporterConfigMissing: or of conditions" in result.output
+    assert "alerts 14/15, recording rules 2/2 with generated tests; 1 rule(s) not tested" in result.output
+
+
+def test_a_constant_alert_is_tested_as_firing_from_the_first_evaluation(generated):
+    """A dead man's switch (`vector(1)`, kube-prometheus' Watchdog) reads nothing: its one case proves it fires at
+    once with its labels on no inputs; there is no safe side to test."""
+    out, result = generated
+    assert "Heartbeat" not in result.output  # tested, so not listed
+    tests = yaml.safe_load((out / "service.test.yml").read_text())["tests"]
+    (expected,) = _firing(tests, "Heartbeat", lambda name: name.startswith("Heartbeat: fires with no input"))
+    assert expected["exp_labels"] == {}
 
 
 def test_a_changes_count_is_driven_by_a_flapping_series(generated):

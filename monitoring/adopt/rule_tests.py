@@ -218,13 +218,16 @@ class RuleFileTests:
                         if rewritten:  # the values it reports are the source expression's
                             self.sources[id(item)] = rule.expr
                 except NotAutomatic as exc:
-                    if exc.category != "no comparison":
+                    if exc.category not in ("no comparison", "always fires"):
                         self.skip(rule, exc.category, str(exc))
                         continue
-                    # it fires for every series the expression returns: tested as such (testgen.present)
+                    # a constant (a Watchdog's `vector(1)`) is tested as firing from the first evaluation on no
+                    # inputs (testgen.constant); any other expression with no comparison fires for every series it
+                    # returns (testgen.present)
                     item = self._alert(rule, where, raw(rule.expr))
                     alerts.append((rule, item))
-                    self.present.add(id(item))
+                    if exc.category == "no comparison":
+                        self.present.add(id(item))
                 except DefinitionError as exc:
                     self.skip(rule, _category(exc.message), exc.message)
                     continue
