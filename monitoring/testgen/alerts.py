@@ -130,6 +130,22 @@ def _firing_at(states, eval_time, for_seconds):
     return sorted((labels, last[labels]) for labels, since in active.items() if eval_time - since >= for_seconds)
 
 
+def promtool_case(alert, stack, title: str, interval: str, inputs: list[dict], eval_time: float, firing) -> dict:
+    """One promtool test group: ``alert`` at ``eval_time`` on ``inputs`` fires exactly ``firing`` [(labels, value)]."""
+    return {
+        "name": f"{alert.name}: {title}",
+        "interval": interval,
+        "input_series": inputs,
+        "alert_rule_test": [
+            {
+                "eval_time": format_duration(eval_time),
+                "alertname": alert.name,
+                "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
+            }
+        ],
+    }
+
+
 def _expected(alert, stack, labels, value):
     series_labels = dict(labels)
     all_labels = {**series_labels, **stack.alert_labels(alert)}
@@ -170,20 +186,8 @@ def _scenario_cases(alert, stack, interval):
                 alert.origin,
                 "fix the scenario's series or its expectation",
             )
-        cases.append(
-            {
-                "name": f"{alert.name}: {scenario.name}",
-                "interval": scenario.interval,
-                "input_series": [{"series": k, "values": v} for k, v in scenario.series],
-                "alert_rule_test": [
-                    {
-                        "eval_time": format_duration(at),
-                        "alertname": alert.name,
-                        "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
-                    }
-                ],
-            }
-        )
+        inputs = [{"series": k, "values": v} for k, v in scenario.series]
+        cases.append(promtool_case(alert, stack, scenario.name, scenario.interval, inputs, at, firing))
     return cases
 
 

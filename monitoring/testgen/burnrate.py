@@ -25,7 +25,7 @@ from monitoring.model.durations import format_duration
 from monitoring.model.rules import parse_duration
 from monitoring.promql.evaluator import Evaluator, Series, labels_of
 from monitoring.testgen import drivers, synth
-from monitoring.testgen.alerts import _expected, _firing_at, rules_by_record
+from monitoring.testgen.alerts import _firing_at, promtool_case, rules_by_record
 
 EVENTS_PER_SECOND = 8.0
 ATTEMPTS = 6
@@ -243,18 +243,8 @@ class BurnCases:
         return "; ".join(parts) + f" against {self.factor:g}, for {self.alert.for_}"
 
     def case(self, title: str, timeline, eval_time: float, firing) -> dict:
-        return {
-            "name": f"{self.alert.name}: {title}",
-            "interval": format_duration(self.spacing),
-            "input_series": [dict(series) for series in timeline.promtool_inputs()],
-            "alert_rule_test": [
-                {
-                    "eval_time": format_duration(eval_time),
-                    "alertname": self.alert.name,
-                    "exp_alerts": [_expected(self.alert, self.stack, labels, value) for labels, value in firing],
-                }
-            ],
-        }
+        inputs = [dict(series) for series in timeline.promtool_inputs()]
+        return promtool_case(self.alert, self.stack, title, format_duration(self.spacing), inputs, eval_time, firing)
 
 
 def spacing_for(window: float) -> float:

@@ -29,7 +29,7 @@ from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.synthetic import Stale
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import beside, drivers, search, synth
-from monitoring.testgen.alerts import _expected, _firing_at, longest_range, rules_by_record
+from monitoring.testgen.alerts import _firing_at, longest_range, promtool_case, rules_by_record
 from monitoring.testgen.stepping import StepSimulator, evaluation_times
 
 _OPERATORS = {
@@ -256,18 +256,8 @@ class CaseBuilder:
     def case(self, title: str, run, eval_time: float, firing) -> dict:
         if self.source is not None:
             firing = self.reported(run, eval_time, firing)
-        return {
-            "name": f"{self.alert.name}: {title}",
-            "interval": format_duration(synth.INTERVAL),
-            "input_series": [dict(series) for series in run.inputs()],  # copies: a shared list dumps as an alias
-            "alert_rule_test": [
-                {
-                    "eval_time": format_duration(eval_time),
-                    "alertname": self.alert.name,
-                    "exp_alerts": [_expected(self.alert, self.stack, labels, value) for labels, value in firing],
-                }
-            ],
-        }
+        inputs = [dict(series) for series in run.inputs()]  # copies: a shared list dumps as an alias
+        return promtool_case(self.alert, self.stack, title, format_duration(synth.INTERVAL), inputs, eval_time, firing)
 
     def reported(self, run, eval_time: float, firing) -> list:
         """The firing series with the values the source expression gives them (``a > b`` reports ``a``, its

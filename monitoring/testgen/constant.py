@@ -5,11 +5,10 @@ and annotations, on no inputs at all. The value is the evaluator's."""
 from __future__ import annotations
 
 from monitoring.model import Alert, Stack
-from monitoring.model.durations import format_duration
 from monitoring.model.rules import parse_duration
 from monitoring.promql.evaluator import Evaluator
 from monitoring.promql.parse import parse, selectors
-from monitoring.testgen.alerts import _expected, rules_by_record
+from monitoring.testgen.alerts import promtool_case, rules_by_record
 
 
 def is_constant(alert: Alert) -> bool:
@@ -23,17 +22,5 @@ def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     firing = [
         (tuple(l for l in labels if l[0] != "__name__"), v) for labels, v in evaluator.instant(alert.expr, eval_time)
     ]
-    return [
-        {
-            "name": f"{alert.name}: fires with no input at all (a constant: always firing, for {alert.for_})",
-            "interval": "1m",
-            "input_series": [],
-            "alert_rule_test": [
-                {
-                    "eval_time": format_duration(eval_time),
-                    "alertname": alert.name,
-                    "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
-                }
-            ],
-        }
-    ]
+    title = f"fires with no input at all (a constant: always firing, for {alert.for_})"
+    return [promtool_case(alert, stack, title, "1m", [], eval_time, firing)]

@@ -71,13 +71,7 @@ def humanize(v: float) -> str:
     if v == 0 or math.isnan(v) or math.isinf(v):
         return go_g4(v)
     if abs(v) >= 1:
-        prefix = ""
-        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
-            if abs(v) < 1000:
-                break
-            prefix = p
-            v /= 1000
-        return f"{go_g4(v)}{prefix}"
+        return _scaled_down(v, 1000, ("k", "M", "G", "T", "P", "E", "Z", "Y"))
     v, prefix = _scale_up(v)
     return f"{go_g4(v)}{prefix}"
 
@@ -85,12 +79,17 @@ def humanize(v: float) -> str:
 def humanize1024(v: float) -> str:
     if abs(v) <= 1 or math.isnan(v) or math.isinf(v):
         return go_g4(v)
+    return _scaled_down(v, 1024, ("ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"))
+
+
+def _scaled_down(v: float, base: int, prefixes: tuple[str, ...]) -> str:
+    """v divided by ``base`` while it is at least ``base``, printed with the prefix of the last division."""
     prefix = ""
-    for p in ("ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"):
-        if abs(v) < 1024:
+    for p in prefixes:
+        if abs(v) < base:
             break
         prefix = p
-        v /= 1024
+        v /= base
     return f"{go_g4(v)}{prefix}"
 
 

@@ -20,7 +20,7 @@ from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.synthetic import Absence
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import drivers, search, synth
-from monitoring.testgen.alerts import _expected, _firing_at, longest_range, rules_by_record
+from monitoring.testgen.alerts import _firing_at, longest_range, promtool_case, rules_by_record
 from monitoring.testgen.stepping import evaluation_times
 
 
@@ -47,18 +47,8 @@ def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
         return timeline, states
 
     def case(title, timeline, eval_time, firing):
-        return {
-            "name": f"{alert.name}: {title}",
-            "interval": format_duration(synth.INTERVAL),
-            "input_series": [dict(series) for series in timeline.promtool_inputs()],
-            "alert_rule_test": [
-                {
-                    "eval_time": format_duration(eval_time),
-                    "alertname": alert.name,
-                    "exp_alerts": [_expected(alert, stack, labels, value) for labels, value in firing],
-                }
-            ],
-        }
+        inputs = [dict(series) for series in timeline.promtool_inputs()]
+        return promtool_case(alert, stack, title, format_duration(synth.INTERVAL), inputs, eval_time, firing)
 
     since = warmup * 60
     timeline, states = run([quiet, present])
