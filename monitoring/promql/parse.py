@@ -49,12 +49,17 @@ _OPERATOR = re.compile(r"[-+*/%^]|[=!<>]=|[<>]|\b(?:and|or|unless|atan2)\b")
 
 def check_size(text: str, where: str = "") -> None:
     """Refuse an expression the parser (or our tree walks) could not handle: too long or too deep."""
+    problem = _size_problem(text)
+    if problem is not None:
+        raise DefinitionError(problem[0], where, problem[1])
+
+
+@cache
+def _size_problem(text: str) -> tuple[str, str] | None:
+    """(message, hint) when ``text`` is too long or too deep; cached, as the same expressions come back
+    thousands of times during test generation."""
     if len(text) > MAX_LENGTH:
-        raise DefinitionError(
-            f"expression too long: {len(text):,} characters (at most {MAX_LENGTH:,})",
-            where,
-            "split it into recording rules",
-        )
+        return f"expression too long: {len(text):,} characters (at most {MAX_LENGTH:,})", "split it into recording rules"
     code = _STRING.sub('""', text)
     depth = deepest = 0
     for char in code:
@@ -64,23 +69,18 @@ def check_size(text: str, where: str = "") -> None:
         elif char in ")]}":
             depth -= 1
     if deepest > MAX_NESTING:
-        raise DefinitionError(
-            f"expression too deep: {deepest} nested brackets (at most {MAX_NESTING})",
-            where,
-            "split it into recording rules",
-        )
+        return f"expression too deep: {deepest} nested brackets (at most {MAX_NESTING})", "split it into recording rules"
     operators = len(_OPERATOR.findall(code))
     if operators > MAX_OPERATORS:
-        raise DefinitionError(
+        return (
             f"expression too long: {operators} operators (at most {MAX_OPERATORS})",
-            where,
             "split it into recording rules, or aggregate (sum by ...) instead of adding series one by one",
         )
+    return None
 
 
 @cache
 def _parse(text: str):
-    check_size(text)
     return promql_parser.parse(text)
 
 

@@ -190,12 +190,15 @@ class CaseBuilder:
         return Run(timeline, values, states, since)
 
     # --- cases -------------------------------------------------------------------------------------
-    def crossing(self, make_phases, title: str):
+    def crossing(self, make_phases, title: str, beside_moved: dict | None = None):
         """A run whose crossing is clear: every step the fires and too-short assertions read is at least the
-        margin away from every threshold. Tries a few values further past before giving up."""
+        margin away from every threshold. Tries a few values further past before giving up. With
+        ``beside_moved``, the timeline also carries a safe side on those label values: only the other series
+        are the crossing's."""
         closest = None
         for attempt in range(ATTEMPTS):
-            run = self.run(make_phases(attempt))
+            full = self.run(make_phases(attempt))
+            run = full if beside_moved is None else beside.view(full, beside_moved, Run, moved_side=False)
             t_true = run.first_true()
             if t_true is None:
                 value = run.closest_value(self.comparisons)
@@ -209,7 +212,7 @@ class CaseBuilder:
             gaps = [(run.distance([c], t_true - self.interval, end), _scale([c])) for c in self.comparisons]
             (distance, at), _ = min(gaps, key=lambda gap: gap[0][0] / gap[1])
             if all(gap >= self.margin * scale for (gap, _), scale in gaps):
-                return run, t_true, distance
+                return full, t_true, distance
             closest = (distance, at)
         raise Mismatch(
             f"generated case '{title}': in {ATTEMPTS} tries a step still lands within {closest[0]:.3g} of the "
@@ -286,31 +289,26 @@ class CaseBuilder:
     def comparison_cases(self, leaf: Leaf) -> list[dict]:
         signal = leaf.comparison.signal
         healthy = leaf.driver.healthy()
+        inputs, kind = leaf.driver.safe()
+        together = self.side_by_side(leaf, healthy, inputs, kind)
+        if together is not None:
+            return together
         run, t_true, distance = self.crossing(lambda k: [healthy, leaf.driver.fires(k)], "fires")
         out = self.fires_and_too_short(run, t_true, distance, signal)
-        inputs, kind = leaf.driver.safe()
-        combined = self.side_by_side(run, inputs, signal)
-        if combined is not None:
-            run_both, moved = combined
-            safe = beside.view(run_both, moved, signal, Run)
-            value = safe.closest_value([leaf.comparison])
-            what = f"{signal} at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
-            quiet = self.quiet_beside(run_both, safe, moved, f"safe side ({what}, on {beside.text(moved)}")
-            if quiet is not None:
-                both = self.fires_and_too_short(run_both, t_true, distance, signal)
-                return both[:1] + [quiet] + both[1:]
         safe = self.run([healthy, inputs])
         value = safe.closest_value([leaf.comparison])
         kind = self.checked_boundary(safe, leaf.comparison, kind)
         out.insert(1, self.quiet(safe, "safe side", f"{signal} at {value:.12g}, {kind}"))
         return out
 
-    def side_by_side(self, fires: Run, safe_inputs: dict, signal: str):
-        """One timeline for the fires and safe-side cases (monitoring.testgen.beside): the safe side's driven
-        series moved onto another label value of the metric, one the fires case keeps healthy, where the signal
-        keeps series of different values of that label apart. Checked on the evaluator too: at every step, the
-        fires case's series give what they gave alone. Returns (run, {label: moved value}) or None."""
-        healthy, fired = fires.timeline.phases[0][1], fires.timeline.phases[1][1]
+    def side_by_side(self, leaf: Leaf, healthy: dict, safe_inputs: dict, kind: str) -> list[dict] | None:
+        """The fires, safe-side and too-short cases on one timeline (monitoring.testgen.beside): the safe side's
+        driven series moved onto another label value of the metric, one the fires case keeps healthy, where the
+        signal keeps series of different values of that label apart (decided from the expression, and every
+        series of the result is checked to carry the label). One simulation serves both cases. None where they
+        cannot share a timeline, or the safe side is not quiet there: the caller runs them apart."""
+        signal = leaf.comparison.signal
+        fired = leaf.driver.fires(0)
         driven = [key for key, shape in safe_inputs.items() if healthy.get(key) != shape]
         if not driven or set(fired) != set(healthy):
             return None
@@ -320,18 +318,30 @@ class CaseBuilder:
         moved, renamed = moves
         if not all(beside.keeps_apart(signal, label, self.rules) for label in moved):
             return None
-        crossed = dict(fired)
-        for key in driven:
-            crossed[renamed[key]] = safe_inputs[key]
-        combined = self._run([healthy, crossed], fires.timeline.phases[0][0])
-        for t, state in combined.values[signal].items():
-            if any(not all(k in dict(labels) for k in moved) for labels in state):
-                return None  # the label is aggregated away after all: the safe series would be hidden
-            if t in fires.values[signal]:
-                alone = {labels: v for labels, v in fires.values[signal][t].items() if not beside.has(labels, moved)}
-                if {labels: v for labels, v in state.items() if not beside.has(labels, moved)} != alone:
-                    return None
-        return combined, moved
+
+        def phases(attempt: int) -> list[dict]:
+            crossed = dict(leaf.driver.fires(attempt))
+            if set(crossed) != set(healthy):
+                raise Mismatch("the fires inputs change which series there are")
+            for key in driven:
+                crossed[renamed[key]] = safe_inputs[key]
+            return [healthy, crossed]
+
+        try:
+            run, t_true, distance = self.crossing(phases, "fires", beside_moved=moved)
+        except Mismatch:
+            return None  # apart, the fires case says what is wrong (or holds after all)
+        on_moved = beside.Membership(moved)
+        if not all(on_moved.labelled(labels) for state in run.values[signal].values() for labels in state):
+            return None  # the label is aggregated away after all: the safe series would be hidden
+        safe = beside.view(run, moved, Run)
+        value = safe.closest_value([leaf.comparison])
+        what = f"{signal} at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
+        quiet = self.quiet_beside(run, safe, moved, f"safe side ({what}, on {beside.text(moved)}")
+        if quiet is None:
+            return None
+        both = self.fires_and_too_short(run, t_true, distance, signal)
+        return both[:1] + [quiet] + both[1:]
 
     def quiet_beside(self, combined: Run, safe: Run, moved: dict, title: str) -> dict | None:
         """The safe-side assertion on the combined timeline, at the time the safe case alone would be asserted:

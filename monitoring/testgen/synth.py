@@ -32,10 +32,16 @@ def series_key(name: str, labels: dict[str, str]) -> str:
 
 
 def parse_key(key: str) -> tuple[str, dict[str, str]]:
+    name, labels = _parsed_key(key)
+    return name, dict(labels)  # a fresh dict: callers edit it
+
+
+@lru_cache(maxsize=4096)  # an estate's services come one after another: bounded, not one entry per series
+def _parsed_key(key: str) -> tuple[str, tuple]:
     from monitoring.promql.parse import parse
 
     selector = parse(key)
-    return selector.name, {m.name: m.value for m in selector.matchers.matchers}
+    return selector.name, tuple((m.name, m.value) for m in selector.matchers.matchers)
 
 
 def format_le(bound: float) -> str:
