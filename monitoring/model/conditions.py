@@ -6,6 +6,7 @@ renders its PromQL (``expr``) and tells the test generator its comparisons (``co
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from monitoring.errors import DefinitionError
@@ -33,7 +34,11 @@ def operand(signal) -> str:
     (``a or vector(0) > 1`` would compare only ``vector(0)``). A comparison at its top level needs none:
     comparisons share one precedence and associate to the left (``3 <= x < 20`` is ``(3 <= x) < 20``), and
     imported expressions keep their exact tree."""
-    text = str(signal).strip()
+    return _operand(str(signal).strip())
+
+
+@functools.lru_cache(maxsize=4096)  # the test generator asks again for every case
+def _operand(text: str) -> str:
     depth, quote, i = 0, "", 0
     while i < len(text):
         char = text[i]

@@ -8,6 +8,7 @@ definition error here, so it never reaches a generated file.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from monitoring.errors import DefinitionError
@@ -23,6 +24,11 @@ def parse_duration(text: str, where: str = "") -> float:
     """Seconds in a Prometheus duration ("1h30m" -> 5400.0); what Prometheus rejects is a DefinitionError."""
     if not isinstance(text, str):
         raise DefinitionError(f"a duration must be a string such as '5m', not {type(text).__name__}", where, HINT)
+    return _parse(text, where)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few durations, parsed again for every generated case
+def _parse(text: str, where: str) -> float:
     if text == "0":
         return 0.0
     match = _DURATION_RE.match(text) if len(text) <= 100 else None

@@ -59,7 +59,10 @@ def _size_problem(text: str) -> tuple[str, str] | None:
     """(message, hint) when ``text`` is too long or too deep; cached, as the same expressions come back
     thousands of times during test generation."""
     if len(text) > MAX_LENGTH:
-        return f"expression too long: {len(text):,} characters (at most {MAX_LENGTH:,})", "split it into recording rules"
+        return (
+            f"expression too long: {len(text):,} characters (at most {MAX_LENGTH:,})",
+            "split it into recording rules",
+        )
     code = _STRING.sub('""', text)
     depth = deepest = 0
     for char in code:
@@ -69,7 +72,10 @@ def _size_problem(text: str) -> tuple[str, str] | None:
         elif char in ")]}":
             depth -= 1
     if deepest > MAX_NESTING:
-        return f"expression too deep: {deepest} nested brackets (at most {MAX_NESTING})", "split it into recording rules"
+        return (
+            f"expression too deep: {deepest} nested brackets (at most {MAX_NESTING})",
+            "split it into recording rules",
+        )
     operators = len(_OPERATOR.findall(code))
     if operators > MAX_OPERATORS:
         return (

@@ -91,44 +91,38 @@ def has(labels: tuple, values: dict) -> bool:
     return all(pair in labels for pair in values.items())
 
 
+class _Answers(dict):
+    """{label set: answer}, each computed on first use: a run asks again at every step about the same few."""
+
+    def __init__(self, answer):
+        super().__init__()
+        self.answer = answer
+
+    def __missing__(self, labels: tuple) -> bool:
+        found = self[labels] = self.answer(labels)
+        return found
+
+
 class Membership:
-    """Which series are on the moved label values, answered once per label set: a run asks again at every
-    step about the same few label sets."""
+    """Which series are on the moved label values."""
 
     def __init__(self, moved: dict):
         self.moved = moved
-        self._on: dict[tuple, bool] = {}
-        self._labelled: dict[tuple, bool] = {}
-
-    def on(self, labels: tuple) -> bool:
-        found = self._on.get(labels)
-        if found is None:
-            found = self._on[labels] = has(labels, self.moved)
-        return found
-
-    def labelled(self, labels: tuple) -> bool:
-        """Whether the series carries every moved label at all (an aggregation may have dropped it)."""
-        found = self._labelled.get(labels)
-        if found is None:
-            names = {name for name, _ in labels}
-            found = self._labelled[labels] = all(name in names for name in self.moved)
-        return found
+        self.on = _Answers(lambda labels: has(labels, moved))
+        # whether the series carries every moved label at all (an aggregation may have dropped it)
+        self.labelled = _Answers(lambda labels: all(name in {n for n, _ in labels} for name in moved))
 
     def only(self, state: dict) -> dict:
-        return {labels: v for labels, v in state.items() if self.on(labels)}
-
-    def others(self, state: dict) -> dict:
-        return {labels: v for labels, v in state.items() if not self.on(labels)}
+        on = self.on
+        return {labels: v for labels, v in state.items() if on[labels]}
 
 
-def view(run, moved: dict, run_type, moved_side: bool = True):
-    """The combined run as one case alone saw it: only the moved label value's series (the safe side), or
-    only the others (the fires case, ``moved_side=False``)."""
+def view(run, moved: dict, run_type):
+    """The combined run as the safe side alone saw it: only the moved label value's series."""
     membership = Membership(moved)
-    pick = membership.only if moved_side else membership.others
 
     def only(states: dict) -> dict:
-        return {t: pick(state) for t, state in states.items()}
+        return {t: membership.only(state) for t, state in states.items()}
 
     values = {signal: only(steps) for signal, steps in run.values.items()}
     return run_type(run.timeline, values, only(run.states), run.since)

@@ -190,15 +190,16 @@ class CaseBuilder:
         return Run(timeline, values, states, since)
 
     # --- cases -------------------------------------------------------------------------------------
-    def crossing(self, make_phases, title: str, beside_moved: dict | None = None):
+    def crossing(self, make_phases, title: str, apart: beside.Membership | None = None):
         """A run whose crossing is clear: every step the fires and too-short assertions read is at least the
-        margin away from every threshold. Tries a few values further past before giving up. With
-        ``beside_moved``, the timeline also carries a safe side on those label values: only the other series
-        are the crossing's."""
+        margin away from every threshold. Tries a few values further past before giving up. With ``apart``,
+        the timeline also carries a safe side on its label values, left out of the distances (it sits on the
+        boundary on purpose); it never holds where the run is used (quiet_beside checks), so the first step
+        that holds is the crossing's."""
         closest = None
+        skip = apart.on if apart is not None else None
         for attempt in range(ATTEMPTS):
-            full = self.run(make_phases(attempt))
-            run = full if beside_moved is None else beside.view(full, beside_moved, Run, moved_side=False)
+            run = self.run(make_phases(attempt))
             t_true = run.first_true()
             if t_true is None:
                 value = run.closest_value(self.comparisons)
@@ -209,10 +210,10 @@ class CaseBuilder:
             end = min(t_true + self.for_seconds + 2 * self.interval, run.end)
             # each comparison against its own threshold's scale (`a - b > 0 and age > 864000`: 0.23 past the
             # first is clear, though not by the second's scale)
-            gaps = [(run.distance([c], t_true - self.interval, end), _scale([c])) for c in self.comparisons]
+            gaps = [(run.distance([c], t_true - self.interval, end, skip), _scale([c])) for c in self.comparisons]
             (distance, at), _ = min(gaps, key=lambda gap: gap[0][0] / gap[1])
             if all(gap >= self.margin * scale for (gap, _), scale in gaps):
-                return full, t_true, distance
+                return run, t_true, distance
             closest = (distance, at)
         raise Mismatch(
             f"generated case '{title}': in {ATTEMPTS} tries a step still lands within {closest[0]:.3g} of the "
@@ -327,12 +328,12 @@ class CaseBuilder:
                 crossed[renamed[key]] = safe_inputs[key]
             return [healthy, crossed]
 
+        on_moved = beside.Membership(moved)
         try:
-            run, t_true, distance = self.crossing(phases, "fires", beside_moved=moved)
+            run, t_true, distance = self.crossing(phases, "fires", on_moved)
         except Mismatch:
             return None  # apart, the fires case says what is wrong (or holds after all)
-        on_moved = beside.Membership(moved)
-        if not all(on_moved.labelled(labels) for state in run.values[signal].values() for labels in state):
+        if not all(on_moved.labelled[labels] for state in run.values[signal].values() for labels in state):
             return None  # the label is aggregated away after all: the safe series would be hidden
         safe = beside.view(run, moved, Run)
         value = safe.closest_value([leaf.comparison])
@@ -535,8 +536,9 @@ class Run:
     def first_true(self):
         return next((t for t in sorted(self.states) if t >= self.since and self.states[t]), None)
 
-    def distance(self, comparisons, start: float, end: float) -> tuple[float, float]:
-        """The least distance of any signal value from its thresholds over steps in [start, end] (and where)."""
+    def distance(self, comparisons, start: float, end: float, skip=None) -> tuple[float, float]:
+        """The least distance of any signal value from its thresholds over steps in [start, end] (and where);
+        ``skip``: {labels: whether to leave that series out}."""
         least, where = math.inf, start
         for comparison in comparisons:
             steps = self.values[comparison.signal]
@@ -548,6 +550,8 @@ class Run:
             for t, state in steps.items():
                 if start <= t <= end:
                     for labels, value in state.items():
+                        if skip is not None and skip[labels]:
+                            continue
                         if (comparison.op == "==" and value == comparison.value) or (labels, value) in settled:
                             continue  # holding exactly is what == means
                         if counts and float(value).is_integer():

@@ -147,6 +147,7 @@ class _Reads:
 
     def __init__(self, alerts: list[tuple[str, str]], records: dict[str, tuple[str, dict]]):
         self.records = records
+        self._read: dict[str, frozenset[Selector] | None] = {}  # an alert's expression, asked for each case
         self.exprs: dict[str, list[str]] = {}
         for name, expr in alerts:
             self.exprs.setdefault(name, []).append(expr)
@@ -168,7 +169,12 @@ class _Reads:
                 found |= selectors_read
         return frozenset(found)
 
-    def expression(self, expr: str, seen: frozenset[str] = frozenset()) -> frozenset[Selector] | None:
+    def expression(self, expr: str) -> frozenset[Selector] | None:
+        if expr not in self._read:
+            self._read[expr] = self._expression(expr, frozenset())
+        return self._read[expr]
+
+    def _expression(self, expr: str, seen: frozenset[str]) -> frozenset[Selector] | None:
         found: set[Selector] = set()
         for selector in selectors(parse(expr)):
             matchers = tuple((m.name, str(m.op).split(".")[-1], m.value) for m in selector.matchers.matchers)
@@ -177,7 +183,7 @@ class _Reads:
                 return None  # may read any series, recorded ones and the ALERTS other alerts write included
             found.add((name, tuple(m for m in matchers if m[0] != "__name__")))
             if name in self.records and name not in seen:
-                inner = self.expression(self.records[name][0], seen | {name})
+                inner = self._expression(self.records[name][0], seen | {name})
                 if inner is None:
                     return None
                 found |= inner
@@ -185,7 +191,8 @@ class _Reads:
 
 
 def _any_match(selectors_read: frozenset[Selector], keys: list[tuple[str, dict]]) -> bool:
-    return any(_matches(selector, key) for selector in selectors_read for key in keys)
+    names = {name for name, _ in selectors_read}
+    return any(_matches(selector, key) for key in keys if key[0] in names for selector in selectors_read)
 
 
 def _matches(selector: Selector, key: tuple[str, dict]) -> bool:

@@ -26,13 +26,31 @@ INTERVAL = 60.0  # seconds between input samples
 TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
 
 
+# The keys series_key wrote, read back by parse_key without the PromQL parser (a case's inputs are keyed by
+# them and taken apart again many times). Emptied now and then: an estate's services come one after another.
+# series_key remembers its answers too: drivers ask for the same keys at every try.
+_WRITTEN: dict[str, tuple] = {}
+_KEY_OF: dict[tuple, str] = {}
+_WRITTEN_MAX = 50_000
+
+
 def series_key(name: str, labels: dict[str, str]) -> str:
-    inner = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
-    return f"{name}{{{inner}}}"
+    asked = (name, *labels.items())
+    key = _KEY_OF.get(asked)
+    if key is None:
+        items = tuple(sorted(labels.items()))
+        inner = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in items)
+        key = f"{name}{{{inner}}}"
+        if len(_KEY_OF) >= _WRITTEN_MAX:
+            _KEY_OF.clear()
+            _WRITTEN.clear()
+        _KEY_OF[asked] = key
+        _WRITTEN[key] = (name, items)
+    return key
 
 
 def parse_key(key: str) -> tuple[str, dict[str, str]]:
-    name, labels = _parsed_key(key)
+    name, labels = _WRITTEN.get(key) or _parsed_key(key)
     return name, dict(labels)  # a fresh dict: callers edit it
 
 

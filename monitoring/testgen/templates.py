@@ -17,6 +17,7 @@ sets `missingkey=zero`, so a missing label prints as the empty string.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -25,11 +26,16 @@ from monitoring.testgen.template_funcs import UnsupportedTemplate, call, go_type
 
 
 def expand(template: str, labels: dict[str, str], value: float) -> str:
-    nodes = _parse(_lex_text(template))
+    nodes = _nodes(template)
     data = _Data(labels=dict(labels), value=value)
     out: list[str] = []
     _run(nodes, data, data, out)
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=1024)  # an alert's annotations are expanded again for every case; nodes are read-only
+def _nodes(template: str) -> list:
+    return _parse(_lex_text(template))
 
 
 @dataclass
