@@ -394,8 +394,20 @@ def _quietest(driver: GivenDriver, stack: Stack, q: float | None) -> float:
     return chosen
 
 
-def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[set[str], list]:
+_DEPENDENCIES: list = [None, {}]  # [stack, {expr: answer}]: asked again for every alert of the stack
+
+
+def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[frozenset[str], tuple]:
     """Catalog metric names an expression reads (through recording rules), and its histogram_quantile calls."""
+    if _DEPENDENCIES[0] is not stack:
+        _DEPENDENCIES[:] = [stack, {}]
+    known = _DEPENDENCIES[1]
+    if expr not in known:
+        known[expr] = _raw_dependencies(expr, stack, depth)
+    return known[expr]
+
+
+def _raw_dependencies(expr: str, stack: Stack, depth: int) -> tuple[frozenset[str], tuple]:
     catalog = stack.series_catalog()
     metrics: set[str] = set()
     quantiles: list = []
@@ -415,7 +427,7 @@ def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[set[str],
             quantiles.append(node)
 
     pp.walk(parse(expr), visit)
-    return metrics, quantiles
+    return frozenset(metrics), tuple(quantiles)
 
 
 def _gauge_driver(metric, stack, healthy: float):
