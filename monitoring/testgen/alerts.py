@@ -12,6 +12,7 @@ from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.rules import RawCondition
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import search, synth, templates
+from monitoring.testgen.memo import per_owner
 from monitoring.testgen.stepping import evaluation_times
 
 MAX_OFFSET = 86400.0
@@ -34,22 +35,12 @@ def longest_range(expr: str, stack: Stack) -> float:
     return max(ranges, default=0.0)
 
 
+@per_owner(0)
 def rules_by_record(stack: Stack) -> dict[str, tuple[str, dict]]:
     """{record: (expression, extra labels)}. Several rules recording one name (kubernetes-mixin records
     `code_verb:apiserver_request_total:increase1h` once per status class) read as the `or` of their
     expressions, each with its extra labels set by label_replace, so a reader sees every rule's series.
-    Shared, not copied: callers only read it (asked once per alert, so the last stack's answer is kept)."""
-    if _LAST_RECORDS and _LAST_RECORDS[0] is stack:
-        return _LAST_RECORDS[1]
-    out = _rules_by_record(stack)
-    _LAST_RECORDS[:] = [stack, out]
-    return out
-
-
-_LAST_RECORDS: list = []
-
-
-def _rules_by_record(stack: Stack) -> dict[str, tuple[str, dict]]:
+    One dict per stack, shared (callers only read it)."""
     grouped: dict[str, list] = {}
     for rule in stack.recording_rules():
         grouped.setdefault(rule.record, []).append(rule)

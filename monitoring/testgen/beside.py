@@ -16,6 +16,7 @@ import promql_parser as pp
 
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import synth
+from monitoring.testgen.memo import per_owner
 
 # functions whose result loses or rewrites series' labels, or mixes series
 _MIXING = frozenset({"label_replace", "label_join", "absent", "absent_over_time", "scalar", "vector", "sort_by_label"})
@@ -45,6 +46,7 @@ def moves(driven: list[str], healthy: dict):
     return None
 
 
+@per_owner(2)
 def keeps_apart(expr: str, label: str, records: dict) -> bool:
     """Series with different values of ``label`` never meet in ``expr``'s result (through the recording rules
     it reads, ``records``: {record: (expression, extra labels)}), and the label is kept."""

@@ -26,6 +26,7 @@ from monitoring.model.conditions import Comparison, Condition
 from monitoring.model.synthetic import GaugeValue
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen import search, synth
+from monitoring.testgen.memo import per_owner
 
 ON_BOUNDARY, JUST_INSIDE, JUST_OFF = "on the boundary", "just inside", "just off the value"
 # The crossed distance is not a simple fraction of the healthy one, so a moving average passing from healthy to
@@ -350,24 +351,19 @@ def first_guess(comparison: Comparison, stack: Stack, band=None):
     return None
 
 
-_COMPARED: dict[int, tuple[Stack, list]] = {}  # id(stack) -> (stack, its single comparisons), one stack at a time
-
-
+@per_owner(0)
 def _compared(stack: Stack) -> list[tuple[Comparison, str, float | None]]:
     """(comparison, the one metric it reads, its quantile) for every single-comparison alert of the stack
     without a driver of its own."""
-    if id(stack) not in _COMPARED or _COMPARED[id(stack)][0] is not stack:
-        _COMPARED.clear()
-        found = []
-        for alert in stack.alerts():
-            if alert.driver is not None or not isinstance(alert.condition, Condition):
-                continue
-            for comparison in alert.condition.comparisons():
-                metrics, quantiles = raw_dependencies(comparison.signal, stack)
-                if len(metrics) == 1:
-                    found.append((comparison, next(iter(metrics)), _quantile(quantiles)))
-        _COMPARED[id(stack)] = (stack, found)
-    return _COMPARED[id(stack)][1]
+    found = []
+    for alert in stack.alerts():
+        if alert.driver is not None or not isinstance(alert.condition, Condition):
+            continue
+        for comparison in alert.condition.comparisons():
+            metrics, quantiles = raw_dependencies(comparison.signal, stack)
+            if len(metrics) == 1:
+                found.append((comparison, next(iter(metrics)), _quantile(quantiles)))
+    return found
 
 
 def _quantile(quantiles: list) -> float | None:
@@ -394,17 +390,10 @@ def _quietest(driver: GivenDriver, stack: Stack, q: float | None) -> float:
     return chosen
 
 
-_DEPENDENCIES: list = [None, {}]  # [stack, {expr: answer}]: asked again for every alert of the stack
-
-
+@per_owner(1)
 def raw_dependencies(expr: str, stack: Stack, depth: int = 0) -> tuple[frozenset[str], tuple]:
     """Catalog metric names an expression reads (through recording rules), and its histogram_quantile calls."""
-    if _DEPENDENCIES[0] is not stack:
-        _DEPENDENCIES[:] = [stack, {}]
-    known = _DEPENDENCIES[1]
-    if expr not in known:
-        known[expr] = _raw_dependencies(expr, stack, depth)
-    return known[expr]
+    return _raw_dependencies(expr, stack, depth)
 
 
 def _raw_dependencies(expr: str, stack: Stack, depth: int) -> tuple[frozenset[str], tuple]:

@@ -35,6 +35,7 @@ import promql_parser as pp
 
 from monitoring.promql.evaluator import LOOKBACK, Series
 from monitoring.promql.parse import parse, selector_name
+from monitoring.testgen.memo import per_owner
 
 State = dict  # {labels without __name__: value}
 _DIFFERENCE_FUNCS = frozenset({"rate", "increase", "irate", "delta"})
@@ -228,6 +229,7 @@ def _divergence(samples: dict, other: dict) -> float:
     return first
 
 
+@per_owner(1)
 def _reads(expr: str, rules: dict[str, tuple[str, dict]]) -> tuple[frozenset[str], float] | None:
     """(names read other than through rate/increase/irate/delta, longest time back it reads, in seconds).
 
