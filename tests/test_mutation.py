@@ -5,6 +5,8 @@ import pytest
 from monitoring.verify.mutation import check, kill_rate, mutants
 from monitoring.verify.tools import find_tool
 
+CONFIDENCE = "model_name:ab_test_model_confidence:avg5m"
+
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
@@ -76,3 +78,27 @@ def test_mutants_change_only_what_they_say():
     assert made["in job:x:rate5m: by (job) -> by (code)"][0]["expr"] == 'sum by (code) (rate(x_total{code="500"}[5m]))'
     assert rules["groups"][0]["rules"][0]["expr"] == 'sum by (job) (rate(x_total{code="500"}[5m]))'  # a copy each
     assert len(made) == 8
+
+
+def test_every_recording_rule_is_mutated_and_its_promql_expr_tests_catch_it_wherever_they_are(tmp_path):
+    """The recording rules' assertions may sit in alert groups (monitoring/testgen/fold.py): a mutant of any
+    recording rule is run against every promql_expr_test, and promtool never kills one our evaluator calls
+    equivalent on the inputs."""
+    from click.testing import CliRunner
+
+    from monitoring.cli.main import main
+    from monitoring.verify.mutation import check_recording
+
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["generate", "--out", str(out)]).exit_code == 0
+    rules, tests = out / "prometheus/rules/ab-test.rules.yml", out / "prometheus/tests/ab-test.test.yml"
+    outcomes = check_recording(rules, tests, find_tool("promtool"))
+    kinds = {(o.mutant.record, o.mutant.what.split(": ", 1)[1].split(" ")[0]) for o in outcomes}
+    assert ("model_name:ab_test_requests_errors:rate5m", "matcher") in kinds
+    assert ("model_name:ab_test_model_confidence:avg5m", "by") in kinds
+    assert ("model_name:ab_test_model_confidence:avg5m", "window") in kinds
+    assert all(o.changes_behaviour is not None for o in outcomes)
+    assert [o.mutant.what for o in outcomes if o.killed != o.changes_behaviour] == []
+    # a doubled window reaches back into the healthy phase of the group hosting the rule: its value changes
+    doubled = next(o for o in outcomes if o.mutant.what == f"{CONFIDENCE}: window [5m] doubled: [10m]")
+    assert doubled.killed

@@ -11,8 +11,8 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     from monitoring.model.durations import format_duration
     from monitoring.testgen.alerts import alert_cases, rules_by_record
     from monitoring.testgen.burnrate import slo_recording_case, slos_of
+    from monitoring.testgen.fold import fold_recording
     from monitoring.testgen.layout import merge_groups
-    from monitoring.testgen.recording import recording_case
 
     # a group without an interval (imported) runs at the test file's evaluation_interval: 1m unless shorter
     interval = min((parse_duration(g.interval or "1m") for g in stack.groups), default=60.0)
@@ -20,14 +20,13 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     # SLO rules read windows of up to days: their own dataset, sampled sparsely (see testgen.burnrate)
     slos = slos_of(stack)
     slo_rules = {r.record for slo in slos for r in slo.recording_rules()}
-    recording = recording_case(stack, [r for r in stack.recording_rules() if r.record not in slo_rules])
-    if recording:
-        tests.append(recording)
     tests.extend(slo_recording_case(stack, slo) for slo in slos)
     for alert in stack.alerts():
         tests.extend(alert_cases(alert, stack, interval))
     # promtool evaluates every rule at every step of every group: cases that cannot interfere share a group
     tests = merge_groups(tests, [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack))
+    # the recording rules' exact values, asserted inside those groups where they can be (no steps of their own)
+    tests = fold_recording(stack, [r for r in stack.recording_rules() if r.record not in slo_rules], tests)
     # Without an explicit order promtool evaluates groups in a random order at each step, so an alert
     # could read a recorded series from the previous step. Our evaluator assumes recording groups run
     # first; pin that order so its exact expectations hold.

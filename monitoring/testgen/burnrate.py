@@ -302,7 +302,7 @@ def slos_of(stack: Stack) -> list:
 
 def slo_recording_case(stack: Stack, slo) -> dict:
     """Exact values of every recording rule of an SLO (SLI ratio and burn rate per window, objective, budget)."""
-    from monitoring.testgen.recording import _labels_text
+    from monitoring.testgen.recording import labels_text
 
     _synthesisable(slo)
     labels = synth.label_combinations(slo.sli.metrics[0], stack)
@@ -326,7 +326,7 @@ def slo_recording_case(stack: Stack, slo) -> dict:
             {
                 "expr": rule.record,
                 "eval_time": format_duration(eval_time),
-                "exp_samples": [{"labels": _labels_text(labels), "value": value} for labels, value in result],
+                "exp_samples": [{"labels": labels_text(labels), "value": value} for labels, value in result],
             }
         )
     return {

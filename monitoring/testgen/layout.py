@@ -40,7 +40,7 @@ Selector = tuple[str, tuple]  # (metric name, ((label, op, value), ...))
 def merge_groups(groups: list[dict], alerts: list[tuple[str, str]], records: dict[str, tuple[str, dict]]) -> list:
     """The same test groups, merged where they cannot interfere. ``alerts``: (name, expr) of every alerting
     rule of the file; ``records``: {record: (expr, labels)} of its recording rules."""
-    reads = _Reads(alerts, records)
+    reads = Reads(alerts, records)
     kept, cases = [], []
     for group in groups:
         if not group.get("alert_rule_test") and not group.get("promql_expr_test"):
@@ -65,7 +65,7 @@ def merge_groups(groups: list[dict], alerts: list[tuple[str, str]], records: dic
 class _Case:
     """One test group as generated: its input series, what its asserted alerts read, its span."""
 
-    def __init__(self, group: dict, reads: _Reads):
+    def __init__(self, group: dict, reads: Reads):
         self.groups = [group]
         self.interval = parse_duration(group.get("interval", "1m"))
         self.inputs = group.get("input_series", [])
@@ -110,7 +110,7 @@ class _Case:
     def fits(self, other: _Case) -> bool:
         if other.interval != self.interval or self.alertnames & other.alertnames or other.selectors is None:
             return False
-        return not _any_match(self.selectors, other.keys) and not _any_match(other.selectors, self.keys)
+        return not any_match(self.selectors, other.keys) and not any_match(other.selectors, self.keys)
 
 
 def _same_inputs(cases: list[_Case]) -> list[_Case]:
@@ -142,7 +142,7 @@ def _group(members: list[_Case]) -> dict:
     return merged
 
 
-class _Reads:
+class Reads:
     """The selectors an alert reads, following recording rules down to raw series (None: not bounded)."""
 
     def __init__(self, alerts: list[tuple[str, str]], records: dict[str, tuple[str, dict]]):
@@ -190,7 +190,7 @@ class _Reads:
         return frozenset(found)
 
 
-def _any_match(selectors_read: frozenset[Selector], keys: list[tuple[str, dict]]) -> bool:
+def any_match(selectors_read: frozenset[Selector], keys: list[tuple[str, dict]]) -> bool:
     names = {name for name, _ in selectors_read}
     return any(_matches(selector, key) for key in keys if key[0] in names for selector in selectors_read)
 

@@ -30,7 +30,7 @@ def recording_case(stack: Stack, rules: list[RecordingRule]) -> dict | None:
     timeline = synth.Timeline().add(minutes, synth.healthy_inputs(stack))
     evaluator = Evaluator(timeline.series(), rules_by_record(stack))
     eval_time = minutes * 60.0
-    tests = [_expected(rule, evaluator, eval_time) for rule in rules]
+    tests = [expected_test(rule, evaluator, eval_time) for rule in rules]
     return {
         "name": "recording rules on a multi-series dataset synthesised from the catalog",
         "interval": format_duration(synth.INTERVAL),
@@ -39,7 +39,7 @@ def recording_case(stack: Stack, rules: list[RecordingRule]) -> dict | None:
     }
 
 
-def _expected(rule: RecordingRule, evaluator: Evaluator, eval_time: float) -> dict:
+def expected_test(rule: RecordingRule, evaluator: Evaluator, eval_time: float) -> dict:
     """The rule's promql_expr_test at eval_time: its exact result on the evaluator's inputs."""
     try:
         result = evaluator.instant(rule.record, eval_time)
@@ -65,11 +65,11 @@ def _expected(rule: RecordingRule, evaluator: Evaluator, eval_time: float) -> di
     return {
         "expr": rule.record,
         "eval_time": format_duration(eval_time),
-        "exp_samples": [{"labels": _labels_text(labels), "value": value} for labels, value in result],
+        "exp_samples": [{"labels": labels_text(labels), "value": value} for labels, value in result],
     }
 
 
-def _labels_text(labels) -> str:
+def labels_text(labels) -> str:
     mapping = dict(labels)
     name = mapping.pop("__name__", "")
     inner = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(mapping.items()))
@@ -255,7 +255,7 @@ def _family_case(stack, metrics, rules, interval, recorded, rung: int, rule_orde
         if rule.record not in done:
             evaluator.order_dependent.clear()
             try:
-                test = _expected(rule, evaluator, eval_time)
+                test = expected_test(rule, evaluator, eval_time)
                 if evaluator.order_dependent:
                     raise DefinitionError(
                         f"recording rule {rule.record}: its value on the synthetic dataset depends on the order "

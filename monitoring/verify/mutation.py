@@ -11,12 +11,18 @@ mutant two questions are answered independently:
   rules: behaviour is which alerts fire, with which labels and value, at each step (what Alertmanager
   would be sent). A mutant that changes nothing there cannot be caught by any test on these inputs
   (equivalent on them) and is not counted;
-- **is it killed?** ``promtool test rules`` runs the alert's own test groups (and the recording rules'
-  group when a recording rule was mutated) against the mutated rule file: killed when a case fails.
-  Running a subset of the file's groups can only miss kills, so the kill rate is a lower bound.
+- **is it killed?** ``promtool test rules`` runs the alert's own test groups (and, when a recording rule
+  was mutated, the recording rules' promql_expr_tests, in whichever groups the layout put them) against the
+  mutated rule file: killed when a case fails. Running a subset of the file's groups can only miss kills, so
+  the kill rate is a lower bound.
 
 The kill rate is killed / behaviour-changing mutants. Nothing here reads the definitions: it works on
 any generated rule file and its test file.
+
+**Every recording rule** is measured too (``check_recording``), whether an alert reads it or not: one
+label matcher dropped, one ``by`` label swapped, each range window halved and doubled. Behaviour there is
+what the file's promql_expr_tests query (their expression at their eval time, on their group's inputs);
+killed when a promql_expr_test fails.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ _INCLUSIVE = {">": ">=", "<": "<=", ">=": ">", "<=": "<"}
 _SELECTOR = re.compile(r"\{([^{}]*)\}")
 _MATCHER = re.compile(r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*')
 _GROUPING = re.compile(r"\b(by|without)\s*\(([^()]*)\)")
+_RANGE = re.compile(r"\[([0-9]+[smhdwy])\]")  # a range selector's window (not a subquery's `[5m:1m]`)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Mutant:
     what: str  # e.g. "comparator > -> >=", "threshold 0.75 -> 0.825", "HighErrorRate's recording rule ..."
     rules: dict  # the whole mutated rule file
     recording_changed: bool = False
+    record: str = ""  # for check_recording: the recording rule mutated (``alert`` is then "")
 
 
 @dataclass
@@ -97,6 +105,33 @@ def mutants(rule_file: dict, test_labels: set[str]) -> list[Mutant]:
                 for what, mutated in _expression_mutants(expr, test_labels):
                     found.append(Mutant(name, f"in {record}: {what}", with_rule(position, expr=mutated), True))
     return found
+
+
+def recording_mutants(rule_file: dict, test_labels: set[str]) -> list[Mutant]:
+    """Every mutant of every recording rule: a matcher dropped, a ``by`` label swapped, a window halved or
+    doubled."""
+    found = []
+    for gi, group in enumerate(rule_file["groups"]):
+        for ri, rule in enumerate(group["rules"]):
+            if "record" not in rule:
+                continue
+            changes = [*_expression_mutants(rule["expr"], test_labels), *_window_mutants(rule["expr"])]
+            for what, expr in changes:
+                copy = _copy(rule_file)
+                copy["groups"][gi]["rules"][ri]["expr"] = expr
+                found.append(Mutant("", f"{rule['record']}: {what}", copy, True, rule["record"]))
+    return found
+
+
+def _window_mutants(expr: str):
+    for window in _RANGE.finditer(expr):
+        seconds = parse_duration(window.group(1))
+        for factor, word in ((0.5, "halved"), (2, "doubled")):
+            new = _duration(seconds * factor)
+            yield (
+                f"window [{window.group(1)}] {word}: [{new}]",
+                expr[: window.start()] + f"[{new}]" + expr[window.end() :],
+            )
 
 
 def _condition_mutants(expr: str):
@@ -188,23 +223,11 @@ def behaviour(rule_file: dict, alert: str, group: dict, evaluation_interval: flo
 
 def check(rule_path: Path, test_path: Path, promtool: str, workers: int = 2) -> list[Outcome]:
     """Every mutant of the rule file: does it change behaviour, and does promtool on the tests catch it."""
-    rule_file = yaml.load(rule_path.read_bytes(), Loader=_Loader)
-    tests = yaml.load(test_path.read_bytes(), Loader=_Loader)
-    interval = parse_duration(tests.get("evaluation_interval", "1m"))
-    test_labels = {
-        name
-        for group in tests["tests"]
-        for s in group.get("input_series", [])
-        for name in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*=", s["series"].partition("{")[2])
-    }
+    rule_file, tests, interval, test_labels = _load(rule_path, test_path)
     all_mutants = mutants(rule_file, test_labels)
 
     def groups_of(alert):
-        return [
-            _only(g, alert)
-            for g in tests["tests"]
-            if any(t["alertname"] == alert for t in g.get("alert_rule_test", []))
-        ]
+        return [_only(g, alert) for g in tests["tests"] if _asserts(g, alert)]
 
     def changes(mutant: Mutant) -> bool | None:
         try:
@@ -216,9 +239,11 @@ def check(rule_path: Path, test_path: Path, promtool: str, workers: int = 2) -> 
             return None
 
     def run(mutant: Mutant) -> Outcome:
-        groups = groups_of(mutant.alert)
-        if mutant.recording_changed:
-            groups = [g for g in tests["tests"] if g.get("promql_expr_test")] + groups
+        groups = [
+            _only(g, mutant.alert, mutant.recording_changed)
+            for g in tests["tests"]
+            if _asserts(g, mutant.alert) or (mutant.recording_changed and g.get("promql_expr_test"))
+        ]
         killed, failing = _promtool(promtool, rule_path.name, mutant.rules, {**tests, "tests": groups})
         return Outcome(mutant, changes(mutant), killed, failing)
 
@@ -226,12 +251,65 @@ def check(rule_path: Path, test_path: Path, promtool: str, workers: int = 2) -> 
         return list(pool.map(run, all_mutants))
 
 
-def _only(group: dict, alert: str) -> dict:
-    """A test group with the alert's assertions only. A merged group (monitoring/testgen/layout.py) also holds
-    other alerts' cases, on series this alert does not read: promtool and the replay then stop at the alert's
-    own last eval time, and a kill is this alert's cases' doing, as with one group per case."""
+def check_recording(rule_path: Path, test_path: Path, promtool: str, workers: int = 2) -> list[Outcome]:
+    """Every mutant of every recording rule: does it change what a promql_expr_test queries, and does promtool
+    on the promql_expr_tests (wherever they are) catch it."""
+    rule_file, tests, _, test_labels = _load(rule_path, test_path)
+    groups = [_only(g, None, True) for g in tests["tests"] if g.get("promql_expr_test")]
+
+    def changes(mutant: Mutant) -> bool | None:
+        try:
+            return any(queried(rule_file, g) != queried(mutant.rules, g) for g in groups)
+        except Unsupported:
+            return None
+
+    def run(mutant: Mutant) -> Outcome:
+        killed, failing = _promtool(promtool, rule_path.name, mutant.rules, {**tests, "tests": groups})
+        return Outcome(mutant, changes(mutant), killed, failing)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, recording_mutants(rule_file, test_labels)))
+
+
+def queried(rule_file: dict, group: dict) -> list:
+    """What each promql_expr_test of a group queries, on the group's inputs with these rules."""
+    rules = {r["record"]: (r["expr"], r.get("labels", {})) for g in rule_file["groups"] for r in g["rules"]
+             if "record" in r}  # fmt: skip
+    step = parse_duration(group.get("interval", "1m"))
+    evaluator = Evaluator([parse_series(s["series"], s["values"], step) for s in group["input_series"]], rules)
+    return [evaluator.instant(t["expr"], parse_duration(t["eval_time"])) for t in group["promql_expr_test"]]
+
+
+def _load(rule_path: Path, test_path: Path):
+    rule_file = yaml.load(rule_path.read_bytes(), Loader=_Loader)
+    tests = yaml.load(test_path.read_bytes(), Loader=_Loader)
+    interval = parse_duration(tests.get("evaluation_interval", "1m"))
+    test_labels = {
+        name
+        for group in tests["tests"]
+        for s in group.get("input_series", [])
+        for name in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*=", s["series"].partition("{")[2])
+    }
+    return rule_file, tests, interval, test_labels
+
+
+def _asserts(group: dict, alert: str) -> bool:
+    return any(t["alertname"] == alert for t in group.get("alert_rule_test", []))
+
+
+def _only(group: dict, alert: str | None, exprs: bool = False) -> dict:
+    """A test group with the alert's assertions only (and its promql_expr_tests with ``exprs``). A merged group
+    (monitoring/testgen/layout.py) also holds other alerts' cases, on series this alert does not read: promtool
+    and the replay then stop at the alert's own last eval time, and a kill is this alert's cases' doing, as with
+    one group per case. The recording rules' promql_expr_tests may share a group with alerts' cases
+    (monitoring/testgen/fold.py): kept with ``exprs``, they are what a mutated recording rule must fail."""
     kept = {k: v for k, v in group.items() if k not in ("alert_rule_test", "promql_expr_test")}
-    return {**kept, "alert_rule_test": [t for t in group["alert_rule_test"] if t["alertname"] == alert]}
+    tests = [t for t in group.get("alert_rule_test", []) if t["alertname"] == alert]
+    if tests:
+        kept["alert_rule_test"] = tests
+    if exprs and group.get("promql_expr_test"):
+        kept["promql_expr_test"] = group["promql_expr_test"]
+    return kept
 
 
 def _promtool(promtool: str, rule_name: str, rules: dict, tests: dict) -> tuple[bool, list[str]]:
