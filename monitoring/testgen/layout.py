@@ -242,6 +242,18 @@ def trim(values: str, step: float, end: float) -> str:
 _RUN = re.compile(r"(.*)x([0-9]+)")
 
 
+def sample_count(values: str) -> int:
+    """How many samples promtool input ``values`` holds one step apart from 0 before its first gap or
+    staleness marker."""
+    count = 0
+    for token in values.split():
+        if token == "stale" or token.startswith("_"):
+            break
+        run = _RUN.fullmatch(token)
+        count += int(run.group(2)) + 1 if run else 1
+    return count
+
+
 def case_names(group: dict) -> list[str]:
     """The names of the generated cases a (possibly merged) test group holds."""
     return group["name"].split(SEPARATOR)

@@ -22,14 +22,18 @@ FILLED = 5 * 60
 SETTLE_MINUTES = 2  # after the longest filled window: recording rules that read recorded series settle too
 
 
+def eval_minutes(stack: Stack, rules: list[RecordingRule]) -> int:
+    """When the rules are asserted: their windows filled (up to FILLED), plus time to settle."""
+    longest = max(longest_range(r.text, stack) for r in rules)
+    return math.ceil(min(longest, FILLED) / 60) + SETTLE_MINUTES
+
+
 def recording_case(stack: Stack, rules: list[RecordingRule]) -> dict | None:
     if not rules:
         return None
-    longest = max(longest_range(r.text, stack) for r in rules)
-    minutes = math.ceil(min(longest, FILLED) / 60) + SETTLE_MINUTES
-    timeline = synth.Timeline().add(minutes, synth.healthy_inputs(stack))
+    minutes = eval_minutes(stack, rules)
+    timeline, eval_time = synth.Timeline().add(minutes, synth.healthy_inputs(stack)), minutes * 60.0
     evaluator = Evaluator(timeline.series(), rules_by_record(stack))
-    eval_time = minutes * 60.0
     tests = [expected_test(rule, evaluator, eval_time) for rule in rules]
     return {
         "name": "recording rules on a multi-series dataset synthesised from the catalog",
@@ -62,6 +66,11 @@ def expected_test(rule: RecordingRule, evaluator: Evaluator, eval_time: float) -
                 rule.origin,
                 "guard divisions against zero denominators",
             )
+    return test_of(rule, result, eval_time)
+
+
+def test_of(rule: RecordingRule, result, eval_time: float) -> dict:
+    """The promql_expr_test expecting ``result`` (the evaluator's, at eval_time)."""
     return {
         "expr": rule.record,
         "eval_time": format_duration(eval_time),
