@@ -11,8 +11,9 @@ far fewer steps:
   its asserted alerts or queries read (following the recording rules they read, to the raw series) matches a
   series of another case in the group, and no selector of theirs matches one of its series. What an
   expression returns depends only on the series its selectors match, so each assertion sees exactly the
-  samples, at the same times, that it saw alone, and its expectation (from our evaluator) stays exact. (The
-  recording-rule group reads every metric, so it stays alone; an SLO's recording rules read only its SLI.)
+  samples, at the same times, that it saw alone, and its expectation (from our evaluator) stays exact. (An
+  SLO's recording rules read only its SLI; the other recording rules join the merged groups afterwards, see
+  monitoring.testgen.fold.)
   Cases are placed longest first, each into the first group it fits (first-fit decreasing): a group's span
   is set by its first case and the others fit under it, so the file's steps are about (cases per series) x
   (the longest case).
