@@ -230,7 +230,7 @@ def test_shapes_beyond_a_threshold_get_their_cases_and_pass_promtool(cli, tmp_pa
         assert {f"{alert}: fires", f"{alert}: quiet", f"{alert}: too short"} <= set(names)
     (alert,) = _firing(tests, "WorkersSaturated", lambda name: name.startswith("WorkersSaturated: fires"))
     fires = next(n for t in tests for n in case_names(t) if n.startswith("WorkersSaturated: fires"))
-    difference = fires.split(" at ")[1].split(",")[0]
+    difference = fires.split("(at ")[1].split(";")[0]
     shown = alert["exp_annotations"]["summary"].split(": ")[1].removesuffix(" busy workers")
     assert float(shown) > float(difference) > 0  # busy_workers' value, not the difference it is driven by
     run = _promtool_test([out / "shapes.test.yml"])

@@ -18,6 +18,7 @@ from monitoring.testgen.stepping import evaluation_times
 MAX_OFFSET = 86400.0
 
 
+@per_owner(1)
 def longest_range(expr: str, stack: Stack) -> float:
     import re
 

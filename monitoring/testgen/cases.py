@@ -228,23 +228,26 @@ class CaseBuilder:
         out = []
         eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
-        what = f"{signal} at {firing[0][1]:.6g}" if signal and firing else _describe(run, eval_time)
+        what = f"at {firing[0][1]:.6g}" if signal and firing else _describe(run, eval_time)
         if not firing:
             raise Mismatch(f"generated case '{label}' ({what}) does not fire at {format_duration(eval_time)}")
-        if math.isinf(distance) and any(drivers.COUNTS.search(c.signal) for c in self.comparisons):
-            clear = "whole counts, exact at every step it depends on"
-        elif math.isinf(distance):
-            clear = "exactly on the value at every step it depends on"
-        else:
-            clear = f"at least {distance:.3g} from the threshold at every step it depends on"
-        out.append(self.case(f"{label} ({what}, {self.threshold_text()}; {clear})", run, eval_time, firing))
+        clear = self.clear_text(distance)
+        out.append(self.case(f"{label} ({what}; {self.threshold_text()}; {clear})", run, eval_time, firing))
         if self.for_seconds > self.interval and (label == "fires" if short is None else short):
             short = t_true + self.for_seconds - self.interval
             pending = _firing_at(run.states, short, self.for_seconds)
             if pending:
                 raise Mismatch(f"generated case 'too short' ({what}) fires at {format_duration(short)}")
-            out.append(self.case(f"too short ({what}, {self.threshold_text()}; {clear})", run, short, []))
+            out.append(self.case(f"too short ({what}; {self.threshold_text()}; {clear})", run, short, []))
         return out
+
+    def clear_text(self, distance: float) -> str:
+        """How clear of the threshold every step a fires or too-short assertion depends on is: its margin."""
+        if math.isinf(distance) and any(drivers.COUNTS.search(c.signal) for c in self.comparisons):
+            return "whole counts, exact"
+        if math.isinf(distance):
+            return "exactly on the value"
+        return f"margin {distance:.3g}"
 
     def quiet(self, run, title: str, what: str) -> dict:
         # late enough that the signal has settled (its longest window) and then held for `for`: a comparator
@@ -255,7 +258,7 @@ class CaseBuilder:
         firing = _firing_at(run.states, eval_time, self.for_seconds)
         if firing:
             raise Mismatch(f"generated case '{title}' ({what}) fires at {format_duration(eval_time)}")
-        return self.case(f"{title} ({what}, {self.threshold_text()})", run, eval_time, [])
+        return self.case(f"{title} ({what}; {self.threshold_text()})", run, eval_time, [])
 
     def case(self, title: str, run, eval_time: float, firing) -> dict:
         if self.source is not None:
@@ -281,11 +284,11 @@ class CaseBuilder:
     def threshold_text(self) -> str:
         condition = self.condition
         if isinstance(condition, Band):
-            return f"outside [{condition.low.value:g}, {condition.high.value:g}], for {self.alert.for_}"
+            return f"outside [{condition.low.value:g}, {condition.high.value:g}] for {self.alert.for_}"
         if isinstance(condition, Compound):
             first, second = condition.first.comparisons()[0], condition.second.comparisons()[0]
-            return f"{first.text} {condition.op} {second.text}, for {self.alert.for_}"
-        return f"threshold {condition.op} {condition.level.value:g}, for {self.alert.for_}"
+            return f"{first.text} {condition.op} {second.text} for {self.alert.for_}"
+        return f"{condition.op} {condition.level.value:g} for {self.alert.for_}"
 
     def comparison_cases(self, leaf: Leaf) -> list[dict]:
         signal = leaf.comparison.signal
@@ -299,7 +302,7 @@ class CaseBuilder:
         safe = self.run([healthy, inputs])
         value = safe.closest_value([leaf.comparison])
         kind = self.checked_boundary(safe, leaf.comparison, kind)
-        out.insert(1, self.quiet(safe, "safe side", f"{signal} at {value:.12g}, {kind}"))
+        out.insert(1, self.quiet(safe, "safe side", f"at {value:.12g}, {kind}"))
         return out
 
     def side_by_side(self, leaf: Leaf, healthy: dict, safe_inputs: dict, kind: str) -> list[dict] | None:
@@ -337,7 +340,7 @@ class CaseBuilder:
             return None  # the label is aggregated away after all: the safe series would be hidden
         safe = beside.view(run, moved, Run)
         value = safe.closest_value([leaf.comparison])
-        what = f"{signal} at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
+        what = f"at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
         quiet = self.quiet_beside(run, safe, moved, f"safe side ({what}, on {beside.text(moved)}")
         if quiet is None:
             return None
@@ -352,7 +355,7 @@ class CaseBuilder:
         firing = _firing_at(combined.states, eval_time, self.for_seconds)
         if safe.first_true() is not None or any(beside.has(labels, moved) for labels, _ in firing):
             return None
-        return self.case(f"{title}, {self.threshold_text()})", combined, eval_time, firing)
+        return self.case(f"{title}; {self.threshold_text()})", combined, eval_time, firing)
 
     def checked_boundary(self, run, comparison: Comparison, kind: str) -> str:
         """ "on the boundary" only if the signal sits exactly on it at every step once settled (a count that dips
@@ -385,15 +388,13 @@ class CaseBuilder:
             if _firing_at(run.states, short, self.for_seconds):
                 raise Mismatch(f"generated case 'too short' fires at {format_duration(short)}")
             value = run.value_at(short)
-            clear = f"at least {distance:.3g} from the threshold at every step it depends on"
-            out.append(
-                self.case(f"too short ({signal} at {value:.6g}, {self.threshold_text()}; {clear})", run, short, [])
-            )
+            title = f"too short (at {value:.6g}; {self.threshold_text()}; {self.clear_text(distance)})"
+            out.append(self.case(title, run, short, []))
         for leaf, side in ((low, "low"), (high, "high")):
             inputs, kind = leaf.driver.safe()
             safe = self.run([healthy, inputs])
             value = safe.closest_value([leaf.comparison])
-            out.append(self.quiet(safe, f"safe side at the {side} boundary", f"{signal} at {value:.12g}, {kind}"))
+            out.append(self.quiet(safe, f"safe side at the {side} boundary", f"at {value:.12g}, {kind}"))
         return out
 
     def compound_cases(self, first: Leaf, second: Leaf) -> list[dict]:
