@@ -37,7 +37,7 @@ from monitoring.model.durations import parse_duration
 from monitoring.promql.evaluator import Evaluator, Series, Unsupported
 from monitoring.testgen import synth
 from monitoring.testgen.alerts import longest_range, rules_by_record
-from monitoring.testgen.layout import Reads, any_match, sample_count
+from monitoring.testgen.layout import any_match, reads_of, sample_count
 from monitoring.testgen.recording import eval_minutes, recording_case, test_of
 from monitoring.testgen.synth import parse_key, parse_series
 
@@ -77,7 +77,7 @@ class _Hosting:
     def __init__(self, stack: Stack, rules: list[RecordingRule]):
         self.stack = stack
         self.records = rules_by_record(stack)
-        self.reads = Reads([(a.name, a.expr) for a in stack.alerts()], self.records)
+        self.reads = reads_of(tuple((a.name, a.expr) for a in stack.alerts()), self.records)
         self.minutes = eval_minutes(stack, rules)
         self.at = self.minutes * 60.0
         self.step = synth.INTERVAL

@@ -32,6 +32,7 @@ from functools import lru_cache
 from monitoring.model.durations import parse_duration
 from monitoring.promql.functions import go_regex
 from monitoring.promql.parse import parse, selectors
+from monitoring.testgen.memo import per_owner
 from monitoring.testgen.synth import parse_key
 
 SEPARATOR = " | "  # between the case names of a merged group
@@ -41,7 +42,7 @@ Selector = tuple[str, tuple]  # (metric name, ((label, op, value), ...))
 def merge_groups(groups: list[dict], alerts: list[tuple[str, str]], records: dict[str, tuple[str, dict]]) -> list:
     """The same test groups, merged where they cannot interfere. ``alerts``: (name, expr) of every alerting
     rule of the file; ``records``: {record: (expr, labels)} of its recording rules."""
-    reads = Reads(alerts, records)
+    reads = reads_of(tuple(alerts), records)
     kept, cases = [], []
     for group in groups:
         if not group.get("alert_rule_test") and not group.get("promql_expr_test"):
@@ -141,6 +142,11 @@ def _group(members: list[_Case]) -> dict:
     if exprs:
         merged["promql_expr_test"] = exprs
     return merged
+
+
+@per_owner(1)  # the file's records: recording rules' answers (testgen.fold) reuse what the layout found
+def reads_of(alerts: tuple[tuple[str, str], ...], records: dict[str, tuple[str, dict]]) -> Reads:
+    return Reads(list(alerts), records)
 
 
 class Reads:
