@@ -105,3 +105,29 @@ def test_hosting_changes_no_alert_assertion_nor_what_the_alerts_do(layouts):
         assert group["input_series"][: len(alone["input_series"])] == alone["input_series"]
         for alert in {t["alertname"] for t in group["alert_rule_test"]}:
             assert behaviour(rule_file, alert, group, interval) == behaviour(rule_file, alert, alone, interval)
+
+
+def test_a_bench_service_has_no_recording_group_of_its_own_and_promtool_passes(cli, tmp_path):
+    """The bench's service shape: every recording rule is hosted by the warning cases' group (the request counter
+    and the histograms' _count and _sum, which no alert reads, come from the healthy dataset)."""
+    import importlib.util
+    import subprocess
+
+    from conftest import ROOT
+
+    from monitoring.verify.tools import find_tool
+
+    spec = importlib.util.spec_from_file_location("bench_estate", ROOT / "bench" / "estate.py")
+    estate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(estate)
+    folder, policies = estate.write_estate(tmp_path / "estate", 1)
+    out = tmp_path / "out"
+    result = cli(["generate", "-d", folder, "--policies", policies, "-o", out])
+    assert result.exit_code == 0, result.output
+    test_file = out / "prometheus/tests/svc-0001.test.yml"
+    document = yaml.safe_load(test_file.read_text())
+    assert all(g.get("alert_rule_test") for g in document["tests"])  # no group of recording rules alone
+    hosted = [t["expr"] for g in document["tests"] for t in g.get("promql_expr_test", [])]
+    assert len(hosted) == len(set(hosted)) == 30
+    run = subprocess.run([find_tool("promtool"), "test", "rules", str(test_file)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
