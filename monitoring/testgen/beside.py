@@ -12,6 +12,8 @@ and a mutant of the alert changes it just as alone.
 
 from __future__ import annotations
 
+import math
+
 import promql_parser as pp
 
 from monitoring.promql.parse import parse, selector_name
@@ -114,20 +116,32 @@ class Membership:
         # whether the series carries every moved label at all (an aggregation may have dropped it)
         self.labelled = _Answers(lambda labels: all(name in {n for n, _ in labels} for name in moved))
 
-    def only(self, state: dict) -> dict:
-        on = self.on
-        return {labels: v for labels, v in state.items() if on[labels]}
 
+class SafeSide:
+    """The safe side's series in the combined run, read in place (a copy of every step cost more than the
+    reading): what its case checks and shows."""
 
-def view(run, moved: dict, run_type):
-    """The combined run as the safe side alone saw it: only the moved label value's series."""
-    membership = Membership(moved)
+    def __init__(self, run, moved: dict, signal: str):
+        self.run, self.signal, self.since = run, signal, run.since
+        on = Membership(moved).on
+        self.labels = frozenset(labels for labels in set().union(*run.values[signal].values()) if on[labels])
 
-    def only(states: dict) -> dict:
-        return {t: membership.only(state) for t, state in states.items()}
+    def first_true(self) -> float | None:
+        """The first step, from the switch on, where a safe-side series holds."""
+        states, labels = self.run.states, self.labels
+        return next((t for t in sorted(states) if t >= self.since and not labels.isdisjoint(states[t])), None)
 
-    values = {signal: only(steps) for signal, steps in run.values.items()}
-    return run_type(run.timeline, values, only(run.states), run.since)
+    def values_after(self, signal: str, start: float) -> list[dict]:
+        labels = self.labels
+        return [{k: v for k, v in step.items() if k in labels} for step in self.run.values_after(signal, start)]
+
+    def closest_value(self, comparisons) -> float:
+        """Its value nearest the threshold at the last step."""
+        comparison = comparisons[0]
+        steps = self.run.values[comparison.signal]
+        last = steps[max(steps)]
+        values = [v for k, v in last.items() if k in self.labels]
+        return min(values, key=lambda v: abs(v - comparison.value), default=math.nan)
 
 
 def text(values: dict) -> str:

@@ -338,7 +338,7 @@ class CaseBuilder:
             return None  # apart, the fires case says what is wrong (or holds after all)
         if not all(on_moved.labelled[labels] for state in run.values[signal].values() for labels in state):
             return None  # the label is aggregated away after all: the safe series would be hidden
-        safe = beside.view(run, moved, Run)
+        safe = beside.SafeSide(run, moved, signal)
         value = safe.closest_value([leaf.comparison])
         what = f"at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
         quiet = self.quiet_beside(run, safe, moved, f"safe side ({what}, on {beside.text(moved)}")
@@ -347,7 +347,7 @@ class CaseBuilder:
         both = self.fires_and_too_short(run, t_true, distance, signal)
         return both[:1] + [quiet] + both[1:]
 
-    def quiet_beside(self, combined: Run, safe: Run, moved: dict, title: str) -> dict | None:
+    def quiet_beside(self, combined: Run, safe: beside.SafeSide, moved: dict, title: str) -> dict | None:
         """The safe-side assertion on the combined timeline, at the time the safe case alone would be asserted:
         nothing of the moved label value ever holds (what fires is the fires case's, expected as such)."""
         settled = safe.since + self.window + self.for_seconds + 2 * self.interval
@@ -363,16 +363,11 @@ class CaseBuilder:
         if kind != drivers.ON_BOUNDARY or comparison.op == "!=":
             return kind
         settled = run.since + synth.INTERVAL + self.window + self.interval  # the next phase starts a sample later
-        steps = self.values_after(run, comparison.signal, settled)
+        steps = run.values_after(comparison.signal, settled)
         on_it = {labels for labels, v in steps[-1].items() if v == comparison.value} if steps else set()
         if not on_it or any(state.get(labels) != comparison.value for state in steps for labels in on_it):
             return drivers.JUST_INSIDE
         return kind
-
-    @staticmethod
-    def values_after(run, signal: str, start: float) -> list[dict]:
-        steps = run.values[signal]
-        return [steps[t] for t in steps if t >= start]
 
     def band_cases(self, low: Leaf, high: Leaf) -> list[dict]:
         signal = low.comparison.signal
@@ -561,6 +556,10 @@ class Run:
                         if gap < least:
                             least, where = gap, t
         return least, where
+
+    def values_after(self, signal: str, start: float) -> list[dict]:
+        steps = self.values[signal]
+        return [steps[t] for t in steps if t >= start]
 
     def closest_value(self, comparisons) -> float:
         """The signal value nearest a threshold at the last step (what a quiet case shows)."""
