@@ -122,7 +122,7 @@ class SafeSide:
     reading): what its case checks and shows."""
 
     def __init__(self, run, moved: dict, signal: str):
-        self.run, self.signal, self.since = run, signal, run.since
+        self.run, self.since = run, run.since
         on = Membership(moved).on
         self.labels = frozenset(labels for labels in set().union(*run.values[signal].values()) if on[labels])
 
