@@ -11,7 +11,8 @@ from monitoring.testgen.layout import case_names
 from monitoring.verify.tools import find_tool
 
 
-def _generate(tmp_path, rules: str):
+def _tested(tmp_path, rules: str) -> list[str]:
+    """The case names of the tests written for a rule file: every rule must get tests, and promtool must pass them."""
     rule_file = tmp_path / "team.rules.yml"
     rule_file.write_text(textwrap.dedent(rules))
     out = tmp_path / "out"
@@ -20,18 +21,17 @@ def _generate(tmp_path, rules: str):
     for name, data in files.items():
         (out / name).write_bytes(data)
     result = results[0][1]
+    assert result.untested == [], result.untested
     run = subprocess.run(
         [find_tool("promtool"), "test", "rules", str(out / "team.test.yml")], capture_output=True, text=True
     )
-    return result, yaml.safe_load((out / "team.test.yml").read_text()), run
-
-
-def _names(tests: dict) -> list[str]:
+    assert run.returncode == 0, run.stdout + run.stderr
+    tests = yaml.safe_load((out / "team.test.yml").read_text())
     return [name for group in tests["tests"] for name in case_names(group)]
 
 
 def test_annotations_beyond_labels_and_value(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -46,13 +46,11 @@ def test_annotations_beyond_labels_and_value(tmp_path):
               where: "{{ with $labels.instance -}} on {{ . }} {{- end }}"
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert any(n.startswith("HeapObjectsHigh: fires") for n in _names(tests))
+    assert any(n.startswith("HeapObjectsHigh: fires") for n in names)
 
 
 def test_rates_and_slopes_far_above_a_million_per_second(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -69,15 +67,13 @@ def test_rates_and_slopes_far_above_a_million_per_second(tmp_path):
             for: 5m
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("AllocationsHigh", "HeapGrowing", "DiskDraining"):
-        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
-        assert any(n.startswith(f"{alert}: safe side") for n in _names(tests))
+        assert any(n.startswith(f"{alert}: fires") for n in names)
+        assert any(n.startswith(f"{alert}: safe side") for n in names)
 
 
 def test_quantile_thresholds_above_the_default_buckets(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -88,13 +84,11 @@ def test_quantile_thresholds_above_the_default_buckets(tmp_path):
             for: 5m
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert any(n.startswith("QueueLatencyHigh: fires") for n in _names(tests))
+    assert any(n.startswith("QueueLatencyHigh: fires") for n in names)
 
 
 def test_counters_read_raw_and_gauges_with_a_quantile_label(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -109,14 +103,12 @@ def test_counters_read_raw_and_gauges_with_a_quantile_label(tmp_path):
             expr: avg by (instance) (cassandra_table_tombstones_scanned{quantile="0.99"}) > 1000
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("ApacheRestart", "PgUnavailable", "TombstonesScanned"):
-        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
+        assert any(n.startswith(f"{alert}: fires") for n in names)
 
 
 def test_expiry_times_ahead_of_the_clock(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -131,14 +123,12 @@ def test_expiry_times_ahead_of_the_clock(tmp_path):
             expr: round((last_over_time(probe_ssl_earliest_cert_expiry[10m]) - time()) / 86400, 0.1) < 0
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("CertExpiringSoon", "SslCertificateExpiry", "SslCertificateExpired"):
-        assert any(n.startswith(f"{alert}: safe side") for n in _names(tests))
+        assert any(n.startswith(f"{alert}: safe side") for n in names)
 
 
 def test_error_ratios_sums_of_rates_and_histogram_traffic(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -161,14 +151,12 @@ def test_error_ratios_sums_of_rates_and_histogram_traffic(tmp_path):
             expr: histogram_quantile(0.01, sum by (le) (rate(cert_expiration_seconds_bucket[5m]))) < 7*24*60*60
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("DnsErrorRatioHigh", "QueryLatencyHigh", "NoLogins", "LowQuantileBelow"):
-        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
+        assert any(n.startswith(f"{alert}: fires") for n in names)
 
 
 def test_a_label_value_named_only_on_a_recorded_series(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -183,13 +171,11 @@ def test_a_label_value_named_only_on_a_recorded_series(tmp_path):
             for: 10m
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert any(n.startswith("SearchDegraded: fires") for n in _names(tests))
+    assert any(n.startswith("SearchDegraded: fires") for n in names)
 
 
 def test_summaries_read_through_sum_and_count_and_changes_of_a_counter(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -207,14 +193,12 @@ def test_summaries_read_through_sum_and_count_and_changes_of_a_counter(tmp_path)
             expr: max by (pod) (cortex_ingester_memory_users offset 1h) > 100
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("GcTimeTooHigh", "OldGenGcFrequency", "UnavailableWrites", "TenantsAnHourAgo"):
-        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
+        assert any(n.startswith(f"{alert}: fires") for n in names)
 
 
 def test_sides_matched_on_every_label_share_their_label_names(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -227,13 +211,11 @@ def test_sides_matched_on_every_label_share_their_label_names(tmp_path):
             for: 2m
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert any(n.startswith("HostOutOfDiskSpace: fires") for n in _names(tests))
+    assert any(n.startswith("HostOutOfDiskSpace: fires") for n in names)
 
 
 def test_counts_of_series_move_with_the_number_of_targets(tmp_path):
-    result, tests, run = _generate(
+    names = _tested(
         tmp_path,
         """
         groups:
@@ -250,7 +232,5 @@ def test_counts_of_series_move_with_the_number_of_targets(tmp_path):
             expr: count(etcd_server_id) % 2 == 0
         """,
     )
-    assert result.untested == [], result.untested
-    assert run.returncode == 0, run.stdout + run.stderr
     for alert in ("VersionMismatch", "TooManyMasters", "MissingMaster", "EvenMembers"):
-        assert any(n.startswith(f"{alert}: fires") for n in _names(tests))
+        assert any(n.startswith(f"{alert}: fires") for n in names)

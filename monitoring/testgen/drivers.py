@@ -14,7 +14,6 @@ safe side as close to the threshold as the comparator allows, with a word on whi
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 
@@ -33,11 +32,6 @@ ON_BOUNDARY, JUST_INSIDE, JUST_OFF = "on the boundary", "just inside", "just off
 # crossed does not land exactly on the threshold at some step (k/n of the way for an n-sample window).
 HEALTHY_SHARE, CROSSED_SHARE, INSIDE_SHARE = 0.4, 0.23, 0.02
 COUNTS = re.compile(r"^\s*(changes|resets)\s*\(")  # signals that count: whole numbers, exact
-# Settings tried to make an empty signal return something: across the corpus a signal that can be populated
-# is by its first 164 settings, one that cannot (`x and predict_linear(...) < 0 unless y == 1`: no single
-# knob both makes the prediction negative and lifts the filter) went through every knob at every grid point,
-# 4,000 settings and minutes of a file's budget.
-MAX_POPULATING = 1024
 MARGIN = 1e-6  # relative: "clearly past the threshold" means at least this x the threshold's scale
 
 
@@ -199,7 +193,7 @@ class SearchDriver:
     # --- setting up ------------------------------------------------------------------------------
     def _healthy_setting(self) -> search.Setting:
         goal = self._healthy_goal()
-        start = self._populated()
+        start = self.search.populated()
         measured = self.search.measure(start)
         if measured and goal.accept([v for vs in measured.values() for v in vs]):
             return start
@@ -214,23 +208,6 @@ class SearchDriver:
             f"no input puts every series of `{self.comparison.signal}` on the safe side of "
             f"{self.comparison.text}: tried {self.search.describe_tried()}"
         )
-
-    def _populated(self) -> search.Setting:
-        """A setting where the signal returns something (a filter such as `and rate(x[5m]) > 1` may need it)."""
-        if self.search.measure(()):
-            return ()
-        settings = ((knob, knob.snap(p)) for knob in self.search.knobs for p in search.grid(knob))
-        tried = set()
-        for setting in itertools.islice(settings, MAX_POPULATING):
-            tried.add(setting[0].metric.name)
-            if self.search.measure((setting,)):
-                return (setting,)
-        names = ", ".join(sorted(tried))
-        if next(settings, None) is None:
-            what = f"every series of {names} at each value of its range"
-        else:
-            what = f"{MAX_POPULATING} settings, one knob of {names} at a time across its range; the search stops there"
-        raise search.SearchFailed(f"`{self.comparison.signal}` returns no series for any input tried ({what})")
 
     def _driving_knob(self):
         outputs = set(self.search.measure(self.base) or {})

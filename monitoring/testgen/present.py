@@ -86,20 +86,17 @@ def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
 
 def _returning(finder: search.SignalSearch) -> tuple[dict, str]:
     """Inputs under which the expression returns series: every input at its default, else one knob moved."""
-    if finder.measure(()):
-        return finder.inputs(()), "its inputs at their defaults"
-    for knob in finder.knobs:
-        for p in search.grid(knob):
-            setting = ((knob, knob.snap(p)),)
-            if finder.measure(setting):
-                return finder.inputs(setting), f"{knob.describe()} at {knob.snap(p):g}"
-    inputs = _inner_comparisons_hold(finder)
-    if inputs is not None:
+    try:
+        setting = finder.populated()
+    except search.SearchFailed:
+        inputs = _inner_comparisons_hold(finder)
+        if inputs is None:
+            raise
         return inputs, "each comparison inside it holding"
-    raise search.SearchFailed(
-        f"`{finder.signal}` returns no series for any input tried (every series of "
-        f"{', '.join(sorted({k.metric.name for k in finder.knobs}))} at each value of its range)"
-    )
+    if not setting:
+        return finder.inputs(()), "its inputs at their defaults"
+    ((knob, p),) = setting
+    return finder.inputs(setting), f"{knob.describe()} at {p:g}"
 
 
 def _inner_comparisons_hold(finder: search.SignalSearch) -> dict | None:

@@ -46,6 +46,11 @@ MAX_MEASURED = 4096  # settings remembered per signal (each a few output values)
 # series, [1h] to [3d] windows) took minutes per alert; the largest search of an alert that gets tests across
 # the CI subset and kubernetes-mixin reads 218,820 (govuk's search_api_v2), the next 114,408.
 MAX_SEARCH_SAMPLES = 8_000_000
+# Settings tried to make an empty signal return something: across the corpus a signal that can be populated
+# is by its first 164 settings, one that cannot (`x and predict_linear(...) < 0 unless y == 1`: no single
+# knob both makes the prediction negative and lifts the filter) went through every knob at every grid point,
+# 4,000 settings and minutes of a file's budget.
+MAX_POPULATING = 1024
 MAX_SERIES_SAMPLES = 1 << 20  # samples of built input series kept per signal (a few tens of MB)
 
 
@@ -331,6 +336,24 @@ class SignalSearch:
             self._measured.clear()
         self._measured[key] = result
         return result
+
+    def populated(self) -> Setting:
+        """A setting where the signal returns something: every input at its default, else one knob moved (a
+        filter such as `and rate(x[5m]) > 1` may need it), at most MAX_POPULATING settings tried."""
+        if self.measure(()):
+            return ()
+        settings = ((knob, knob.snap(p)) for knob in self.knobs for p in grid(knob))
+        tried = set()
+        for setting in itertools.islice(settings, MAX_POPULATING):
+            tried.add(setting[0].metric.name)
+            if self.measure((setting,)):
+                return (setting,)
+        names = ", ".join(sorted(tried))
+        if next(settings, None) is None:
+            what = f"every series of {names} at each value of its range"
+        else:
+            what = f"{MAX_POPULATING} settings, one knob of {names} at a time across its range; the search stops there"
+        raise SearchFailed(f"`{self.signal}` returns no series for any input tried ({what})")
 
     # --- solving ---------------------------------------------------------------------------------
     def solve(self, knob: Knob, base: Setting, goal: Goal, output=None, guess: float | None = None):

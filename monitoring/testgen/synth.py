@@ -27,8 +27,8 @@ TARGET = {"instance": "app:8080"}  # stands in for the scrape target labels
 
 
 # The keys series_key wrote, read back by parse_key without the PromQL parser (a case's inputs are keyed by
-# them and taken apart again many times). Emptied now and then: an estate's services come one after another.
-# series_key remembers its answers too: drivers ask for the same keys at every try.
+# them and taken apart again many times), and series_key's own answers (drivers ask for the same keys at every
+# try). Emptied now and then: an estate's services come one after another.
 _WRITTEN: dict[str, tuple] = {}
 _KEY_OF: dict[tuple, str] = {}
 _WRITTEN_MAX = 50_000
@@ -354,8 +354,8 @@ def _num(value: float) -> str:
 
 def case_evaluator(case: dict, rules: dict) -> Evaluator:
     """Our Prometheus over a promtool test case's input series, with ``rules`` (record -> expr) recorded."""
-    step = parse_duration(case["interval"])
-    return Evaluator([parse_series(s["series"], s["values"], step) for s in case["input_series"]], rules)
+    step = parse_duration(case.get("interval", "1m"))
+    return Evaluator([parse_series(s["series"], s["values"], step) for s in case.get("input_series", [])], rules)
 
 
 def parse_series(key: str, values: str, step: float) -> Series:

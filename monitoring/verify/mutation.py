@@ -37,10 +37,10 @@ from pathlib import Path
 import yaml
 
 from monitoring.model.rules import format_number, parse_duration
-from monitoring.promql.evaluator import Evaluator, Unsupported
+from monitoring.promql.evaluator import Unsupported
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen.stepping import evaluation_times
-from monitoring.testgen.synth import parse_series
+from monitoring.testgen.synth import case_evaluator
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COMPARISON = re.compile(
@@ -199,12 +199,8 @@ def _copy(document):
 # --- behaviour on the generated inputs ---------------------------------------------------------------
 def behaviour(rule_file: dict, alert: str, group: dict, evaluation_interval: float) -> list:
     """(time, firing alerts with labels and value) at every evaluation step of one test group."""
-    rules = {r["record"]: (r["expr"], r.get("labels", {})) for g in rule_file["groups"] for r in g["rules"]
-             if "record" in r}  # fmt: skip
     rule = next(r for g in rule_file["groups"] for r in g["rules"] if r.get("alert") == alert)
-    step = parse_duration(group.get("interval", "1m"))
-    series = [parse_series(s["series"], s["values"], step) for s in group.get("input_series", [])]
-    evaluator = Evaluator(series, rules)
+    evaluator = case_evaluator(group, _records(rule_file))
     end = max(parse_duration(t["eval_time"]) for t in group.get("alert_rule_test", []) or [{"eval_time": "0s"}])
     hold = parse_duration(rule.get("for", "0s"))
     static = tuple(sorted((rule.get("labels") or {}).items()))
@@ -273,11 +269,14 @@ def check_recording(rule_path: Path, test_path: Path, promtool: str, workers: in
 
 def queried(rule_file: dict, group: dict) -> list:
     """What each promql_expr_test of a group queries, on the group's inputs with these rules."""
-    rules = {r["record"]: (r["expr"], r.get("labels", {})) for g in rule_file["groups"] for r in g["rules"]
-             if "record" in r}  # fmt: skip
-    step = parse_duration(group.get("interval", "1m"))
-    evaluator = Evaluator([parse_series(s["series"], s["values"], step) for s in group["input_series"]], rules)
+    evaluator = case_evaluator(group, _records(rule_file))
     return [evaluator.instant(t["expr"], parse_duration(t["eval_time"])) for t in group["promql_expr_test"]]
+
+
+def _records(rule_file: dict) -> dict:
+    """{record: (expression, labels)} of a rule file's recording rules, as the evaluator reads them."""
+    return {r["record"]: (r["expr"], r.get("labels", {})) for g in rule_file["groups"] for r in g["rules"]
+            if "record" in r}  # fmt: skip
 
 
 def _load(rule_path: Path, test_path: Path):
