@@ -150,7 +150,8 @@ def test_monitoring_test_reports_table_and_full_coverage(cli, generated):
     assert result.exit_code == 0, result.output
     total = _rule_count()
     assert f"{total}/{total} rules covered by generated tests (100%)" in result.output
-    assert re.search(r"\nModelCompleteFailure +alerting +3 +pass", result.output)
+    # fires and too short; its safe side beside the fires case is checked by the same assertion (testgen.beside)
+    assert re.search(r"\nModelCompleteFailure +alerting +2 +pass", result.output)
 
 
 def test_coverage_gate_fails_on_an_untested_rule(cli, generated):
@@ -246,7 +247,7 @@ def test_gauge_threshold_off_the_input_grid_sits_exactly_on_the_threshold(defini
     assert result.exit_code == 0, result.output
     tests = load(out / "prometheus/tests/svc.test.yml")["tests"]
     safe, _ = case({"tests": tests}, "SvcOverloaded: safe side")
-    assert any(" 0.33x" in s["values"] for s in safe["input_series"])
+    assert any(token.startswith("0.33x") for s in safe["input_series"] for token in s["values"].split())
     run = promtool_test(promtool, out / "prometheus/tests/svc.test.yml")
     assert run.returncode == 0, run.stdout
 

@@ -119,17 +119,36 @@ class Membership:
 
 class SafeSide:
     """The safe side's series in the combined run, read in place (a copy of every step cost more than the
-    reading): what its case checks and shows."""
+    reading): what its case checks and shows. They sit on the safe side from the first sample (no healthy lead):
+    settled early, one assertion at the fires case's time can check both."""
+
+    since = 0.0
 
     def __init__(self, run, moved: dict, signal: str):
-        self.run, self.since = run, run.since
+        self.run, self.signal = run, signal
         on = Membership(moved).on
         self.labels = frozenset(labels for labels in set().union(*run.values[signal].values()) if on[labels])
 
     def first_true(self) -> float | None:
-        """The first step, from the switch on, where a safe-side series holds."""
+        """The first step where a safe-side series holds."""
         states, labels = self.run.states, self.labels
-        return next((t for t in sorted(states) if t >= self.since and not labels.isdisjoint(states[t])), None)
+        return next((t for t in sorted(states) if not labels.isdisjoint(states[t])), None)
+
+    def settled(self) -> float | None:
+        """The first step from which every safe-side series keeps its last value exactly (a mutant that holds
+        there, `>=` on the boundary, holds from then on); None if the last step has none."""
+        steps = self.run.values[self.signal]
+        times = sorted(steps)
+        last = {k: v for k, v in steps[times[-1]].items() if k in self.labels}
+        if not last:
+            return None
+        since = times[-1]
+        for t in reversed(times):
+            state = steps[t]
+            if any(state.get(k) != v for k, v in last.items()):
+                break
+            since = t
+        return since
 
     def values_after(self, signal: str, start: float) -> list[dict]:
         labels = self.labels

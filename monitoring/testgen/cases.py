@@ -207,7 +207,7 @@ class CaseBuilder:
                     f"generated case '{title}' never crosses: `{self.condition.expr}` does not hold at any step "
                     f"(the signal reaches {value:g})"
                 )
-            end = min(t_true + self.for_seconds + 2 * self.interval, run.end)
+            end = self.fires_time(run, t_true)
             # each comparison against its own threshold's scale (`a - b > 0 and age > 864000`: 0.23 past the
             # first is clear, though not by the second's scale)
             gaps = [(run.distance([c], t_true - self.interval, end, skip), _scale([c])) for c in self.comparisons]
@@ -226,7 +226,7 @@ class CaseBuilder:
         """The fires case (and too short, for `fires` or when ``short``), named with the values the inputs
         produce: ``signal`` at the firing value, or every signal's values (compound conditions)."""
         out = []
-        eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
+        eval_time = self.fires_time(run, t_true)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
         what = f"at {firing[0][1]:.6g}" if signal and firing else _describe(run, eval_time)
         if not firing:
@@ -240,6 +240,10 @@ class CaseBuilder:
                 raise Mismatch(f"generated case 'too short' ({what}) fires at {format_duration(short)}")
             out.append(self.case(f"too short ({what}; {self.threshold_text()}; {clear})", run, short, []))
         return out
+
+    def fires_time(self, run, t_true: float) -> float:
+        """When a fires case is asserted: two steps past `for` after its condition first holds."""
+        return min(t_true + self.for_seconds + 2 * self.interval, run.end)
 
     def clear_text(self, distance: float) -> str:
         """How clear of the threshold every step a fires or too-short assertion depends on is: its margin."""
@@ -323,13 +327,17 @@ class CaseBuilder:
         if not all(beside.keeps_apart(signal, label, self.rules) for label in moved):
             return None
 
+        # the safe side from the first sample on (the lead too; the next phase carries it on), so it settles
+        # before the fires case fires and one assertion there checks both
+        lead = {**healthy, **{renamed[key]: safe_inputs[key] for key in driven}}
+
         def phases(attempt: int) -> list[dict]:
             crossed = dict(leaf.driver.fires(attempt))
             if set(crossed) != set(healthy):
                 raise Mismatch("the fires inputs change which series there are")
             for key in driven:
-                crossed[renamed[key]] = safe_inputs[key]
-            return [healthy, crossed]
+                del crossed[renamed[key]]
+            return [lead, crossed]
 
         on_moved = beside.Membership(moved)
         try:
@@ -341,17 +349,23 @@ class CaseBuilder:
         safe = beside.SafeSide(run, moved, signal)
         value = safe.closest_value([leaf.comparison])
         what = f"at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
-        quiet = self.quiet_beside(run, safe, moved, f"safe side ({what}, on {beside.text(moved)}")
+        both = self.fires_and_too_short(run, t_true, distance, signal)
+        fires_at = self.fires_time(run, t_true)
+        quiet = self.quiet_beside(run, safe, moved, f"safe side ({what}, on {beside.text(moved)}", fires_at)
         if quiet is None:
             return None
-        both = self.fires_and_too_short(run, t_true, distance, signal)
         return both[:1] + [quiet] + both[1:]
 
-    def quiet_beside(self, combined: Run, safe: beside.SafeSide, moved: dict, title: str) -> dict | None:
-        """The safe-side assertion on the combined timeline, at the time the safe case alone would be asserted:
+    def quiet_beside(
+        self, combined: Run, safe: beside.SafeSide, moved: dict, title: str, fires_at: float
+    ) -> dict | None:
+        """The safe-side assertion on the combined timeline, once the safe side has settled and then held for
+        `for`, and no sooner than the fires case's (the same assertion then, which the layout keeps once):
         nothing of the moved label value ever holds (what fires is the fires case's, expected as such)."""
-        settled = safe.since + self.window + self.for_seconds + 2 * self.interval
-        eval_time = min(settled, combined.end)
+        # its longest window full of the one shape, sooner where the values show it (a constant's average)
+        settled = safe.settled()
+        settled = safe.since + self.window if settled is None else min(settled, safe.since + self.window)
+        eval_time = min(max(settled + self.for_seconds + 2 * self.interval, fires_at), combined.end)
         firing = _firing_at(combined.states, eval_time, self.for_seconds)
         if safe.first_true() is not None or any(beside.has(labels, moved) for labels, _ in firing):
             return None
@@ -490,7 +504,7 @@ class CaseBuilder:
         if t_true is None:
             raise Mismatch(f"`{self.condition.expr}` never holds after the series go stale")
         out = []
-        eval_time = min(t_true + self.for_seconds + 2 * self.interval, run.end)
+        eval_time = self.fires_time(run, t_true)
         firing = _firing_at(run.states, eval_time, self.for_seconds)
         if not firing:
             raise Mismatch(f"generated case 'fires' ({selector} gone) does not fire at {format_duration(eval_time)}")

@@ -97,12 +97,14 @@ class _Case:
         return self.interval, tuple((s["series"], s["values"]) for s in self.inputs)
 
     def absorb(self, other: _Case) -> bool:
-        """Take ``other``'s assertions (same inputs) unless two would check one alert at one time."""
-        mine = {(t["alertname"], parse_duration(t["eval_time"])) for t in self.tests}
-        if any((t["alertname"], parse_duration(t["eval_time"])) in mine for t in other.tests):
+        """Take ``other``'s assertions (same inputs) unless two would check one alert at one time differently;
+        one that repeats an assertion already here (a safe side checked at its fires case's time) is kept once."""
+        mine = {(t["alertname"], parse_duration(t["eval_time"])): t for t in self.tests}
+        clashes = [mine.get((t["alertname"], parse_duration(t["eval_time"]))) for t in other.tests]
+        if any(clash is not None and clash != test for clash, test in zip(clashes, other.tests)):
             return False
         self.groups += other.groups
-        self.tests += other.tests
+        self.tests += [test for clash, test in zip(clashes, other.tests) if clash is None]
         self.exprs += other.exprs
         self.alertnames |= other.alertnames
         self.selectors = None if self.selectors is None or other.selectors is None else self.selectors | other.selectors
