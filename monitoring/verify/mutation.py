@@ -41,6 +41,7 @@ from monitoring.promql.evaluator import Unsupported
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen.stepping import evaluation_times
 from monitoring.testgen.synth import case_evaluator
+from monitoring.verify.tools import one_core_env
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COMPARISON = re.compile(
@@ -320,7 +321,8 @@ def _promtool(promtool: str, rule_name: str, rules: dict, tests: dict) -> tuple[
         tests = {**tests, "rule_files": [f"../rules/{rule_name}"]}
         test_file = root / "tests" / "mutant.test.yml"
         test_file.write_text(yaml.safe_dump(tests))
-        proc = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True)
+        env = one_core_env()  # one promtool per worker
+        proc = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True, env=env)
         output = proc.stdout + proc.stderr
         if proc.returncode != 0 and "FAILED:" not in output:
             raise RuntimeError(f"promtool could not run a mutant ({rule_name}):\n{output}")

@@ -30,7 +30,7 @@ from monitoring.alertmanager.routing import only_root, receivers_for, route_from
 from monitoring.verify.cache import ResultCache, tool_version
 from monitoring.verify.report import SuiteResult
 from monitoring.verify.shard import ALL, Shard
-from monitoring.verify.tools import find_tool
+from monitoring.verify.tools import find_tool, one_core_env
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 COLUMNS = ("alert", "labels", "receiver", "result")
@@ -148,6 +148,7 @@ def amtool_receivers(amtool: str, config_file: Path, labels: dict[str, str]) -> 
         capture_output=True,
         text=True,
         timeout=60,
+        env=one_core_env(),  # one amtool per core
     )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
