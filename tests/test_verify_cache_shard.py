@@ -131,3 +131,24 @@ def test_a_bad_shard_is_a_usage_error(estate, cli, text):
     assert result.exit_code == 2 and "--shard" in result.output
     with pytest.raises(ValueError):
         parse_shard(text)
+
+
+def test_one_promtool_runs_a_batch_of_files_and_a_failure_is_told_for_its_own_file(estate, cli, monkeypatch):
+    from monitoring.verify import rule_tests
+
+    assert [len(b) for b in rule_tests._batches(list(range(100)), 2)] == [13] * 7 + [9]  # 4 a worker at least
+    assert [len(b) for b in rule_tests._batches(list(range(3)), 2)] == [1, 1, 1]
+    assert {len(b) for b in rule_tests._batches(list(range(1000)), 2)} == {rule_tests.BATCH, 1000 % rule_tests.BATCH}
+    monkeypatch.setattr(rule_tests, "_batches", lambda items, workers: [items])  # all three in one promtool
+    folder, out = estate
+    assert cli(["test", "-d", folder, "-o", out, "--no-cache"]).exit_code == 0
+    test_file = out / "prometheus/tests/beta.test.yml"
+    text = test_file.read_text()
+    value = re.search(r"\n( +)value: ([0-9.e+-]+)\n", text)
+    test_file.write_text(text[: value.start(2)] + repr(float(value.group(2)) + 1) + text[value.end(2) :])
+    broken = cli(["test", "-d", folder, "-o", out, "--no-cache"])
+    assert broken.exit_code == 1, broken.output
+    failing = [line.split()[0] for line in broken.output.splitlines() if line.rstrip().endswith(" FAIL")]
+    assert failing and all("beta" in name for name in failing)  # alpha's and gamma's rules pass
+    assert "promtool test rules" in broken.output and "beta.test.yml" in broken.output
+    assert "alpha.test.yml" not in broken.output and "gamma.test.yml" not in broken.output
