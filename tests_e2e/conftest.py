@@ -48,14 +48,18 @@ def runs(stack, slo_stack, tmp_path_factory, pytestconfig):
         # the same Alertmanager config: the policy does not depend on the stacks (only its routing tests do)
         burn = BurnRun(slo_stack, BURN_ALERT, BURN_FAULT, BURN_MODEL, config)
 
+        # both folders made here: the factory creates its base folder on first use, and two threads doing that
+        # at once may each make one (pytest: "e2e-burn is not a normalized and relative path")
+        burn_folder, waves_folder = tmp_path_factory.mktemp("e2e-burn"), tmp_path_factory.mktemp("e2e")
+
         def burn_report():
-            with burn.local_stack(tmp_path_factory.mktemp("e2e-burn"), templates) as servers:
+            with burn.local_stack(burn_folder, templates) as servers:
                 return burn.execute(servers)
 
         with ThreadPoolExecutor(1, thread_name_prefix="e2e-burn") as pool:
             burning = pool.submit(burn_report)
             try:
-                with run.local_stack(tmp_path_factory.mktemp("e2e"), templates) as servers:
+                with run.local_stack(waves_folder, templates) as servers:
                     report = run.execute(servers)
             finally:
                 burn_result = burning.result()  # bounded: the burn's own waits are (start-up 30 s, burn timeout)
