@@ -142,13 +142,13 @@ class SafeSide:
         last = {k: v for k, v in steps[times[-1]].items() if k in self.labels}
         if not last:
             return None
-        since = times[-1]
+        first = times[-1]
         for t in reversed(times):
             state = steps[t]
             if any(state.get(k) != v for k, v in last.items()):
                 break
-            since = t
-        return since
+            first = t
+        return first
 
     def values_after(self, signal: str, start: float) -> list[dict]:
         labels = self.labels

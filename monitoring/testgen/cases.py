@@ -349,11 +349,11 @@ class CaseBuilder:
         safe = beside.SafeSide(run, moved, signal)
         value = safe.closest_value([leaf.comparison])
         what = f"at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
-        both = self.fires_and_too_short(run, t_true, distance, signal)
         fires_at = self.fires_time(run, t_true)
         quiet = self.quiet_beside(run, safe, moved, f"safe side ({what}, on {beside.text(moved)}", fires_at)
         if quiet is None:
             return None
+        both = self.fires_and_too_short(run, t_true, distance, signal)
         return both[:1] + [quiet] + both[1:]
 
     def quiet_beside(
