@@ -111,7 +111,6 @@ class Membership:
     """Which series are on the moved label values."""
 
     def __init__(self, moved: dict):
-        self.moved = moved
         self.on = _Answers(lambda labels: has(labels, moved))
         # whether the series carries every moved label at all (an aggregation may have dropped it)
         self.labelled = _Answers(lambda labels: all(name in {n for n, _ in labels} for name in moved))
@@ -124,9 +123,9 @@ class SafeSide:
 
     since = 0.0
 
-    def __init__(self, run, moved: dict, signal: str):
+    def __init__(self, run, membership: Membership, signal: str):
         self.run, self.signal = run, signal
-        on = Membership(moved).on
+        on = membership.on
         self.labels = frozenset(labels for labels in set().union(*run.values[signal].values()) if on[labels])
 
     def first_true(self) -> float | None:

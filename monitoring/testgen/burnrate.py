@@ -302,7 +302,7 @@ def slos_of(stack: Stack) -> list:
 
 def slo_recording_case(stack: Stack, slo) -> dict:
     """Exact values of every recording rule of an SLO (SLI ratio and burn rate per window, objective, budget)."""
-    from monitoring.testgen.recording import labels_text
+    from monitoring.testgen.recording import test_of
 
     _synthesisable(slo)
     labels = synth.label_combinations(slo.sli.metrics[0], stack)
@@ -322,13 +322,7 @@ def slo_recording_case(stack: Stack, slo) -> dict:
         result = evaluator.instant(rule.record, eval_time)
         if not result or any(math.isnan(v) or math.isinf(v) for _, v in result):
             raise DefinitionError(f"recording rule {rule.record} gives {result} on the SLO's dataset", rule.origin)
-        tests.append(
-            {
-                "expr": rule.record,
-                "eval_time": format_duration(eval_time),
-                "exp_samples": [{"labels": labels_text(labels), "value": value} for labels, value in result],
-            }
-        )
+        tests.append(test_of(rule, result, eval_time))
     return {
         "name": f"SLO {slo.name}: recording rules over a history of error ratios "
         + ", ".join(f"{ratio:g} for {minutes}m" for minutes, ratio in RECORDING_PHASES),

@@ -346,7 +346,7 @@ class CaseBuilder:
             return None  # apart, the fires case says what is wrong (or holds after all)
         if not all(on_moved.labelled[labels] for state in run.values[signal].values() for labels in state):
             return None  # the label is aggregated away after all: the safe series would be hidden
-        safe = beside.SafeSide(run, moved, signal)
+        safe = beside.SafeSide(run, on_moved, signal)
         value = safe.closest_value([leaf.comparison])
         what = f"at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
         fires_at = self.fires_time(run, t_true)
