@@ -53,15 +53,15 @@ def unread_target_labels(stack: Stack) -> frozenset[str]:
     templates = " ".join(text for _, labels, annotations in rules for text in (*labels.values(), *annotations.values()))
     if _WHOLE_LABELS.search(templates) or _QUERY.search(templates):
         return frozenset()
-    unread = set(TARGET_LABELS)
+    unread, catalog = set(TARGET_LABELS), stack.series_catalog()
     for expr, _, _ in rules:
-        unread -= _read_by(expr, stack, unread)
+        unread -= _read_by(expr, stack, catalog, unread)
         if not unread:
             break
     return frozenset(label for label in unread if not re.search(rf"\b{label}\b", templates))
 
 
-def _read_by(expr: str, stack: Stack, labels: set[str]) -> set[str]:
+def _read_by(expr: str, stack: Stack, catalog: dict, labels: set[str]) -> set[str]:
     """Which of ``labels`` the expression may tell from their absence."""
     read = {label for label in labels if re.search(rf"\b{label}\b", expr)}
     ast = parse(expr)
@@ -72,30 +72,28 @@ def _read_by(expr: str, stack: Stack, labels: set[str]) -> set[str]:
     def visit(node):
         if isinstance(node, pp.VectorSelector):
             name = selector_name(node)
-            if name is None or name.startswith("ALERTS") or name not in stack.series_catalog():
+            if name is None or name.startswith("ALERTS") or name not in catalog:
                 problems.append(set(labels))
         elif isinstance(node, pp.AggregateExpr) and str(node.op) in _TIE_BROKEN_BY_ORDER:
             problems.append(set(labels))
         elif isinstance(node, pp.BinaryExpr) and not is_scalar(node.lhs) and not is_scalar(node.rhs):
             matching = getattr(node.modifier, "matching", None)
             if matching is None or not str(matching.type).endswith("Include"):  # all labels matched, not on(...)
-                for label in labels:  # both sides must lack it, or both carry it, for certain
-                    lhs, rhs = _presence(node.lhs, stack, label), _presence(node.rhs, stack, label)
-                    if lhs is None or lhs != rhs:
-                        problems.append({label})
+                lhs, rhs = _presence(node.lhs, stack, labels), _presence(node.rhs, stack, labels)
+                # both sides must lack it, or both carry it, for certain
+                problems.append({label for label in labels if lhs[label] is None or lhs[label] != rhs[label]})
 
     pp.walk(ast, visit)
     return read.union(*problems)
 
 
-def _presence(node, stack: Stack, label: str) -> bool | None:
-    """True: every result series of ``node`` carries ``label``; False: none does; None: some may."""
-    if label in result_labels(node, stack):
-        return True
-    possible = possible_labels(node, stack)
-    if possible is not None and label not in possible:
-        return False
-    return None
+def _presence(node, stack: Stack, labels: set[str]) -> dict[str, bool | None]:
+    """Per label, True: every result series of ``node`` carries it; False: none does; None: some may."""
+    certain, possible = result_labels(node, stack), possible_labels(node, stack)
+    return {
+        label: True if label in certain else False if possible is not None and label not in possible else None
+        for label in labels
+    }
 
 
 def _one_value(groups: list[dict], label: str) -> bool:
