@@ -20,8 +20,9 @@ PER_POOL = RecordingRule("pool:svc_saturation_ratio:max", f"max by (pool) ({SATU
 BAD = Threshold("saturation", steps=(Step(None, "green", "ok"), Step(0.75, "red", "bad")))["bad"]
 
 
-def _stack(signal: str, description: str = "{{ $labels.pool }} at {{ $value }}") -> Stack:
-    alert = Alert("SvcSaturated", above(signal, BAD), "5m", "warning", summary="Saturated.", description=description)
+def _stack(signal: str, description: str = "{{ $labels.pool }} at {{ $value }}", labels=()) -> Stack:
+    condition = above(signal, BAD)
+    alert = Alert("SvcSaturated", condition, "5m", "warning", summary="Ok.", description=description, labels=labels)
     return Stack(
         "svc",
         metrics=(SATURATION, LIMIT),
@@ -56,6 +57,10 @@ BOTH, JOB, INSTANCE, NEITHER = frozenset({"job", "instance"}), {"job"}, {"instan
 def test_a_target_label_is_left_off_only_where_no_rule_can_tell(signal, description, unread):
     stack = _stack(signal, description) if description else _stack(signal)
     assert unread_target_labels(stack) == unread
+
+
+def test_a_label_the_rule_sets_itself_is_kept_on_the_inputs_too():
+    assert unread_target_labels(_stack(f"max by (pool) ({SATURATION})", labels={"job": "batch"})) == INSTANCE
 
 
 def _group(*keys: str) -> dict:

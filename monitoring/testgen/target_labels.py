@@ -8,8 +8,8 @@ changes nothing promtool computes:
 - **the same value on every input series** of the file (so no two series become one, and it is a constant
   wherever it is present: it changes no value, no count, no group);
 - **no rule names it**: not in any expression (as a word: matchers, ``by``/``without``, ``on``/``ignoring``,
-  ``group_left``/``group_right``, ``label_replace`` and ``count_values`` arguments), nor in an alert's labels or
-  annotations, and no template reads ``$labels`` as a whole or runs a ``query``;
+  ``group_left``/``group_right``, ``label_replace`` and ``count_values`` arguments), nor in a rule's labels or
+  annotations (names or values), and no template reads ``$labels`` as a whole or runs a ``query``;
 - **no result carries it**: every recording and alerting rule's result lacks it (our label inference,
   monitoring.promql.labels), so no expected sample, alert label or annotation changes;
 - **no matching depends on its presence**: a binary operation between two vectors matches on all their labels
@@ -50,7 +50,9 @@ def unread_target_labels(stack: Stack) -> frozenset[str]:
     """The target labels whose presence on the inputs no rule of ``stack`` can tell (see the module doc)."""
     rules = [(rule.text, dict(rule.labels), {}) for rule in stack.recording_rules()]
     rules += [(alert.expr, stack.alert_labels(alert), stack.alert_annotations(alert)) for alert in stack.alerts()]
-    templates = " ".join(text for _, labels, annotations in rules for text in (*labels.values(), *annotations.values()))
+    # the rules' own labels and annotations, names and values: templates, and a label the rule sets itself
+    texts = (text for _, labels, notes in rules for pair in (*labels.items(), *notes.items()) for text in pair)
+    templates = " ".join(texts)
     if _WHOLE_LABELS.search(templates) or _QUERY.search(templates):
         return frozenset()
     unread, catalog = set(TARGET_LABELS), stack.series_catalog()
