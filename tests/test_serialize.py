@@ -18,8 +18,35 @@ from monitoring.pipeline import serialize
 from monitoring.render import estate as pipeline
 
 
-def pyyaml(data, header=""):
-    return (header + yaml.dump(data, Dumper=serialize._Dumper, **serialize._OPTIONS)).encode()
+def pyyaml(data, header="", flow_keys=frozenset()):
+    return (header + yaml.dump(_flowing(data, flow_keys), Dumper=_FlowDumper, **serialize._OPTIONS)).encode()
+
+
+class _Flow(dict):
+    """A mapping PyYAML is to write in flow style (what yaml_bytes' ``flow_keys`` ask for)."""
+
+
+class _FlowDumper(serialize._Dumper):
+    pass
+
+
+_FlowDumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+)
+
+
+def _flowing(data, keys):
+    if not keys:
+        return data
+    if isinstance(data, list):
+        return [_flowing(item, keys) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for key, value in data.items():
+        scalars = isinstance(value, dict) and not any(isinstance(v, (dict, list, tuple)) for v in value.values())
+        out[key] = _Flow(value) if key in keys and scalars else _flowing(value, keys)
+    return out
 
 
 AWKWARD = [
@@ -47,6 +74,19 @@ def test_awkward_values_are_written_as_pyyaml_writes_them(data):
     assert serialize.yaml_bytes(data, "# h\n") == pyyaml(data, "# h\n")
 
 
+LABEL_SETS = [AWKWARD[0], AWKWARD[3], {f"k{i}": text for i, text in enumerate(AWKWARD[4])}, {"n": 1.5, "e": {}}]
+
+
+@pytest.mark.parametrize("labels", LABEL_SETS)
+def test_flow_mappings_are_written_as_pyyaml_writes_them_and_read_back_the_same(labels):
+    document = {"tests": [{"exp_labels": labels, "other": {"a": "b"}}]}
+    written = serialize.yaml_bytes(document, flow_keys=frozenset({"exp_labels"}))
+    assert written == pyyaml(document, flow_keys=frozenset({"exp_labels"}))
+    assert yaml.safe_load(written) == document
+    if "text" not in labels and "e" not in labels:  # a multi-line value, a nested mapping: not on one line
+        assert written.decode().count("\n") == 4  # tests, - exp_labels on one line, other, a
+
+
 def test_shared_containers_and_other_types_fall_back_to_pyyaml():
     shared = {"k": "v"}
     data = {"a": shared, "b": shared}
@@ -60,15 +100,16 @@ def test_every_generated_yaml_document_matches_pyyaml(monkeypatch):
     documents = []
     real = serialize.yaml_bytes
 
-    def recording(data, header=""):
-        documents.append((data, header))
-        return real(data, header)
+    def recording(data, header="", **options):
+        documents.append((data, header, options))
+        return real(data, header, **options)
 
     monkeypatch.setattr(pipeline, "yaml_bytes", recording)
     pipeline.render_all(pipeline.load())
     assert len(documents) >= 4  # rules, tests, alertmanager, routing tests, provisioning
-    for data, header in documents:
-        assert real(data, header) == pyyaml(data, header)
+    assert any(options.get("flow_keys") for _, _, options in documents)  # the promtool tests' labels
+    for data, header, options in documents:
+        assert real(data, header, **options) == pyyaml(data, header, **options)
 
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12))

@@ -21,11 +21,13 @@ def json_bytes(data) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-def yaml_bytes(data, header: str = "", block_strings: bool = False) -> bytes:
+def yaml_bytes(data, header: str = "", block_strings: bool = False, flow_keys: frozenset[str] = frozenset()) -> bytes:
     """``yaml.dump(data, Dumper=CSafeDumper, **_OPTIONS)``, byte for byte, in about 3/4 of the time.
 
     ``block_strings``: multi-line strings as literal blocks (``|``) where YAML allows it, so a document
     embedded in another (a dashboard in a ConfigMap, a config in a Secret) reads and diffs line by line.
+    ``flow_keys``: a mapping of scalars under one of these keys is written on one line, ``{a: x, b: y}`` (a
+    label set: promtool test files hold hundreds; the emitter quotes a value where flow style needs it).
 
     PyYAML's representer (pure Python even with libyaml) spends most of a dump dispatching on types and
     tracking aliases, and its emitter asks the resolver twice about every scalar. Generated documents are
@@ -35,7 +37,8 @@ def yaml_bytes(data, header: str = "", block_strings: bool = False) -> bytes:
     write as an anchor and alias), goes through PyYAML's own representer.
     """
     try:
-        root = (_BlockNodeBuilder() if block_strings else _NodeBuilder()).node(data)
+        builder = _FlowNodeBuilder(flow_keys) if flow_keys else _BlockNodeBuilder() if block_strings else _NodeBuilder()
+        root = builder.node(data)
     except _Unusual:
         return (header + yaml.dump(data, Dumper=_Dumper, **_OPTIONS)).encode()
     stream = io.StringIO()
@@ -128,6 +131,29 @@ class _BlockNodeBuilder(_NodeBuilder):
                 return MappingNode(_MAP, items, flow_style=False)
             return SequenceNode(_SEQ, [self.node(item) for item in data], flow_style=False)
         return super().node(data)
+
+
+class _FlowNodeBuilder(_NodeBuilder):
+    """Mappings of scalars under the given keys in flow style; everything else as _NodeBuilder writes it."""
+
+    def __init__(self, keys: frozenset[str]):
+        super().__init__()
+        self._keys = keys
+
+    def node(self, data):
+        if type(data) is not dict:
+            return super().node(data)
+        if id(data) in self._seen:
+            raise _Unusual
+        self._seen.add(id(data))
+        items = [(self.node(k), self._flow(v) if k in self._keys else self.node(v)) for k, v in sorted(data.items())]
+        return MappingNode(_MAP, items, flow_style=False)
+
+    def _flow(self, data):
+        node = self.node(data)
+        if isinstance(node, MappingNode) and not any(isinstance(v, (MappingNode, SequenceNode)) for _, v in node.value):
+            node.flow_style = True
+        return node
 
 
 class _Unusual(Exception):

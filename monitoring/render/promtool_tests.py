@@ -13,6 +13,7 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     from monitoring.testgen.burnrate import slo_recording_case, slos_of
     from monitoring.testgen.fold import fold_recording
     from monitoring.testgen.layout import merge_groups
+    from monitoring.testgen.target_labels import drop_unread_target_labels
 
     # a group without an interval (imported) runs at the test file's evaluation_interval: 1m unless shorter
     interval = min((parse_duration(g.interval or "1m") for g in stack.groups), default=60.0)
@@ -27,6 +28,8 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     tests = merge_groups(tests, [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack))
     # the recording rules' exact values, asserted inside those groups where they can be (no steps of their own)
     tests = fold_recording(stack, [r for r in stack.recording_rules() if r.record not in slo_rules], tests)
+    # the stand-in job and instance labels, off the inputs where no rule can tell (a tenth of the bytes)
+    tests = drop_unread_target_labels(stack, tests)
     # Without an explicit order promtool evaluates groups in a random order at each step, so an alert
     # could read a recorded series from the previous step. Our evaluator assumes recording groups run
     # first; pin that order so its exact expectations hold.
