@@ -23,7 +23,7 @@ import math
 import operator
 
 from monitoring.errors import DefinitionError
-from monitoring.model import Alert, Stack
+from monitoring.model import Alert, MetricType, Stack
 from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition
 from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.synthetic import Stale
@@ -42,6 +42,8 @@ _OPERATORS = {
 }
 ATTEMPTS = 6  # fires values tried when a step lands within the margin of the threshold
 LEAD_MINUTES = 2  # healthy minutes before a comparison case changes its inputs
+# a fires case's lead where no rate needs two samples (CaseBuilder.fires_leads): one sample, and steps reading it
+SHORT_LEAD_MINUTES = 1
 
 
 class Mismatch(Exception):
@@ -190,16 +192,74 @@ class CaseBuilder:
         return Run(timeline, values, states, since)
 
     # --- cases -------------------------------------------------------------------------------------
-    def crossing(self, make_phases, title: str, apart: beside.Membership | None = None):
+    def fires_leads(self, leaf: Leaf, healthy: dict) -> list[tuple[dict, int | None]]:
+        """What a fires case may hold before its switch, and for how many minutes (None: the usual lead, or a
+        full warm-up where the condition holds during it; see run()), preferred first (crossing_from keeps the
+        one that crosses soonest). Where the driver is a first guess over a gauge or a histogram (the signal
+        follows the value given) there are sooner ones (each minute saved is a step of every rule of the file in
+        promtool, issue 14); the other series stay healthy:
+
+        - a gauge read at an instant: the healthy inputs for one minute only, as no rate needs a second sample
+          (the usual lead is the fallback);
+        - a signal over a range window (an average): from the healthy value it crosses only once most of its
+          window is past the threshold, so the driven series holds the driver's near lead instead (clearly
+          healthy, near the threshold): it crosses at the first crossed sample or so. Held for the usual two
+          minutes all the same: a recording rule asserted in the group at its eval time (monitoring.testgen.fold)
+          then still has the switch inside the first half of its window, where a halved window shows.
+        """
+        driver = leaf.driver
+        if not isinstance(driver, drivers.GivenDriver) or driver.metric is None:
+            return [(healthy, None)]
+        gauge = driver.metric.type is MetricType.GAUGE
+        if not self.window:
+            return [(healthy, SHORT_LEAD_MINUTES if gauge else None)]
+        near = driver.lead()
+        if near is None or not set(near) <= set(healthy):
+            return [(healthy, None)]
+        if gauge:
+            return [({**healthy, **near}, self.lead), (healthy, None)]
+        # a histogram's quantile may not move sooner from the near lead (it can stay in the lower bucket while
+        # its window mixes the two shapes): trying both simulated every histogram case twice, a fifth more
+        # generation time for two alerts of the bench service a minute sooner; the usual lead
+        return [(healthy, None)]
+
+    def crossing_from(self, leads: list[tuple[dict, int | None]], make_phases, title: str, apart=None):
+        """crossing() from the lead whose condition holds soonest, the first of the list on a tie
+        (``make_phases(lead, attempt)``); none is tried past one that holds at its first crossed sample. A lead
+        given its minutes must be quiet throughout; where none of them crosses, the usual lead. A near lead is
+        not always sooner: a histogram's quantile can stay in the lower bucket as long while its window mixes
+        the two shapes."""
+        best, failure = None, None
+        for lead, minutes in leads:
+            try:
+                run = self.crossing(lambda k, lead=lead: make_phases(lead, k), title, apart, minutes)
+            except Mismatch as exc:
+                failure = exc
+                continue
+            if best is None or run[1] < best[1]:
+                best = run
+            if run[1] <= ((self.lead if minutes is None else minutes) + 1) * synth.INTERVAL:
+                break  # it holds at the first sample past the switch: no lead of the list is sooner
+        if best is not None:
+            return best
+        if all(minutes is not None for _, minutes in leads):
+            return self.crossing(lambda k: make_phases(leads[0][0], k), title, apart)
+        raise failure
+
+    def crossing(self, make_phases, title: str, apart: beside.Membership | None = None, lead: int | None = None):
         """A run whose crossing is clear: every step the fires and too-short assertions read is at least the
         margin away from every threshold. Tries a few values further past before giving up. With ``apart``,
         the timeline also carries a safe side on its label values, left out of the distances (it sits on the
         boundary on purpose); it never holds where the run is used (quiet_beside checks), so the first step
-        that holds is the crossing's."""
+        that holds is the crossing's. With ``lead`` (minutes), a lead during which the condition holds is a
+        Mismatch (not a longer warm-up)."""
         closest = None
         skip = apart.on if apart is not None else None
         for attempt in range(ATTEMPTS):
-            run = self.run(make_phases(attempt))
+            phases = make_phases(attempt)
+            run = self.run(phases) if lead is None else self._run(phases, lead)
+            if lead is not None and any(state for t, state in run.states.items() if t < run.since):
+                raise Mismatch(f"generated case '{title}': the condition holds during the lead")
             t_true = run.first_true()
             if t_true is None:
                 value = run.closest_value(self.comparisons)
@@ -301,7 +361,8 @@ class CaseBuilder:
         together = self.side_by_side(leaf, healthy, inputs, kind)
         if together is not None:
             return together
-        run, t_true, distance = self.crossing(lambda k: [healthy, leaf.driver.fires(k)], "fires")
+        leads = self.fires_leads(leaf, healthy)
+        run, t_true, distance = self.crossing_from(leads, lambda lead, k: [lead, leaf.driver.fires(k)], "fires")
         out = self.fires_and_too_short(run, t_true, distance, signal)
         safe = self.run([healthy, inputs])
         value = safe.closest_value([leaf.comparison])
@@ -329,9 +390,10 @@ class CaseBuilder:
 
         # the safe side from the first sample on (the lead too; the next phase carries it on), so it settles
         # before the fires case fires and one assertion there checks both
-        lead = {**healthy, **{renamed[key]: safe_inputs[key] for key in driven}}
+        safe_moved = {renamed[key]: safe_inputs[key] for key in driven}
+        leads = [({**lead, **safe_moved}, minutes) for lead, minutes in self.fires_leads(leaf, healthy)]
 
-        def phases(attempt: int) -> list[dict]:
+        def phases(lead: dict, attempt: int) -> list[dict]:
             crossed = dict(leaf.driver.fires(attempt))
             if set(crossed) != set(healthy):
                 raise Mismatch("the fires inputs change which series there are")
@@ -341,7 +403,7 @@ class CaseBuilder:
 
         on_moved = beside.Membership(moved)
         try:
-            run, t_true, distance = self.crossing(phases, "fires", on_moved)
+            run, t_true, distance = self.crossing_from(leads, phases, "fires", on_moved)
         except Mismatch:
             return None  # apart, the fires case says what is wrong (or holds after all)
         if not all(on_moved.labelled[labels] for state in run.values[signal].values() for labels in state):
