@@ -35,7 +35,7 @@ class Recorder:
 
     def __init__(self):
         self.seconds = {"serialise": 0.0, "guard": 0.0, "testgen": 0.0}
-        self.documents: list[tuple[str, object, str]] = []  # (kind, data, header)
+        self.documents: list[tuple[str, object, str, dict]] = []  # (kind, data, header, yaml_bytes options)
         self._json, self._yaml = pipeline.json_bytes, pipeline.yaml_bytes
         self._scan, self._tests = secrets.scan_files, promtool_tests.render_rule_tests
 
@@ -59,12 +59,12 @@ class Recorder:
         return wrapper
 
     def json_bytes(self, data):
-        self.documents.append(("json", data, ""))
+        self.documents.append(("json", data, "", {}))
         return self.timed("serialise", self._json)(data)
 
-    def yaml_bytes(self, data, header=""):
-        self.documents.append(("yaml", data, header))
-        return self.timed("serialise", self._yaml)(data, header)
+    def yaml_bytes(self, data, header="", **options):
+        self.documents.append(("yaml", data, header, options))
+        return self.timed("serialise", self._yaml)(data, header, **options)
 
 
 def content(kind, data) -> str:
@@ -84,7 +84,7 @@ def floor(documents) -> dict[str, float]:
     gc.collect()
     gc.disable()
     try:
-        for kind, data, _ in documents:
+        for kind, data, *_ in documents:
             started = time.perf_counter()
             if kind == "json":
                 orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
@@ -110,7 +110,7 @@ def baseline(documents) -> dict[str, float]:
 
     seconds: dict[str, float] = {}
     gc.collect()
-    for kind, data, _ in documents:
+    for kind, data, *_ in documents:
         started = time.perf_counter()
         if kind == "json":
             json.dumps(data, cls=DashboardEncoder, indent=2, sort_keys=True)
@@ -154,7 +154,7 @@ def same_bytes(documents, files) -> bool:
     """The captured documents serialise to exactly the files render_all returned (the capture is complete)."""
     from monitoring.pipeline.serialize import json_bytes, yaml_bytes
 
-    produced = {json_bytes(d) if kind == "json" else yaml_bytes(d, header) for kind, d, header in documents}
+    produced = {json_bytes(d) if kind == "json" else yaml_bytes(d, h, **o) for kind, d, h, o in documents}
     return produced == {data for name, data in files.items() if name.endswith((".json", ".yml", ".yaml"))}
 
 
