@@ -3,17 +3,17 @@
 promtool 2.42 evaluates every rule of the file at every evaluation step of every test group (up to the
 group's last eval time), and for every alert instance whose condition holds at a step (pending or firing)
 it expands the alert's label and annotation templates and writes its ALERTS series. Measured on the bench
-service's rule file (30 recording rules, 20 alerts with 3-4 annotations; GOMAXPROCS=1, CPU seconds), a
-test file costs about
+service's rule file (30 recording rules, 20 alerts with 3-4 annotations; GOMAXPROCS=1, CPU seconds, lower
+quartile of 11 runs on an idle 2-core machine, from files that isolate each term), a test file costs about
 
-    45 ms + 30 ms a group + 3.3 ms a step (every rule, even on no data) + 0.4 ms an active instance-step
+    35 ms + 18 ms a group + 2.1 ms a step (every rule, even on no data) + 0.33 ms an active instance-step
 
 plus the series data (tens of ms). This script counts groups, steps and active alert instance-steps with our
 evaluator (which mirrors promtool), and how many of those instance-steps belong to alerts the group does not
 assert (an alert firing on another alert's case: work that checks nothing), then prints the estimate. The
 constants are the bench service's: other rule files cost otherwise a step (the A/B stack's SLO file, whose
-recording rules read windows of days, about 8 ms), so compare the counts, and the estimate only between
-files of one shape.
+recording rules read windows of days, about 8 ms under load), so compare the counts, and the estimate only
+between files of one shape.
 
     .venv/bin/python bench/promtool_work.py generated/prometheus/tests/*.test.yml
 """
@@ -32,7 +32,7 @@ from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen.stepping import evaluation_times
 from monitoring.testgen.synth import parse_series
 
-PER_FILE, PER_GROUP, PER_STEP, PER_INSTANCE_STEP = 0.045, 0.030, 0.0033, 0.0004  # seconds, see above
+PER_FILE, PER_GROUP, PER_STEP, PER_INSTANCE_STEP = 0.035, 0.018, 0.0021, 0.00033  # seconds, see above
 
 
 def work(test_file: Path) -> dict:
