@@ -195,9 +195,9 @@ class CaseBuilder:
     def fires_leads(self, leaf: Leaf, healthy: dict) -> list[tuple[dict, int | None]]:
         """What a fires case may hold before its switch, and for how many minutes (None: the usual lead, or a
         full warm-up where the condition holds during it; see run()), preferred first (crossing_from keeps the
-        one that crosses soonest). Where the driver is a first guess over a gauge or a histogram (the signal
-        follows the value given) there are sooner ones (each minute saved is a step of every rule of the file in
-        promtool, issue 14); the other series stay healthy:
+        one that crosses soonest). Where the driver is a first guess over a gauge (the signal follows the value
+        given) there are sooner ones (each minute saved is a step of every rule of the file in promtool, issue
+        14); the other series stay healthy:
 
         - a gauge read at an instant: the healthy inputs for one minute only, as no rate needs a second sample
           (the usual lead is the fallback);
@@ -213,22 +213,18 @@ class CaseBuilder:
         gauge = driver.metric.type is MetricType.GAUGE
         if not self.window:
             return [(healthy, SHORT_LEAD_MINUTES if gauge else None)]
-        near = driver.lead()
+        # a histogram's quantile may not move sooner from a near lead (it can stay in the lower bucket while its
+        # window mixes the two shapes): trying both simulated every histogram case twice, a fifth more
+        # generation time for two alerts of the bench service a minute sooner; the usual lead
+        near = driver.lead() if gauge else None
         if near is None or not set(near) <= set(healthy):
             return [(healthy, None)]
-        if gauge:
-            return [({**healthy, **near}, self.lead), (healthy, None)]
-        # a histogram's quantile may not move sooner from the near lead (it can stay in the lower bucket while
-        # its window mixes the two shapes): trying both simulated every histogram case twice, a fifth more
-        # generation time for two alerts of the bench service a minute sooner; the usual lead
-        return [(healthy, None)]
+        return [({**healthy, **near}, self.lead), (healthy, None)]
 
     def crossing_from(self, leads: list[tuple[dict, int | None]], make_phases, title: str, apart=None):
         """crossing() from the lead whose condition holds soonest, the first of the list on a tie
         (``make_phases(lead, attempt)``); none is tried past one that holds at its first crossed sample. A lead
-        given its minutes must be quiet throughout; where none of them crosses, the usual lead. A near lead is
-        not always sooner: a histogram's quantile can stay in the lower bucket as long while its window mixes
-        the two shapes."""
+        given its minutes must be quiet throughout; where none of them crosses, the usual lead."""
         best, failure = None, None
         for lead, minutes in leads:
             try:

@@ -121,7 +121,7 @@ class GivenDriver:
             return None
         try:
             return self.drive(self.lead_value)
-        except ValueError:  # a histogram whose buckets cannot put the quantile there: the healthy lead then
+        except ValueError:  # a value the driver cannot give: the healthy lead then
             return None
 
     def fires(self, attempt: int) -> dict:
@@ -328,7 +328,7 @@ def first_guess(comparison: Comparison, stack: Stack, band=None):
     if metric.type is MetricType.GAUGE:
         driver = GivenDriver(comparison, None, metric, band=band)
         driver.healthy_value = _quietest(driver, stack, None)
-        driver.lead_value = _nearest_quiet(driver, stack, None)
+        driver.lead_value = _nearest_quiet(driver, stack)
         driver.drive = _gauge_driver(metric, stack, driver.healthy_value)
         return driver
     q = _quantile(quantiles)
@@ -336,7 +336,6 @@ def first_guess(comparison: Comparison, stack: Stack, band=None):
         lowest = q * metric.buckets[0]  # interpolating in the lowest bucket, the quantile never reports less
         driver = GivenDriver(comparison, None, metric, lowest, band)
         driver.healthy_value = _quietest(driver, stack, q)
-        driver.lead_value = _nearest_quiet(driver, stack, q)
         driver.drive = _histogram_driver(metric, stack, q, driver.healthy_value)
         return driver
     return None
@@ -381,18 +380,18 @@ def _quietest(driver: GivenDriver, stack: Stack, q: float | None) -> float:
     return chosen
 
 
-def _nearest_quiet(driver: GivenDriver, stack: Stack, q: float | None) -> float | None:
-    """The value nearest this comparison's threshold that is still a clear share (INSIDE_SHARE of its scale)
-    inside every threshold compared the same way on the same gauge (or quantile): quiet for the siblings too,
-    like _quietest. None where there is no such side (a band, ``==``, ``!=``) or it is no nearer than the healthy
-    value, or the metric's range or the histogram's lowest bucket does not reach it."""
+def _nearest_quiet(driver: GivenDriver, stack: Stack) -> float | None:
+    """The gauge value nearest this comparison's threshold that is still a clear share (INSIDE_SHARE of its
+    scale) inside every threshold compared the same way on the same gauge: quiet for the siblings too, like
+    _quietest. None where there is no such side (a band, ``==``, ``!=``) or it is no nearer than the healthy
+    value, or the metric's range does not reach it."""
     own = driver.comparison
     if driver.band is not None or own.op not in ("<", "<=", ">", ">="):
         return None
     upward = own.op in (">", ">=")
     thresholds = [own]
     for other, metric_name, quantile in _compared(stack):
-        if other.op in (("<", "<="), (">", ">="))[upward] and metric_name == driver.metric.name and quantile == q:
+        if other.op in (("<", "<="), (">", ">="))[upward] and metric_name == driver.metric.name and quantile is None:
             thresholds.append(other)
     insides = [c.value - scale(c) * INSIDE_SHARE if upward else c.value + scale(c) * INSIDE_SHARE for c in thresholds]
     value = float(f"{(min(insides) if upward else max(insides)):.12g}")
@@ -400,8 +399,6 @@ def _nearest_quiet(driver: GivenDriver, stack: Stack, q: float | None) -> float 
     if (upward and value <= driver.healthy_value) or (not upward and value >= driver.healthy_value):
         return None
     if (metric.min is not None and value < metric.min) or (metric.max is not None and value > metric.max):
-        return None
-    if driver.lowest is not None and value <= driver.lowest:
         return None
     return value
 
