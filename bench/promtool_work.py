@@ -28,9 +28,8 @@ import yaml
 
 from monitoring.adopt.rule_files import read_rule_file
 from monitoring.model.durations import parse_duration
-from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen.stepping import evaluation_times
-from monitoring.testgen.synth import parse_series
+from monitoring.testgen.synth import case_evaluator
 
 PER_FILE, PER_GROUP, PER_STEP, PER_INSTANCE_STEP = 0.035, 0.018, 0.0021, 0.00033  # seconds, see above
 
@@ -50,9 +49,7 @@ def work(test_file: Path) -> dict:
     for group in test.get("tests", []):
         tests = group.get("alert_rule_test", []) + group.get("promql_expr_test", [])
         end = max((parse_duration(t["eval_time"]) for t in tests), default=0.0)
-        step = parse_duration(group.get("interval", "1m"))
-        series = [parse_series(s["series"], s["values"], step) for s in group.get("input_series", [])]
-        evaluator = Evaluator(series, records)
+        evaluator = case_evaluator(group, records)
         asserted = {t["alertname"] for t in group.get("alert_rule_test", [])}
         times = evaluation_times(interval, end)
         counts["groups"] += 1

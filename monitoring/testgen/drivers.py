@@ -367,17 +367,12 @@ def _quietest(driver: GivenDriver, stack: Stack, q: float | None) -> float:
     the same histogram) the same way: a critical alert's cases then do not keep its warning sibling pending or
     firing the whole time, which is what costs promtool most (it expands every active alert's annotations at
     every step). The farthest of their own healthy values from the thresholds, on this comparison's side."""
-    own = driver.comparison
-    if driver.band is not None or own.op not in ("<", "<=", ">", ">="):
+    alike = _compared_alike(driver, stack, q)
+    if alike is None:
         return driver.healthy_value
-    upward = own.op in (">", ">=")
-    chosen = driver.healthy_value
-    for other, metric_name, quantile in _compared(stack):
-        if other.op not in (("<", "<="), (">", ">="))[upward] or metric_name != driver.metric.name or quantile != q:
-            continue
-        theirs = GivenDriver(other, None, driver.metric, driver.lowest).healthy_value
-        chosen = min(chosen, theirs) if upward else max(chosen, theirs)
-    return chosen
+    values = [driver.healthy_value]
+    values += [GivenDriver(other, None, driver.metric, driver.lowest).healthy_value for other in alike]
+    return min(values) if _upward(driver) else max(values)
 
 
 def _nearest_quiet(driver: GivenDriver, stack: Stack) -> float | None:
@@ -385,15 +380,11 @@ def _nearest_quiet(driver: GivenDriver, stack: Stack) -> float | None:
     scale) inside every threshold compared the same way on the same gauge: quiet for the siblings too, like
     _quietest. None where there is no such side (a band, ``==``, ``!=``) or it is no nearer than the healthy
     value, or the metric's range does not reach it."""
-    own = driver.comparison
-    if driver.band is not None or own.op not in ("<", "<=", ">", ">="):
+    alike = _compared_alike(driver, stack, None)
+    if alike is None:
         return None
-    upward = own.op in (">", ">=")
-    thresholds = [own]
-    for other, metric_name, quantile in _compared(stack):
-        if other.op in (("<", "<="), (">", ">="))[upward] and metric_name == driver.metric.name and quantile is None:
-            thresholds.append(other)
-    insides = [c.value - scale(c) * INSIDE_SHARE if upward else c.value + scale(c) * INSIDE_SHARE for c in thresholds]
+    upward = _upward(driver)
+    insides = [c.value - scale(c) * INSIDE_SHARE if upward else c.value + scale(c) * INSIDE_SHARE for c in alike]
     value = float(f"{(min(insides) if upward else max(insides)):.12g}")
     metric = driver.metric
     if (upward and value <= driver.healthy_value) or (not upward and value >= driver.healthy_value):
@@ -401,6 +392,24 @@ def _nearest_quiet(driver: GivenDriver, stack: Stack) -> float | None:
     if (metric.min is not None and value < metric.min) or (metric.max is not None and value > metric.max):
         return None
     return value
+
+
+def _compared_alike(driver: GivenDriver, stack: Stack, q: float | None) -> list[Comparison] | None:
+    """The driver's comparison and every alert's comparing the same gauge (or quantile ``q`` of the same
+    histogram) the same way; None where a comparison has no side (a band, ``==``, ``!=``)."""
+    own = driver.comparison
+    if driver.band is not None or own.op not in ("<", "<=", ">", ">="):
+        return None
+    same_way = (">", ">=") if _upward(driver) else ("<", "<=")
+    return [own] + [
+        other
+        for other, metric_name, quantile in _compared(stack)
+        if other.op in same_way and metric_name == driver.metric.name and quantile == q
+    ]
+
+
+def _upward(driver: GivenDriver) -> bool:
+    return driver.comparison.op in (">", ">=")
 
 
 @per_owner(1)
