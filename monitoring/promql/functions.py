@@ -685,6 +685,8 @@ def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         start = merged[b - 1][0]
         count -= merged[b - 1][1]
         rank -= merged[b - 1][1]
+    if count == 0:  # Go divides floats by zero: 0/0 is NaN (q=0 on an empty first bucket), never an exception
+        return start + (end - start) * (math.nan if rank == 0 or rank != rank else math.copysign(math.inf, rank))
     return start + (end - start) * (rank / count)
 
 

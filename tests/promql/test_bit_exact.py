@@ -196,3 +196,19 @@ def test_promtool_agrees_on_random_gauges(tmp_path, gauges, grid, window):
 def test_promtool_agrees_on_absent_and_time(tmp_path, expr):
     run = promtool_agrees(tmp_path, SERIES, expr_tests(SERIES, [expr], EVAL_TIMES))
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_quantile_on_an_empty_first_bucket_is_nan_as_in_promtool(tmp_path):
+    """q=0 on a first bucket with no observations divides 0 by 0: Go gives NaN, which promtool can only be
+    asked about as `x != x` (NaN never equals NaN)."""
+    series = {'b{le="0.05"}': "0x9", 'b{le="0.1"}': "0+1x9", 'b{le="+Inf"}': "0+4x9"}
+    quantile = "histogram_quantile(0, rate(b[5m]))"
+    [(_, value)] = Evaluator(inputs(series)).instant(quantile, 360.0)
+    assert math.isnan(value)
+    nan_test = {
+        "expr": f"count({quantile} != {quantile})",
+        "eval_time": "6m",
+        "exp_samples": [{"labels": "{}", "value": 1}],
+    }
+    run = promtool_agrees(tmp_path, series, [nan_test])
+    assert run.returncode == 0, run.stdout + run.stderr
