@@ -10,6 +10,7 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     """``rule_file`` is the path of the stack's rules file relative to the test file."""
     from monitoring.model.durations import format_duration
     from monitoring.testgen.alerts import alert_cases, rules_by_record
+    from monitoring.testgen.buckets import drop_indistinct_buckets
     from monitoring.testgen.burnrate import slo_recording_case, slos_of
     from monitoring.testgen.fold import fold_recording
     from monitoring.testgen.layout import merge_groups
@@ -28,6 +29,8 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     tests = merge_groups(tests, [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack))
     # the recording rules' exact values, asserted inside those groups where they can be (no steps of their own)
     tests = fold_recording(stack, [r for r in stack.recording_rules() if r.record not in slo_rules], tests)
+    # histogram buckets inside a run of equal ones, which no quantile reads (an eighth of the bytes)
+    tests = drop_indistinct_buckets(stack, tests)
     # the stand-in job and instance labels, off the inputs where no rule can tell (a tenth of the bytes)
     tests = drop_unread_target_labels(stack, tests)
     # Without an explicit order promtool evaluates groups in a random order at each step, so an alert
