@@ -86,6 +86,20 @@ def test_alert_expectations_are_exact(generated):
     assert all("_bucket{" in s for s in series)
 
 
+def test_a_histograms_fires_case_lands_close_past_its_threshold_and_crosses_at_once(generated):
+    """A quantile's fires value is HISTOGRAM_CROSSED_SHARE past the threshold (within 10%: a threshold moved up
+    by 10% no longer fires), carried by FIRES_TRAFFIC times the lead's observations, so the 5-minute rates turn
+    to the new shape at the first sample and the case is minutes shorter (issue 14)."""
+    document = load(generated / "prometheus/tests/ab-test.test.yml")
+    fires, _ = case(document, "HighResponseTime: fires")
+    name = next(n for n in case_names(fires) if n.startswith("HighResponseTime: fires ("))
+    value, threshold = (float(x) for x in re.match(r".*\(at ([0-9.e+-]+); > ([0-9.e+-]+) ", name).groups())
+    assert threshold < value < 1.1 * threshold
+    top = next(s for s in fires["input_series"] if 'le="+Inf",model_name="baseline"' in s["series"])
+    lead, crossed = (float(run.split("+")[1].split("x")[0]) for run in top["values"].split()[:2])
+    assert crossed >= 16 * lead, top["values"]  # observations a minute, lead then crossed
+
+
 def test_traffic_split_fires_for_both_models(generated):
     document = load(generated / "prometheus/tests/ab-test.test.yml")
     fires, test = case(document, "TrafficSplitDeviation: fires")

@@ -31,6 +31,11 @@ ON_BOUNDARY, JUST_INSIDE, JUST_OFF = "on the boundary", "just inside", "just off
 # The crossed distance is not a simple fraction of the healthy one, so a moving average passing from healthy to
 # crossed does not land exactly on the threshold at some step (k/n of the way for an n-sample window).
 HEALTHY_SHARE, CROSSED_SHARE, INSIDE_SHARE = 0.4, 0.23, 0.02
+# A histogram's fires case (issue 14): its quantile lands under a tenth past the threshold, so a threshold moved
+# up by a tenth no longer fires (the case kills that mutant by its value, not by the time a slow crossing takes),
+# on FIRES_TRAFFIC times the observations of its lead, so the window's rates take the new shape at its first
+# sample: the crossing comes minutes sooner, and each minute is a step of every rule for promtool.
+HISTOGRAM_CROSSED_SHARE, FIRES_TRAFFIC = 0.07, 32.0
 COUNTS = re.compile(r"^\s*(changes|resets)\s*\(")  # signals that count: whole numbers, exact
 MARGIN = 1e-6  # relative: "clearly past the threshold" means at least this x the threshold's scale
 
@@ -44,11 +49,11 @@ def catalog_of(stack: Stack) -> search.Catalog:
     return search.Catalog(tuple(stack.metrics), rules, stack.name)
 
 
-def fires_value(comparison: Comparison, attempt: int) -> float:
+def fires_value(comparison: Comparison, attempt: int, share: float = CROSSED_SHARE) -> float:
     """The value a fires case aims at; each attempt a little further past, off any simple fraction."""
     if comparison.op == "==":
         return comparison.value
-    distance = scale(comparison) * (CROSSED_SHARE + 0.0371 * attempt)
+    distance = scale(comparison) * (share + 0.0371 * attempt)
     if COUNTS.search(comparison.signal):  # a count dips by one as the window slides over the flaps: aim 2 past
         distance = max(distance, 2.0 + attempt)
     return comparison.value - distance if comparison.op in ("<", "<=") else comparison.value + distance
@@ -125,14 +130,16 @@ class GivenDriver:
             return None
 
     def fires(self, attempt: int) -> dict:
-        value = fires_value(self.comparison, attempt)
+        histogram = self.metric is not None and self.metric.type is MetricType.HISTOGRAM
+        value = fires_value(self.comparison, attempt, HISTOGRAM_CROSSED_SHARE if histogram else CROSSED_SHARE)
         if self.metric is not None and self.metric.min is not None:
             value = max(value, self.metric.min)
         if self.metric is not None and self.metric.max is not None:
             value = min(value, self.metric.max)
         if self.lowest is not None and self.lowest < self.comparison.value:
             value = max(value, (self.lowest + self.comparison.value) / 2)
-        return self.drive(float(f"{value:.12g}"))
+        value = float(f"{value:.12g}")
+        return self.drive(value, FIRES_TRAFFIC) if histogram else self.drive(value)
 
     def safe(self) -> tuple[dict, str]:
         level, op = self.comparison.value, self.comparison.op
@@ -456,10 +463,12 @@ def _gauge_driver(metric, stack, healthy: float):
 def _histogram_driver(metric, stack, q, healthy):
     combos = synth.label_combinations(metric, stack)
 
-    def drive(value):
+    def drive(value, traffic=1.0):  # traffic: times the usual observations, on the driven series
         out = {}
         for i, labels in enumerate(combos):
-            rates = synth.quantile_rates(metric.buckets, q, value if i == 0 else healthy)  # ValueError: no guess
+            driven = i == 0
+            total = synth.OBSERVED * (traffic if driven else 1.0)
+            rates = synth.quantile_rates(metric.buckets, q, value if driven else healthy, total)  # ValueError: no guess
             out.update(synth.histogram_inputs(metric, labels, rates))
         return out
 

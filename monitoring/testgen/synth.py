@@ -126,7 +126,10 @@ def histogram_inputs(metric: Metric, labels: dict, rates: list[float]) -> dict[s
     return out
 
 
-def quantile_rates(bounds: tuple[float, ...], q: float, value: float, total: float = 8.0) -> list[float]:
+OBSERVED = 8.0  # observations a second a generated histogram case makes, unless told otherwise
+
+
+def quantile_rates(bounds: tuple[float, ...], q: float, value: float, total: float = OBSERVED) -> list[float]:
     """Per-bucket rates whose histogram_quantile(q) is (close to) ``value``.
 
     Observations go into at most three places: the lowest bucket, the bucket holding ``value``, and above it;
