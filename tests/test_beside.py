@@ -85,3 +85,36 @@ def test_a_critical_alerts_healthy_phase_is_healthy_for_its_warning_sibling_too(
     # the safe side sits on the critical's boundary from its first sample (beside.SafeSide); the others are healthy
     healthy = [value for value in first_values if value != 0.8]
     assert len(healthy) < len(first_values) and max(healthy) < 0.3  # below the warning's 0.3, not the critical's
+
+
+def test_a_warnings_fires_value_stays_short_of_its_critical_siblings_threshold(definitions, cli, tmp_path):
+    """drivers._short_of: the usual fires value of a warning at 0.7 (23% past: 0.861) lies past the critical's
+    0.8, so the critical would be pending or firing through the warning's case, unasserted, for promtool to
+    expand at every step; the warning's case aims short of it instead."""
+    from conftest import MINIMAL_STACK
+
+    from monitoring.model.durations import parse_duration
+    from monitoring.testgen.stepping import evaluation_times
+    from monitoring.testgen.synth import case_evaluator
+
+    text = MINIMAL_STACK.replace(
+        'Step(0.8, "red", "overloaded")', 'Step(0.7, "yellow", "busy"), Step(0.8, "red", "overloaded")'
+    ).replace(
+        "    )),), team=",
+        '        Alert("SvcBusy", above(f"max by (model_name) ({LOAD})", LOAD_T["busy"]), "5m", "info",\n'
+        '              summary="Svc is busy.", description="Load is {{ $value }}.", panel=LOAD_PANEL),\n'
+        "    )),), team=",
+    )
+    folder, _ = definitions(text)
+    out = tmp_path / "out"
+    result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    groups = yaml.safe_load((out / "prometheus/tests/svc.test.yml").read_text())["tests"]
+    busy = next(g for g in groups if any(n.startswith("SvcBusy: fires") for n in case_names(g)))
+    name = next(n for n in case_names(busy) if n.startswith("SvcBusy: fires ("))
+    assert 0.7 < float(name.split("(at ")[1].split(";")[0]) < 0.8 - 0.02 * 0.8, name
+    rule_file = yaml.safe_load((out / "prometheus/rules/svc.rules.yml").read_text())
+    overloaded = next(r["expr"] for g in rule_file["groups"] for r in g["rules"] if r.get("alert") == "SvcOverloaded")
+    evaluator = case_evaluator(busy, {})
+    end = max(parse_duration(t["eval_time"]) for t in busy["alert_rule_test"])
+    assert all(not evaluator.instant(overloaded, t) for t in evaluation_times(30.0, end))  # not even pending

@@ -100,6 +100,7 @@ class GivenDriver:
         self.band = band  # (low, high) of a two-sided condition: healthy is half way between
         self.healthy_value = self._healthy()
         self.lead_value: float | None = None  # healthy but near the threshold: a fires case's lead (see lead())
+        self.beyond: float | None = None  # the nearest farther threshold on the same gauge (see _short_of)
 
     def _healthy(self) -> float:
         if self.band is not None:
@@ -132,6 +133,8 @@ class GivenDriver:
     def fires(self, attempt: int) -> dict:
         histogram = self.metric is not None and self.metric.type is MetricType.HISTOGRAM
         value = fires_value(self.comparison, attempt, HISTOGRAM_CROSSED_SHARE if histogram else CROSSED_SHARE)
+        if self.beyond is not None:
+            value = _short_of(self.comparison, self.beyond, value, attempt)
         if self.metric is not None and self.metric.min is not None:
             value = max(value, self.metric.min)
         if self.metric is not None and self.metric.max is not None:
@@ -336,6 +339,7 @@ def first_guess(comparison: Comparison, stack: Stack, band=None):
         driver = GivenDriver(comparison, None, metric, band=band)
         driver.healthy_value = _quietest(driver, stack, None)
         driver.lead_value = _nearest_quiet(driver, stack)
+        driver.beyond = _nearest_beyond(driver, stack)
         driver.drive = _gauge_driver(metric, stack, driver.healthy_value)
         return driver
     q = _quantile(quantiles)
@@ -399,6 +403,30 @@ def _nearest_quiet(driver: GivenDriver, stack: Stack) -> float | None:
     if (metric.min is not None and value < metric.min) or (metric.max is not None and value > metric.max):
         return None
     return value
+
+
+def _nearest_beyond(driver: GivenDriver, stack: Stack) -> float | None:
+    """The nearest threshold past this one among the comparisons of the same gauge the same way (a warning's
+    critical sibling), or None."""
+    alike = _compared_alike(driver, stack, None)
+    own = driver.comparison.value
+    farther = [c.value for c in alike or () if (c.value > own if _upward(driver) else c.value < own)]
+    return (min(farther) if _upward(driver) else max(farther)) if farther else None
+
+
+def _short_of(comparison: Comparison, beyond: float, value: float, attempt: int) -> float:
+    """A fires value short of the next threshold out (a share of the way there, each attempt a little further),
+    where the usual one lies past it: the sibling alert then stays quiet through the case (promtool expands an
+    active alert's annotations at every step), and a threshold moved out by a tenth tends to stop firing."""
+    inside = (
+        beyond - scale(comparison) * INSIDE_SHARE
+        if beyond > comparison.value
+        else beyond + scale(comparison) * INSIDE_SHARE
+    )
+    if (value < inside) == (beyond > comparison.value):
+        return value  # short of it already
+    short = comparison.value + (beyond - comparison.value) * (0.45 + 0.0371 * attempt)
+    return short if (short < inside) == (beyond > comparison.value) else value
 
 
 def _compared_alike(driver: GivenDriver, stack: Stack, q: float | None) -> list[Comparison] | None:
