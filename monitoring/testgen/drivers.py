@@ -418,15 +418,12 @@ def _short_of(comparison: Comparison, beyond: float, value: float, attempt: int)
     """A fires value short of the next threshold out (a share of the way there, each attempt a little further),
     where the usual one lies past it: the sibling alert then stays quiet through the case (promtool expands an
     active alert's annotations at every step), and a threshold moved out by a tenth tends to stop firing."""
-    inside = (
-        beyond - scale(comparison) * INSIDE_SHARE
-        if beyond > comparison.value
-        else beyond + scale(comparison) * INSIDE_SHARE
-    )
-    if (value < inside) == (beyond > comparison.value):
+    out = 1.0 if beyond > comparison.value else -1.0  # the way past the threshold
+    inside = beyond - out * (abs(beyond) or 1.0) * INSIDE_SHARE  # quiet for the sibling, as in _nearest_quiet
+    if out * (inside - value) > 0:
         return value  # short of it already
     short = comparison.value + (beyond - comparison.value) * (0.45 + 0.0371 * attempt)
-    return short if (short < inside) == (beyond > comparison.value) else value
+    return short if out * (inside - short) > 0 else value
 
 
 def _compared_alike(driver: GivenDriver, stack: Stack, q: float | None) -> list[Comparison] | None:
