@@ -28,17 +28,16 @@ and that every rule behaves alike with and without the buckets (our evaluator); 
 from __future__ import annotations
 
 import math
-import re
 
 import promql_parser as pp
 
 from monitoring.model import Stack
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen.synth import parse_key
+from monitoring.testgen.target_labels import TEMPLATE_QUERY
 
 # what may stand between histogram_quantile and a bucket selector: each maps equal series to equal series
 _PER_SERIES = frozenset({"rate", "irate", "increase", "delta", "idelta"})
-_QUERY = re.compile(r"\{\{[^}]*\bquery\b")  # a template running a query reads whatever it selects
 
 Sums = tuple[tuple[str, frozenset[str]], ...]  # ("by" | "without", labels) of each sum between quantile and selector
 
@@ -64,7 +63,7 @@ def quantile_readers(stack: Stack, names: set[str]) -> dict[str, list[Sums]]:
     expressions = [rule.text for rule in stack.recording_rules()] + [alert.expr for alert in stack.alerts()]
     templates = [text for alert in stack.alerts() for text in stack.alert_annotations(alert).values()]
     templates += [text for alert in stack.alerts() for text in stack.alert_labels(alert).values()]
-    if any(_QUERY.search(text) for text in templates):
+    if any(TEMPLATE_QUERY.search(text) for text in templates):
         return {}
     paths: dict[str, list[Sums] | None] = {name: [] for name in names}
     for expr in expressions:

@@ -35,7 +35,7 @@ from monitoring.testgen.synth import parse_key, series_key
 
 _TIE_BROKEN_BY_ORDER = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
 _WHOLE_LABELS = re.compile(r"\$labels\b(?!\.)")  # `{{ $labels }}`, `{{ range $labels }}`: every label printed
-_QUERY = re.compile(r"\{\{[^}]*\bquery\b")  # a template running a query reads whatever it selects
+TEMPLATE_QUERY = re.compile(r"\{\{[^}]*\bquery\b")  # a template running a query reads whatever it selects
 
 
 def drop_unread_target_labels(stack: Stack, groups: list[dict]) -> list[dict]:
@@ -53,7 +53,7 @@ def unread_target_labels(stack: Stack) -> frozenset[str]:
     # the rules' own labels and annotations, names and values: templates, and a label the rule sets itself
     texts = (text for _, labels, notes in rules for pair in (*labels.items(), *notes.items()) for text in pair)
     templates = " ".join(texts)
-    if _WHOLE_LABELS.search(templates) or _QUERY.search(templates):
+    if _WHOLE_LABELS.search(templates) or TEMPLATE_QUERY.search(templates):
         return frozenset()
     unread, catalog = set(TARGET_LABELS), stack.series_catalog()
     for expr, _, _ in rules:
