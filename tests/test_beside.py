@@ -61,13 +61,13 @@ def test_ab_stack_safe_sides_run_beside_fires_only_where_the_signal_keeps_models
     assert not any(n.startswith("PredictionDriftHigh: fires") for n in case_names(drift))
 
 
-def test_a_critical_alerts_healthy_phase_is_healthy_for_its_warning_sibling_too(definitions, cli, tmp_path):
-    """Quiet healthy values (testgen.drivers._quietest): promtool expands every pending or firing alert's
-    annotations at every step, so a critical case must not keep the warning on the same gauge firing."""
+def _generated_with_a_warning_at(level: float, definitions, cli, tmp_path) -> dict:
+    """The minimal stack's test file, generated with a warning SvcBusy at ``level`` beside its critical
+    SvcOverloaded at 0.8 on the same gauge (into tmp_path/out)."""
     from conftest import MINIMAL_STACK
 
     text = MINIMAL_STACK.replace(
-        'Step(0.8, "red", "overloaded")', 'Step(0.3, "yellow", "busy"), Step(0.8, "red", "overloaded")'
+        'Step(0.8, "red", "overloaded")', f'Step({level}, "yellow", "busy"), Step(0.8, "red", "overloaded")'
     ).replace(
         "    )),), team=",
         '        Alert("SvcBusy", above(f"max by (model_name) ({LOAD})", LOAD_T["busy"]), "5m", "info",\n'
@@ -79,7 +79,13 @@ def test_a_critical_alerts_healthy_phase_is_healthy_for_its_warning_sibling_too(
     out = tmp_path / "out"
     result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
     assert result.exit_code == 0, result.output
-    groups = yaml.safe_load((out / "prometheus/tests/svc.test.yml").read_text())["tests"]
+    return yaml.safe_load((out / "prometheus/tests/svc.test.yml").read_text())
+
+
+def test_a_critical_alerts_healthy_phase_is_healthy_for_its_warning_sibling_too(definitions, cli, tmp_path):
+    """Quiet healthy values (testgen.drivers._quietest): promtool expands every pending or firing alert's
+    annotations at every step, so a critical case must not keep the warning on the same gauge firing."""
+    groups = _generated_with_a_warning_at(0.3, definitions, cli, tmp_path)["tests"]
     critical = next(g for g in groups if any(n.startswith("SvcOverloaded: fires") for n in case_names(g)))
     first_values = [float(s["values"].split("x")[0]) for s in critical["input_series"] if "svc_load" in s["series"]]
     # the safe side sits on the critical's boundary from its first sample (beside.SafeSide); the others are healthy
@@ -91,29 +97,15 @@ def test_a_warnings_fires_value_stays_short_of_its_critical_siblings_threshold(d
     """drivers._short_of: the usual fires value of a warning at 0.7 (23% past: 0.861) lies past the critical's
     0.8, so the critical would be pending or firing through the warning's case, unasserted, for promtool to
     expand at every step; the warning's case aims short of it instead."""
-    from conftest import MINIMAL_STACK
-
     from monitoring.model.durations import parse_duration
     from monitoring.testgen.stepping import evaluation_times
     from monitoring.testgen.synth import case_evaluator
 
-    text = MINIMAL_STACK.replace(
-        'Step(0.8, "red", "overloaded")', 'Step(0.7, "yellow", "busy"), Step(0.8, "red", "overloaded")'
-    ).replace(
-        "    )),), team=",
-        '        Alert("SvcBusy", above(f"max by (model_name) ({LOAD})", LOAD_T["busy"]), "5m", "info",\n'
-        '              summary="Svc is busy.", description="Load is {{ $value }}.", panel=LOAD_PANEL),\n'
-        "    )),), team=",
-    )
-    folder, _ = definitions(text)
-    out = tmp_path / "out"
-    result = cli(["generate", "--definitions", folder, "--out", out], cwd=tmp_path)
-    assert result.exit_code == 0, result.output
-    groups = yaml.safe_load((out / "prometheus/tests/svc.test.yml").read_text())["tests"]
+    groups = _generated_with_a_warning_at(0.7, definitions, cli, tmp_path)["tests"]
     busy = next(g for g in groups if any(n.startswith("SvcBusy: fires") for n in case_names(g)))
     name = next(n for n in case_names(busy) if n.startswith("SvcBusy: fires ("))
     assert 0.7 < float(name.split("(at ")[1].split(";")[0]) < 0.8 - 0.02 * 0.8, name
-    rule_file = yaml.safe_load((out / "prometheus/rules/svc.rules.yml").read_text())
+    rule_file = yaml.safe_load((tmp_path / "out/prometheus/rules/svc.rules.yml").read_text())
     overloaded = next(r["expr"] for g in rule_file["groups"] for r in g["rules"] if r.get("alert") == "SvcOverloaded")
     evaluator = case_evaluator(busy, {})
     end = max(parse_duration(t["eval_time"]) for t in busy["alert_rule_test"])
