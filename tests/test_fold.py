@@ -8,6 +8,7 @@ from monitoring.model.durations import parse_duration
 from monitoring.render.promtool_tests import render_rule_tests
 from monitoring.testgen import fold
 from monitoring.testgen.fold import fold_recording
+from monitoring.testgen.record_query import asserted_record
 from monitoring.verify.mutation import behaviour
 
 CONFIDENCE = "model_name:ab_test_model_confidence:avg5m"
@@ -35,10 +36,10 @@ def test_a_group_driving_distinct_series_until_the_eval_time_hosts_the_rule():
     group = _confidence_group("0.98x2 0.5x17", "0.98x2 0.25x17")
     (hosted,) = fold_recording(ab.STACK, _rules(CONFIDENCE), [group])
     (test,) = hosted["promql_expr_test"]
-    assert test["expr"] == CONFIDENCE and test["eval_time"] == "7m"
+    assert test["expr"] == f"{CONFIDENCE} * 1" and test["eval_time"] == "7m"
     # the window [2m, 7m] holds one healthy sample and five driven ones (Prometheus' running mean, exact)
     values = {s["labels"]: s["value"] for s in test["exp_samples"]}
-    assert values[f'{CONFIDENCE}{{model_name="baseline"}}'] == pytest.approx((0.98 + 5 * 0.5) / 6, rel=1e-12)
+    assert values['{model_name="baseline"}'] == pytest.approx((0.98 + 5 * 0.5) / 6, rel=1e-12)
     assert hosted["input_series"] == group["input_series"] and hosted["alert_rule_test"] == group["alert_rule_test"]
 
 
@@ -54,7 +55,7 @@ def test_a_group_that_cannot_host_leaves_the_rule_in_its_own_group(baseline, enh
     group = _confidence_group(baseline, enhanced, eval_time)
     separate, kept = fold_recording(ab.STACK, _rules(CONFIDENCE), [group])
     assert kept is group, why
-    assert [t["expr"] for t in separate["promql_expr_test"]] == [CONFIDENCE]
+    assert [asserted_record(t["expr"]) for t in separate["promql_expr_test"]] == [CONFIDENCE]
     # only the series its rules read: the confidence gauge of both models
     assert all(s["series"].startswith("ab_test_model_confidence{") for s in separate["input_series"])
 
@@ -63,7 +64,7 @@ def test_series_the_group_lacks_come_from_the_healthy_dataset_and_end_at_the_eva
     accuracy = "model_name:ab_test_model_accuracy:avg15m"
     group = _confidence_group("0.98x2 0.5x17", "0.98x2 0.25x17")
     (hosted,) = fold_recording(ab.STACK, _rules(CONFIDENCE, accuracy), [group])
-    assert {t["expr"] for t in hosted["promql_expr_test"]} == {CONFIDENCE, accuracy}
+    assert {asserted_record(t["expr"]) for t in hosted["promql_expr_test"]} == {CONFIDENCE, accuracy}
     added = {s["series"]: s["values"] for s in hosted["input_series"][2:]}
     assert set(added) == {ACCURACY_SERIES, ACCURACY_SERIES.replace("baseline", "enhanced")}  # nothing else
     assert added[ACCURACY_SERIES] == "25x7 stale"
@@ -85,9 +86,14 @@ def layouts():
 
 def test_every_recording_rule_is_asserted_once_and_some_inside_alert_groups(layouts):
     folded, _, _ = layouts
-    asserted = [t["expr"] for g in folded["tests"] for t in g.get("promql_expr_test", [])]
+    asserted = [asserted_record(t["expr"]) for g in folded["tests"] for t in g.get("promql_expr_test", [])]
     assert sorted(asserted) == sorted(r.record for r in ab.STACK.recording_rules())
-    hosted = [t["expr"] for g in folded["tests"] if g.get("alert_rule_test") for t in g.get("promql_expr_test", [])]
+    hosted = [
+        asserted_record(t["expr"])
+        for g in folded["tests"]
+        if g.get("alert_rule_test")
+        for t in g.get("promql_expr_test", [])
+    ]
     assert CONFIDENCE in hosted
 
 
@@ -127,7 +133,7 @@ def test_a_bench_service_has_no_recording_group_of_its_own_and_promtool_passes(c
     test_file = out / "prometheus/tests/svc-0001.test.yml"
     document = yaml.safe_load(test_file.read_text())
     assert all(g.get("alert_rule_test") for g in document["tests"])  # no group of recording rules alone
-    hosted = [t["expr"] for g in document["tests"] for t in g.get("promql_expr_test", [])]
+    hosted = [asserted_record(t["expr"]) for g in document["tests"] for t in g.get("promql_expr_test", [])]
     assert len(hosted) == len(set(hosted)) == 30
     run = subprocess.run([find_tool("promtool"), "test", "rules", str(test_file)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -11,6 +11,7 @@ from conftest import ROOT, case
 from monitoring.definitions import ab_test as ab
 from monitoring.model.layout import panel_id
 from monitoring.testgen.layout import case_names
+from monitoring.testgen.record_query import asserted_record
 from monitoring.verify.tools import find_tool
 
 AB_DEFINITIONS = ROOT / "monitoring" / "definitions" / "ab_test.py"
@@ -53,7 +54,7 @@ def test_every_rule_has_tests(generated):
     assert document["rule_files"] == ["../rules/ab-test.rules.yml"]
     # promtool's default group order is random; expectations assume recorded series are fresh.
     assert document["group_eval_order"] == ["ab_test.recording", "ab_test.alerts", "ab_test.meta"]
-    exprs = {t["expr"] for g in document["tests"] for t in g.get("promql_expr_test", [])}
+    exprs = {asserted_record(t["expr"]) for g in document["tests"] for t in g.get("promql_expr_test", [])}
     assert exprs == {r.record for r in ab.STACK.recording_rules()}
     names = [n for g in document["tests"] for n in case_names(g)]
     for alert in ab.STACK.alerts():
@@ -121,12 +122,12 @@ def test_traffic_split_fires_for_both_models(generated):
         (
             "histogram_quantile(0.95,",
             "histogram_quantile(0.9,",
-            'expr: "model_name:ab_test_response_time_seconds:p95_5m"',
+            'expr: "model_name:ab_test_response_time_seconds:p95_5m * 1"',
         ),
         (
             'sum by (model_name) (rate(ab_test_requests_total{status="error"}[5m]))',
             'sum by (model_name, status) (rate(ab_test_requests_total{status="error"}[5m]))',
-            'expr: "model_name:ab_test_requests_errors:rate5m"',
+            'expr: "model_name:ab_test_requests_errors:rate5m * 1"',
         ),
     ],
 )

@@ -9,6 +9,7 @@ import yaml
 from monitoring.promql.regex_example import example
 from monitoring.testgen.conditions_of import NotAutomatic, condition_of
 from monitoring.testgen.layout import case_names
+from monitoring.testgen.record_query import asserted_record
 from monitoring.verify.tools import find_tool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "testgen"
@@ -132,10 +133,13 @@ def test_recording_rules_get_exact_values_as_promtool_computes_them(cli, tmp_pat
     result = cli(["testgen", rules, "-o", out])
     assert result.exit_code == 0, result.output  # every rule tested
     document = yaml.safe_load((out / "recording.test.yml").read_text())
-    exprs = {t["expr"] for g in document["tests"] for t in g.get("promql_expr_test", [])}
+    exprs = {asserted_record(t["expr"]) for g in document["tests"] for t in g.get("promql_expr_test", [])}
     assert exprs == {"code:requests:increase30d", "code:requests:increase1h", "job:requests:error_ratio3d"}
     hourly = next(
-        t for g in document["tests"] for t in g.get("promql_expr_test", []) if t["expr"] == "code:requests:increase1h"
+        t
+        for g in document["tests"]
+        for t in g.get("promql_expr_test", [])
+        if asserted_record(t["expr"]) == "code:requests:increase1h"
     )
     assert any('class="error"' in s["labels"] for s in hourly["exp_samples"])  # both rules' series expected
     assert any('class="error"' not in s["labels"] for s in hourly["exp_samples"])

@@ -13,6 +13,7 @@ from monitoring.model.synthetic import GaugeValue
 from monitoring.promql.evaluator import Evaluator, Unsupported
 from monitoring.testgen import search, synth
 from monitoring.testgen.alerts import longest_range, rules_by_record
+from monitoring.testgen.record_query import asserted_record, record_query
 
 # The dataset is a steady state (constant gauges, counters at constant rates): once a window holds a few
 # samples, a longer one shows nothing more, so windows are filled up to this and longer ones are read partly
@@ -70,19 +71,18 @@ def expected_test(rule: RecordingRule, evaluator: Evaluator, eval_time: float) -
 
 
 def test_of(rule: RecordingRule, result, eval_time: float) -> dict:
-    """The promql_expr_test expecting ``result`` (the evaluator's, at eval_time)."""
+    """The promql_expr_test expecting ``result`` (the evaluator's for the record, at eval_time)."""
     return {
-        "expr": rule.record,
+        "expr": record_query(rule.record),
         "eval_time": format_duration(eval_time),
         "exp_samples": [{"labels": labels_text(labels), "value": value} for labels, value in result],
     }
 
 
 def labels_text(labels) -> str:
-    mapping = dict(labels)
-    name = mapping.pop("__name__", "")
-    inner = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(mapping.items()))
-    return f"{name}{{{inner}}}"
+    """A sample's labels as its promtool expectation (the query ``RECORD * 1`` has no metric name)."""
+    inner = ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels) if k != "__name__")
+    return f"{{{inner}}}"
 
 
 # --- imported rule files: exact values for every recording rule -----------------------------------------
@@ -280,7 +280,7 @@ def _family_case(stack, metrics, rules, interval, recorded, rung: int, rule_orde
     if not tests:
         return None, failed
     case = {
-        "name": f"recording rules {', '.join(dict.fromkeys(t['expr'] for t in tests))}"[:200],
+        "name": f"recording rules {', '.join(dict.fromkeys(asserted_record(t['expr']) for t in tests))}"[:200],
         "interval": format_duration(synth.INTERVAL),
         "input_series": timeline.promtool_inputs(),
         "promql_expr_test": tests,

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from monitoring.model import Stack
+from monitoring.testgen.record_query import asserted_record, record_query
 from monitoring.verify.cache import ResultCache, tool_version
 from monitoring.verify.report import SuiteResult
 from monitoring.verify.shard import ALL, Shard
@@ -157,11 +158,12 @@ def _test_counts(document) -> dict[str, int]:
         for test in group.get("alert_rule_test", []):
             counts[test["alertname"]] = counts.get(test["alertname"], 0) + 1
         for test in group.get("promql_expr_test", []):
-            counts[test["expr"]] = counts.get(test["expr"], 0) + 1
+            record = asserted_record(test["expr"])
+            counts[record] = counts.get(record, 0) + 1
     return counts
 
 
 def _mentions(output: str, name: str, kind: str) -> bool:
     if kind == "alerting":
         return f"alertname: {name}," in output
-    return f'expr: "{name}"' in output
+    return f'expr: "{name}"' in output or f'expr: "{record_query(name)}"' in output
