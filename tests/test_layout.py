@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from monitoring.testgen.layout import case_names, merge_groups, trim
+from monitoring.testgen.layout import case_names, merge_groups, merged_name, trim
 from monitoring.testgen.synth import parse_series
 
 RECORDS = {"pool:cpu:avg5m": ("avg by (pool) (avg_over_time(cpu[5m]))", {})}
@@ -141,3 +141,23 @@ def test_queries_merge_by_what_they_read_and_other_spacings_stay_apart():
     assert groups[0] is everything and len(groups) == 3  # it carries the series MemoryHigh reads
     (group,) = merged([cpu_only, memory])  # pool:cpu:avg5m reads cpu only
     assert len(group["promql_expr_test"]) == 1 and len(group["alert_rule_test"]) == 1
+
+
+def test_a_merged_groups_name_says_each_alert_once_and_gives_every_case_back():
+    names = [
+        "A: fires (at 2; > 1 for 5m; margin 1)",
+        "B: fires (at 3; > 1)",
+        "A: too short (at 2; > 1 for 5m; margin 1)",
+        "A: safe side (at 1, on the boundary; > 1 for 5m)",
+        "A: quiet: the first on its safe side",
+        "B: too short (at 2.5; > 1)",  # not the values B fires at: said apart
+        "recording rules on a dataset",
+    ]
+    name = merged_name(names)
+    assert name == (
+        "A: fires and too short (at 2; > 1 for 5m; margin 1) · safe side (at 1, on the boundary; > 1 for 5m)"
+        " · quiet: the first on its safe side | B: fires (at 3; > 1) · too short (at 2.5; > 1)"
+        " | recording rules on a dataset"
+    )
+    assert sorted(case_names({"name": name})) == sorted(names)
+    assert merged_name(names[:1]) == names[0]  # a group of one case keeps its name
