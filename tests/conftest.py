@@ -120,3 +120,14 @@ def case(document: dict, prefix: str) -> tuple[dict, dict]:
             tests = [t for t in group.get("alert_rule_test", []) if t["alertname"] == alert]
             return group, next(t for t in tests if bool(t["exp_alerts"]) == kind.startswith("fires"))
     raise AssertionError(f"no case named {prefix}...")
+
+
+def names_failing_case(promtool_output: str, prefix: str) -> bool:
+    """Does promtool's failure output name a generated case starting with ``prefix`` ("Alert: safe side")?
+    promtool prints the failing group's name, which lists its cases (a merged group's says each alert once:
+    monitoring/testgen/layout.py); anything else (``expr: "..."``) is looked for as it is."""
+    from monitoring.testgen.layout import case_names
+
+    lines = [line.strip() for line in promtool_output.splitlines()]
+    named = [line.removeprefix("name: ").rstrip(",") for line in lines if line.startswith("name: ")]
+    return prefix in promtool_output or any(n.startswith(prefix) for g in named for n in case_names({"name": g}))

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 import yaml
+from conftest import names_failing_case
 
 from monitoring.model import Step, Threshold, above, below
 from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale
@@ -209,12 +210,7 @@ def test_the_cases_catch_a_wrong_rule(generated, promtool, tmp_path, old, new, f
     assert old in text
     rules.write_text(text.replace(old, new, 1))
     run = run_promtool(promtool, out / "prometheus/tests/shapes.test.yml")
-    assert run.returncode != 0
-    # promtool names the failing group; its name lists the cases it holds (merged groups say each alert once)
-    lines = [line.strip() for line in (run.stdout + run.stderr).splitlines()]
-    named = [line.removeprefix("name: ").rstrip(",") for line in lines if line.startswith("name: ")]
-    cases = [case for line in named for case in case_names({"name": line})]
-    assert any(case.startswith(failing) for case in cases), run.stdout + run.stderr
+    assert run.returncode != 0 and names_failing_case(run.stdout + run.stderr, failing)
 
 
 def test_a_threshold_crossed_exactly_by_a_moving_average_is_tested_clear_of_it(tmp_path, promtool):
