@@ -112,7 +112,7 @@ def case(document: dict, prefix: str) -> tuple[dict, dict]:
     """The test group holding the generated case whose name starts with ``prefix`` ("Alert: fires"), and an
     assertion of that alert there: one that expects alerts for a "fires" case, one that expects none otherwise
     (the layout may have merged the case with others; see monitoring/testgen/layout.py)."""
-    from monitoring.testgen.layout import case_names
+    from monitoring.testgen.case_names import case_names
 
     alert, _, kind = prefix.partition(": ")
     for group in document["tests"]:
@@ -126,7 +126,7 @@ def names_failing_case(promtool_output: str, prefix: str) -> bool:
     """Does promtool's failure output name a generated case starting with ``prefix`` ("Alert: safe side")?
     promtool prints the failing group's name, which lists its cases (a merged group's says each alert once:
     monitoring/testgen/layout.py); anything else (``expr: "..."``) is looked for as it is."""
-    from monitoring.testgen.layout import case_names
+    from monitoring.testgen.case_names import case_names
 
     lines = [line.strip() for line in promtool_output.splitlines()]
     named = [line.removeprefix("name: ").rstrip(",") for line in lines if line.startswith("name: ")]

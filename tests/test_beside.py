@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from monitoring.testgen.beside import keeps_apart, moves
-from monitoring.testgen.layout import case_names
+from monitoring.testgen.case_names import case_names
 
 RECORDS = {
     "pool:cpu:avg5m": ("avg by (pool) (avg_over_time(cpu[5m]))", {}),

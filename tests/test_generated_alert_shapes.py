@@ -15,7 +15,7 @@ from conftest import names_failing_case
 from monitoring.model import Step, Threshold, above, below
 from monitoring.model.synthetic import Absence, CounterRate, CounterReset, GaugeValue, Ramp, Stale
 from monitoring.testgen import synth
-from monitoring.testgen.layout import case_names
+from monitoring.testgen.case_names import case_names
 from monitoring.verify.tools import find_tool
 
 SHAPES = """

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from monitoring.testgen.layout import case_names, merge_groups, merged_name, trim
+from monitoring.testgen.case_names import case_names, merged_name
+from monitoring.testgen.layout import merge_groups, trim
 from monitoring.testgen.synth import parse_series
 
 RECORDS = {"pool:cpu:avg5m": ("avg by (pool) (avg_over_time(cpu[5m]))", {})}

@@ -10,7 +10,7 @@ from conftest import ROOT, case, names_failing_case
 
 from monitoring.definitions import ab_test as ab
 from monitoring.model.layout import panel_id
-from monitoring.testgen.layout import case_names
+from monitoring.testgen.case_names import case_names
 from monitoring.testgen.record_query import asserted_record
 from monitoring.verify.tools import find_tool
 
@@ -169,6 +169,20 @@ def test_monitoring_test_reports_table_and_full_coverage(cli, generated):
     assert f"{total}/{total} rules covered by generated tests (100%)" in result.output
     # fires and too short; its safe side beside the fires case is checked by the same assertion (testgen.beside)
     assert re.search(r"\nModelCompleteFailure +alerting +2 +pass", result.output)
+
+
+def test_monitoring_test_cuts_a_failing_groups_name_to_the_failed_alerts_cases(cli, generated):
+    """promtool prints a failing group's whole name (every case of a merged group) above each failed assertion;
+    `monitoring test` keeps the failed alert's part."""
+    rules = generated / "prometheus/rules/ab-test.rules.yml"
+    old = "expr: avg by (model_name) (ab_test_model_accuracy) < 50"
+    assert old in rules.read_text()
+    rules.write_text(rules.read_text().replace(old, old.replace("<", "<="), 1))
+    result = cli(["test", "--out", generated])
+    assert result.exit_code == 1
+    named = [line.strip() for line in result.output.splitlines() if line.strip().startswith("name: ")]
+    assert named and all(line.startswith("name: ModelCompleteFailure: fires and too short (") for line in named)
+    assert all(" | " not in line and "other alerts' cases too)" in line for line in named), named
 
 
 def test_coverage_gate_fails_on_an_untested_rule(cli, generated):

@@ -11,7 +11,7 @@ from monitoring import COUNTER, GAUGE, HISTOGRAM, SLO, EventRatio, Label, Latenc
 from monitoring.errors import DefinitionError
 from monitoring.model.slo import burn_windows
 from monitoring.render.promtool_tests import render_rule_tests
-from monitoring.testgen.layout import case_names
+from monitoring.testgen.case_names import case_names
 from monitoring.testgen.record_query import asserted_record
 
 MODEL = Label("model_name", ("a", "b"))

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from monitoring.promql.regex_example import example
+from monitoring.testgen.case_names import case_names
 from monitoring.testgen.conditions_of import NotAutomatic, condition_of
-from monitoring.testgen.layout import case_names
 from monitoring.testgen.record_query import asserted_record
 from monitoring.verify.tools import find_tool
 

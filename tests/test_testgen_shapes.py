@@ -7,7 +7,7 @@ import textwrap
 import yaml
 
 from monitoring.adopt.rule_tests import generated_tests
-from monitoring.testgen.layout import case_names
+from monitoring.testgen.case_names import case_names
 from monitoring.verify.tools import find_tool
 
 

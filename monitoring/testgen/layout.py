@@ -21,10 +21,7 @@ far fewer steps:
   ``ALERTS``, which other alerts write) keeps its cases in groups of their own; cases with another input
   spacing than the group's go elsewhere.
 
-Merged groups are named after all their cases, so a reader of the file finds each case: each alert once,
-its cases after it ("ALERT: fires (...) · safe side (...) | OTHER: ..."), a fires case and its too short
-case on the same values said once ("fires and too short (...)"); ``case_names`` gives the cases' own names
-back.
+Merged groups are named after all their cases (monitoring.testgen.case_names).
 """
 
 from __future__ import annotations
@@ -35,12 +32,10 @@ from functools import lru_cache
 from monitoring.model.durations import parse_duration
 from monitoring.promql.functions import go_regex
 from monitoring.promql.parse import parse, selectors
+from monitoring.testgen.case_names import merged_name
 from monitoring.testgen.memo import per_owner
 from monitoring.testgen.synth import parse_key
 
-SEPARATOR = " | "  # between the alerts (or other subjects) of a merged group's name
-JOINER = " · "  # between the cases of one alert
-BOTH = "fires and too short "  # a fires case and its too short case, on the same values
 Selector = tuple[str, tuple]  # (metric name, ((label, op, value), ...))
 
 
@@ -266,40 +261,3 @@ def sample_count(values: str) -> int:
         run = _RUN.fullmatch(token)
         count += int(run.group(2)) + 1 if run else 1
     return count
-
-
-def merged_name(names: list[str]) -> str:
-    """One name for the cases ``names`` ("ALERT: title" each): every alert once, its titles after it."""
-    titles: dict[str, list[str]] = {}
-    for name in names:
-        subject, colon, title = name.partition(": ")
-        titles.setdefault(subject if colon else name, []).append(title)
-    return SEPARATOR.join(
-        f"{subject}: {JOINER.join(_said_once(said))}" if any(said) else subject for subject, said in titles.items()
-    )
-
-
-def _said_once(titles: list[str]) -> list[str]:
-    """``fires (X)`` and ``too short (X)``, the same X (one timeline, two eval times), as one title."""
-    out = list(titles)
-    for title in titles:
-        if title.startswith("too short (") and "fires " + title[len("too short ") :] in out:
-            out[out.index("fires " + title[len("too short ") :])] = BOTH + title[len("too short ") :]
-            out.remove(title)
-    return out
-
-
-def case_names(group: dict) -> list[str]:
-    """The names of the generated cases a (possibly merged) test group holds."""
-    names = []
-    for chunk in group["name"].split(SEPARATOR):
-        subject, colon, titles = chunk.partition(": ")
-        if not colon:
-            names.append(chunk)
-            continue
-        for title in titles.split(JOINER):
-            if title.startswith(BOTH):
-                names += [f"{subject}: fires {title[len(BOTH) :]}", f"{subject}: too short {title[len(BOTH) :]}"]
-            else:
-                names.append(f"{subject}: {title}")
-    return names

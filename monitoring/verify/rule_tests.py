@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from monitoring.model import Stack
+from monitoring.testgen.case_names import SEPARATOR, alert_part
 from monitoring.testgen.record_query import asserted_record, record_query
 from monitoring.verify.cache import ResultCache, tool_version
 from monitoring.verify.report import SuiteResult
@@ -126,7 +128,7 @@ def _run_stack(promtool: str, stack: Stack, rule_file: Path, test_file: Path):
     test = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True, env=env)
     output = test.stdout + test.stderr
     if test.returncode != 0:
-        problems.append(f"promtool test rules {test_file}:\n{output}")
+        problems.append(f"promtool test rules {test_file}:\n{focused(output)}")
     try:
         counts = _test_counts(yaml.load(test_file.read_bytes(), Loader=_Loader))
     except yaml.YAMLError:
@@ -161,6 +163,26 @@ def _test_counts(document) -> dict[str, int]:
             record = asserted_record(test["expr"])
             counts[record] = counts.get(record, 0) + 1
     return counts
+
+
+_FAILED_ALERT = re.compile(r"\s*alertname: (\S+), time: ")
+
+
+def focused(output: str) -> str:
+    """promtool's failure output with each failing group's name cut to the failed alert's cases: a merged
+    group's name lists every case it holds (3 KB on a bench service) and promtool prints it above every failed
+    assertion."""
+    lines = output.splitlines(keepends=True)
+    for i, line in enumerate(lines[:-1]):
+        indent, named, name = line.partition("name: ")
+        failed = _FAILED_ALERT.match(lines[i + 1])
+        if not named or indent.strip() or not failed:
+            continue
+        name = name.rstrip().removesuffix(",")
+        part, others = alert_part(name, failed.group(1)), name.count(SEPARATOR)
+        if part is not None and others:
+            lines[i] = f"{indent}name: {part} (the group holds {others} other alerts' cases too),\n"
+    return "".join(lines)
 
 
 def _mentions(output: str, name: str, kind: str) -> bool:

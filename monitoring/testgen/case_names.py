@@ -1,0 +1,58 @@
+"""How a merged test group is named: after all its cases, so a reader of the file finds each one.
+
+Each alert once, its cases after it, and a fires case and its too short case on the same values said once::
+
+    ALERT: fires and too short (at 1291.5; > 1050 for 10m; margin 44.6) · safe side (...) | OTHER: ...
+
+promtool prints a failing group's name above each failed assertion; ``monitoring test`` cuts it to the failed
+alert's part (monitoring.verify.rule_tests). A module of its own: ``monitoring test`` reads it without loading the
+generator.
+"""
+
+from __future__ import annotations
+
+SEPARATOR = " | "  # between the alerts (or other subjects) of a merged group's name
+JOINER = " · "  # between the cases of one alert
+BOTH = "fires and too short "  # a fires case and its too short case, on the same values
+
+
+def merged_name(names: list[str]) -> str:
+    """One name for the cases ``names`` ("ALERT: title" each): every alert once, its titles after it."""
+    titles: dict[str, list[str]] = {}
+    for name in names:
+        subject, colon, title = name.partition(": ")
+        titles.setdefault(subject if colon else name, []).append(title)
+    return SEPARATOR.join(
+        f"{subject}: {JOINER.join(_said_once(said))}" if any(said) else subject for subject, said in titles.items()
+    )
+
+
+def _said_once(titles: list[str]) -> list[str]:
+    """``fires (X)`` and ``too short (X)``, the same X (one timeline, two eval times), as one title."""
+    out = list(titles)
+    for title in titles:
+        if title.startswith("too short (") and "fires " + title[len("too short ") :] in out:
+            out[out.index("fires " + title[len("too short ") :])] = BOTH + title[len("too short ") :]
+            out.remove(title)
+    return out
+
+
+def case_names(group: dict) -> list[str]:
+    """The names of the generated cases a (possibly merged) test group holds."""
+    names = []
+    for chunk in group["name"].split(SEPARATOR):
+        subject, colon, titles = chunk.partition(": ")
+        if not colon:
+            names.append(chunk)
+            continue
+        for title in titles.split(JOINER):
+            if title.startswith(BOTH):
+                names += [f"{subject}: fires {title[len(BOTH) :]}", f"{subject}: too short {title[len(BOTH) :]}"]
+            else:
+                names.append(f"{subject}: {title}")
+    return names
+
+
+def alert_part(name: str, alert: str) -> str | None:
+    """The part of a (merged) group's name about ``alert``'s cases."""
+    return next((chunk for chunk in name.split(SEPARATOR) if chunk.startswith(f"{alert}: ")), None)
