@@ -31,8 +31,9 @@ def _said_once(titles: list[str]) -> list[str]:
     """``fires (X)`` and ``too short (X)``, the same X (one timeline, two eval times), as one title."""
     out = list(titles)
     for title in titles:
-        if title.startswith("too short (") and "fires " + title[len("too short ") :] in out:
-            out[out.index("fires " + title[len("too short ") :])] = BOTH + title[len("too short ") :]
+        values = title.removeprefix("too short ")
+        if values != title and values.startswith("(") and f"fires {values}" in out:
+            out[out.index(f"fires {values}")] = BOTH + values
             out.remove(title)
     return out
 
