@@ -146,18 +146,21 @@ def test_queries_merge_by_what_they_read_and_other_spacings_stay_apart():
 
 def test_a_merged_groups_name_says_each_alert_once_and_gives_every_case_back():
     names = [
-        "A: fires (at 2; > 1 for 5m; margin 1)",
+        "A: fires (at 2; margin 1; > 1 for 5m)",
         "B: fires (at 3; > 1)",
-        "A: too short (at 2; > 1 for 5m; margin 1)",
+        "A: too short (at 2; margin 1; > 1 for 5m)",
         "A: safe side (at 1, on the boundary; > 1 for 5m)",
-        "A: quiet: the first on its safe side",
+        "C: fires (at 5; > 4)",
+        "C: safe side (at 4; > 4)",
+        "C: quiet: the first on its safe side",  # not every case ends with the condition: said in each
         "B: too short (at 2.5; > 1)",  # not the values B fires at: said apart
         "recording rules on a dataset",
     ]
     name = merged_name(names)
     assert name == (
-        "A: fires and too short (at 2; > 1 for 5m; margin 1) · safe side (at 1, on the boundary; > 1 for 5m)"
-        " · quiet: the first on its safe side | B: fires (at 3; > 1) · too short (at 2.5; > 1)"
+        "A (> 1 for 5m): fires and too short (at 2; margin 1) · safe side (at 1, on the boundary)"
+        " | B (> 1): fires (at 3) · too short (at 2.5)"
+        " | C: fires (at 5; > 4) · safe side (at 4; > 4) · quiet: the first on its safe side"
         " | recording rules on a dataset"
     )
     assert sorted(case_names({"name": name})) == sorted(names)

@@ -94,7 +94,7 @@ def test_a_histograms_fires_case_lands_close_past_its_threshold_and_crosses_at_o
     document = load(generated / "prometheus/tests/ab-test.test.yml")
     fires, _ = case(document, "HighResponseTime: fires")
     name = next(n for n in case_names(fires) if n.startswith("HighResponseTime: fires ("))
-    value, threshold = (float(x) for x in re.match(r".*\(at ([0-9.e+-]+); > ([0-9.e+-]+) ", name).groups())
+    value, threshold = (float(x) for x in re.match(r".*\(at ([0-9.e+-]+); .*; > ([0-9.e+-]+) ", name).groups())
     assert threshold < value < 1.1 * threshold
     top = next(s for s in fires["input_series"] if 'le="+Inf",model_name="baseline"' in s["series"])
     lead, crossed = (float(run.split("+")[1].split("x")[0]) for run in top["values"].split()[:2])
@@ -181,7 +181,9 @@ def test_monitoring_test_cuts_a_failing_groups_name_to_the_failed_alerts_cases(c
     result = cli(["test", "--out", generated])
     assert result.exit_code == 1
     named = [line.strip() for line in result.output.splitlines() if line.strip().startswith("name: ")]
-    assert named and all(line.startswith("name: ModelCompleteFailure: fires and too short (") for line in named)
+    assert named and all(
+        line.startswith("name: ModelCompleteFailure (< 50 for 2m): fires and too short (") for line in named
+    )
     assert all(" | " not in line and "other alerts' cases too)" in line for line in named), named
 
 

@@ -1,8 +1,9 @@
 """How a merged test group is named: after all its cases, so a reader of the file finds each one.
 
-Each alert once, its cases after it, and a fires case and its too short case on the same values said once::
+Each alert once with the condition all its cases share (every case's name ends with it), its cases after it,
+and a fires case and its too short case on the same values said once::
 
-    ALERT: fires and too short (at 1291.5; > 1050 for 10m; margin 44.6) · safe side (...) | OTHER: ...
+    ALERT (> 1050 for 10m): fires and too short (at 1291.5; margin 44.6) · safe side (at 1050, ...) | OTHER ...
 
 promtool prints a failing group's name above each failed assertion; ``monitoring test`` cuts it to the failed
 alert's part (monitoring.verify.rule_tests). A module of its own: ``monitoring test`` reads it without loading the
@@ -22,9 +23,20 @@ def merged_name(names: list[str]) -> str:
     for name in names:
         subject, colon, title = name.partition(": ")
         titles.setdefault(subject if colon else name, []).append(title)
-    return SEPARATOR.join(
-        f"{subject}: {JOINER.join(_said_once(said))}" if any(said) else subject for subject, said in titles.items()
-    )
+    return SEPARATOR.join(_part(subject, said) if any(said) else subject for subject, said in titles.items())
+
+
+def _part(subject: str, titles: list[str]) -> str:
+    titles = _said_once(titles)
+    shared = _condition(titles[0])
+    if len(titles) > 1 and " " not in subject and shared and all(_condition(t) == shared for t in titles):
+        subject, titles = f"{subject} ({shared})", [t.removesuffix(f"; {shared})") + ")" for t in titles]
+    return f"{subject}: {JOINER.join(titles)}"
+
+
+def _condition(title: str) -> str | None:
+    """What a case's title ends with: ``fires (at 2; margin 1; > 1 for 5m)`` -> ``> 1 for 5m``."""
+    return title[title.rindex("; ") + 2 : -1] if title.endswith(")") and "; " in title else None
 
 
 def _said_once(titles: list[str]) -> list[str]:
@@ -46,7 +58,11 @@ def case_names(group: dict) -> list[str]:
         if not colon:
             names.append(chunk)
             continue
+        alert, hoisted, shared = subject.partition(" (")
+        shared = shared.removesuffix(")") if hoisted and " " not in alert and shared.endswith(")") else None
         for title in titles.split(JOINER):
+            if shared is not None:  # the condition every case's title ends with, said once
+                subject, title = alert, f"{title[:-1]}; {shared})"
             if title.startswith(BOTH):
                 names += [f"{subject}: fires {title[len(BOTH) :]}", f"{subject}: too short {title[len(BOTH) :]}"]
             else:
@@ -56,4 +72,4 @@ def case_names(group: dict) -> list[str]:
 
 def alert_part(name: str, alert: str) -> str | None:
     """The part of a (merged) group's name about ``alert``'s cases."""
-    return next((chunk for chunk in name.split(SEPARATOR) if chunk.startswith(f"{alert}: ")), None)
+    return next((c for c in name.split(SEPARATOR) if c.partition(": ")[0].partition(" (")[0] == alert), None)

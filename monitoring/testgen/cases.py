@@ -288,13 +288,13 @@ class CaseBuilder:
         if not firing:
             raise Mismatch(f"generated case '{label}' ({what}) does not fire at {format_duration(eval_time)}")
         clear = self.clear_text(distance)
-        out.append(self.case(f"{label} ({what}; {self.threshold_text()}; {clear})", run, eval_time, firing))
+        out.append(self.case(f"{label} ({what}; {clear}; {self.threshold_text()})", run, eval_time, firing))
         if self.for_seconds > self.interval and (label == "fires" if short is None else short):
             short = t_true + self.for_seconds - self.interval
             pending = _firing_at(run.states, short, self.for_seconds)
             if pending:
                 raise Mismatch(f"generated case 'too short' ({what}) fires at {format_duration(short)}")
-            out.append(self.case(f"too short ({what}; {self.threshold_text()}; {clear})", run, short, []))
+            out.append(self.case(f"too short ({what}; {clear}; {self.threshold_text()})", run, short, []))
         return out
 
     def fires_time(self, run, t_true: float) -> float:
@@ -455,7 +455,7 @@ class CaseBuilder:
             if _firing_at(run.states, short, self.for_seconds):
                 raise Mismatch(f"generated case 'too short' fires at {format_duration(short)}")
             value = run.value_at(short)
-            title = f"too short (at {value:.6g}; {self.threshold_text()}; {self.clear_text(distance)})"
+            title = f"too short (at {value:.6g}; {self.clear_text(distance)}; {self.threshold_text()})"
             out.append(self.case(title, run, short, []))
         for leaf, side in ((low, "low"), (high, "high")):
             inputs, kind = leaf.driver.safe()
