@@ -27,6 +27,7 @@ def merged_name(names: list[str]) -> str:
 
 
 def _part(subject: str, titles: list[str]) -> str:
+    """``subject`` and its cases' titles, the condition they all end with said once after the subject."""
     titles = _said_once(titles)
     shared = _condition(titles[0])
     if len(titles) > 1 and " " not in subject and shared and all(_condition(t) == shared for t in titles):
@@ -58,11 +59,11 @@ def case_names(group: dict) -> list[str]:
         if not colon:
             names.append(chunk)
             continue
+        said = titles.split(JOINER)
         alert, hoisted, shared = subject.partition(" (")
-        shared = shared.removesuffix(")") if hoisted and " " not in alert and shared.endswith(")") else None
-        for title in titles.split(JOINER):
-            if shared is not None:  # the condition every case's title ends with, said once
-                subject, title = alert, f"{title[:-1]}; {shared})"
+        if hoisted and " " not in alert and shared.endswith(")"):  # the condition every title ends with
+            subject, said = alert, [f"{title[:-1]}; {shared}" for title in said]
+        for title in said:
             if title.startswith(BOTH):
                 names += [f"{subject}: fires {title[len(BOTH) :]}", f"{subject}: too short {title[len(BOTH) :]}"]
             else:
