@@ -337,16 +337,17 @@ def first_guess(comparison: Comparison, stack: Stack, band=None):
     metric = by_name[next(iter(metrics))]
     if metric.type is MetricType.GAUGE:
         driver = GivenDriver(comparison, None, metric, band=band)
-        driver.healthy_value = _quietest(driver, stack, None)
-        driver.lead_value = _nearest_quiet(driver, stack)
-        driver.beyond = _nearest_beyond(driver, stack)
+        alike = _compared_alike(driver, stack, None)
+        driver.healthy_value = _quietest(driver, alike)
+        driver.lead_value = _nearest_quiet(driver, alike)
+        driver.beyond = _nearest_beyond(driver, alike)
         driver.drive = _gauge_driver(metric, stack, driver.healthy_value)
         return driver
     q = _quantile(quantiles)
     if metric.type is MetricType.HISTOGRAM and q is not None:
         lowest = q * metric.buckets[0]  # interpolating in the lowest bucket, the quantile never reports less
         driver = GivenDriver(comparison, None, metric, lowest, band)
-        driver.healthy_value = _quietest(driver, stack, q)
+        driver.healthy_value = _quietest(driver, _compared_alike(driver, stack, q))
         driver.drive = _histogram_driver(metric, stack, q, driver.healthy_value)
         return driver
     return None
@@ -373,12 +374,12 @@ def _quantile(quantiles: list) -> float | None:
     return None
 
 
-def _quietest(driver: GivenDriver, stack: Stack, q: float | None) -> float:
+def _quietest(driver: GivenDriver, alike: list[Comparison] | None) -> float:
     """The healthy value that is healthy for every other alert comparing the same gauge (or the same quantile of
     the same histogram) the same way: a critical alert's cases then do not keep its warning sibling pending or
     firing the whole time, which is what costs promtool most (it expands every active alert's annotations at
-    every step). The farthest of their own healthy values from the thresholds, on this comparison's side."""
-    alike = _compared_alike(driver, stack, q)
+    every step). The farthest of their own healthy values from the thresholds, on this comparison's side.
+    ``alike``: _compared_alike's."""
     if alike is None:
         return driver.healthy_value
     values = [driver.healthy_value]
@@ -386,12 +387,11 @@ def _quietest(driver: GivenDriver, stack: Stack, q: float | None) -> float:
     return min(values) if _upward(driver) else max(values)
 
 
-def _nearest_quiet(driver: GivenDriver, stack: Stack) -> float | None:
+def _nearest_quiet(driver: GivenDriver, alike: list[Comparison] | None) -> float | None:
     """The gauge value nearest this comparison's threshold that is still a clear share (INSIDE_SHARE of its
     scale) inside every threshold compared the same way on the same gauge: quiet for the siblings too, like
     _quietest. None where there is no such side (a band, ``==``, ``!=``) or it is no nearer than the healthy
     value, or the metric's range does not reach it."""
-    alike = _compared_alike(driver, stack, None)
     if alike is None:
         return None
     upward = _upward(driver)
@@ -405,10 +405,9 @@ def _nearest_quiet(driver: GivenDriver, stack: Stack) -> float | None:
     return value
 
 
-def _nearest_beyond(driver: GivenDriver, stack: Stack) -> float | None:
+def _nearest_beyond(driver: GivenDriver, alike: list[Comparison] | None) -> float | None:
     """The nearest threshold past this one among the comparisons of the same gauge the same way (a warning's
     critical sibling), or None."""
-    alike = _compared_alike(driver, stack, None)
     own = driver.comparison.value
     farther = [c.value for c in alike or () if (c.value > own if _upward(driver) else c.value < own)]
     return (min(farther) if _upward(driver) else max(farther)) if farther else None
