@@ -83,13 +83,16 @@ def manifest_groups(path: Path) -> dict | None:
     return {"groups": [g for d in manifests for g in (d.get("spec") or {}).get("groups") or []]}
 
 
-def _merged(tests: list[dict], rules: list[SourceRule], every_rule: dict, rules_read: dict) -> list[dict]:
-    """The cases in fewer promtool test groups (monitoring.testgen.layout, as for generated stacks), unless a
-    merged group's inputs make some rule of the file fail (promtool would fail the group): then as they were."""
+def _merged(tests: list[dict], rules: list[SourceRule], every_rule: dict, rules_read: dict, step: float) -> list:
+    """The cases in fewer promtool test groups (monitoring.testgen.layout and .chain, as for generated stacks),
+    unless a merged group's inputs make some rule of the file fail (promtool would fail the group): then as
+    they were."""
+    from monitoring.testgen.chain import chain_groups
     from monitoring.testgen.cross_check import rule_error
     from monitoring.testgen.layout import merge_groups
 
-    merged = merge_groups(tests, [(r.name, r.expr) for r in rules if r.kind == "alert"], rules_read)
+    alerts = [(r.name, r.expr) for r in rules if r.kind == "alert"]
+    merged = chain_groups(merge_groups(tests, alerts, rules_read), alerts, rules_read, step)
     originals = {id(group) for group in tests}
     if any(rule_error(group, every_rule, rules_read) for group in merged if id(group) not in originals):
         return tests
@@ -184,7 +187,7 @@ class RuleFileTests:
             untested=sorted(self.untested, key=lambda u: u.where.line),
             rule_names=[(r.kind, r.name) for r in rules],
         )
-        tests = _merged(tests, rules, every_rule, rules_read)
+        tests = _merged(tests, rules, every_rule, rules_read, interval)
         if tests:
             result.test = {
                 "rule_files": [rule_file_ref],

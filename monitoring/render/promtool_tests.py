@@ -12,6 +12,7 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     from monitoring.testgen.alerts import alert_cases, rules_by_record
     from monitoring.testgen.buckets import drop_indistinct_buckets
     from monitoring.testgen.burnrate import slo_recording_case, slos_of
+    from monitoring.testgen.chain import chain_groups
     from monitoring.testgen.fold import fold_recording
     from monitoring.testgen.layout import merge_groups
     from monitoring.testgen.target_labels import drop_unread_target_labels
@@ -26,7 +27,10 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     for alert in stack.alerts():
         tests.extend(alert_cases(alert, stack, interval))
     # promtool evaluates every rule at every step of every group: cases that cannot interfere share a group
-    tests = merge_groups(tests, [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack))
+    alerts, records = [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack)
+    tests = merge_groups(tests, alerts, records)
+    # and groups on the same series one after the other, each once nothing before it can be seen
+    tests = chain_groups(tests, alerts, records, interval)
     # the recording rules' exact values, asserted inside those groups where they can be (no steps of their own)
     tests = fold_recording(stack, [r for r in stack.recording_rules() if r.record not in slo_rules], tests)
     # histogram buckets inside a run of equal ones, which no quantile reads (an eighth of the bytes)
