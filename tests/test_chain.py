@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from monitoring.model.durations import format_duration, parse_duration
-from monitoring.testgen.chain import chain_groups, samples_in
+from monitoring.testgen.chain import chain_groups
+from monitoring.testgen.layout import samples_in
 from monitoring.testgen.synth import case_evaluator, parse_series
 from monitoring.verify.tools import find_tool
 

@@ -465,6 +465,8 @@ _DATE_PARTS = {
     "days_in_month": lambda c: _days_in_month(c[0], c[1]),
     "day_of_year": lambda c: _day_of_year(c[0], c[1], c[2]),
 }
+# functions that read absolute time (the evaluation time, or sample times): no two steps alike, no shift alike
+ABSOLUTE_TIME = frozenset({"time", "timestamp", *_DATE_PARTS})
 
 
 def _date_function(name: str, part):

@@ -31,25 +31,18 @@ than its own span (the steps promtool adds stay bounded: an SLO alert reading da
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import promql_parser as pp
 
 from monitoring.model.durations import format_duration, parse_duration
-from monitoring.promql.evaluator import Evaluator
+from monitoring.promql.evaluator import LOOKBACK, Evaluator
+from monitoring.promql.functions import ABSOLUTE_TIME
 from monitoring.promql.parse import parse, selector_name
 from monitoring.promql.values import QueryError, Unsupported
 from monitoring.testgen.case_names import case_names, merged_name
-from monitoring.testgen.layout import any_match, reads_of
+from monitoring.testgen.layout import any_match, reads_of, samples_in
 from monitoring.testgen.synth import parse_key
-
-LOOKBACK = 300.0  # an instant selector sees a sample up to 5m old (Prometheus' default lookback delta)
-_CLOCK = frozenset(
-    {"time", "timestamp", "minute", "hour", "day_of_week", "day_of_month", "day_of_year", "days_in_month", "month",
-     "year"}
-)  # fmt: skip
-_RUN = re.compile(r"(.*)x([0-9]+)")
 
 
 def chain_groups(
@@ -68,14 +61,14 @@ def chain_groups(
             continue
         alertnames = {t["alertname"] for t in tests}
         expressions = [t["expr"] for t in exprs]
-        segment = Segment(group, reads.of(alertnames, expressions), alertnames, expressions)
+        segment = _Segment(group, reads.of(alertnames, expressions), alertnames, expressions)
         if not any(chain.append(segment, later, step) for chain in chains):
             chains.append(_Chain(segment))
     return kept + [chain.group() for chain in chains]
 
 
 @dataclass
-class Segment:
+class _Segment:
     """One test group and what its assertions read (None: not bounded, see monitoring.testgen.layout)."""
 
     group: dict
@@ -89,39 +82,50 @@ class Segment:
 
 
 class _Chain:
-    def __init__(self, head: Segment):
+    def __init__(self, head: _Segment):
         self.head = head
         self.spacing = head.spacing
         self.segments = [head]
         self.series = {s["series"]: s["values"] for s in head.group.get("input_series", [])}
         self.lengths = {key: samples_in(values) for key, values in self.series.items()}
+        self.parsed: dict[str, tuple] = {}
         self.end = max(self.lengths.values(), default=0)  # samples laid so far, on every series at most
         self.tests = list(head.group.get("alert_rule_test", []))
         self.exprs = list(head.group.get("promql_expr_test", []))
         self.last_eval = _last_eval(head.group)
 
-    def append(self, segment: Segment, later: _Later, step: float) -> bool:
+    def append(self, segment: _Segment, later: _Later, step: float) -> bool:
         if self.head.selectors is None or segment.selectors is None or segment.spacing != self.spacing:
             return False
         keys = [s["series"] for s in segment.group.get("input_series", [])]
         if not any(key in self.series for key in keys):
             return False
-        seen = [key for key in self.series if any_match(segment.selectors, [parse_key(key)])]
-        stale = all(self.series[key].rsplit(" ", 1)[-1] == "stale" for key in seen)
-        reach = later.reach(segment, 0.0 if stale else LOOKBACK)
-        if reach is None:
+        paths = later.paths(segment)
+        if paths is None:
             return False
-        last = max(((self.lengths[key] - 1) * self.spacing for key in seen), default=-math.inf)
         unit = _lcm(self.spacing, step)
         # after every sample and assertion before it, and once nothing it reads is there
-        start = max(self.end * self.spacing, self.last_eval + step, last + reach + 2 * step)
+        start = max(self.end * self.spacing, self.last_eval + step, self._seen_until(paths) + 2 * step)
         start = math.ceil(start / unit) * unit
         if start - self.end * self.spacing > _last_eval(segment.group):
             return False
         self._lay(segment, start)
         return True
 
-    def _lay(self, segment: Segment, start: float) -> None:
+    def _seen_until(self, paths: list[Path]) -> float:
+        """Until when a selector of ``paths`` still sees a sample laid so far: a range or an offset after its
+        last sample position; an instant selector 5m after it too, unless the series ends stale."""
+        until = -math.inf
+        for selector, instant, back in paths:
+            for key, values in self.series.items():
+                if self.parsed.setdefault(key, parse_key(key))[0] == selector[0] and any_match(
+                    frozenset({selector}), [self.parsed[key]]
+                ):
+                    lookback = LOOKBACK if instant and not values.endswith(" stale") else 0.0
+                    until = max(until, (self.lengths[key] - 1) * self.spacing + back + lookback)
+        return until
+
+    def _lay(self, segment: _Segment, start: float) -> None:
         first = round(start / self.spacing)  # the sample index the segment starts at
         for series in segment.group.get("input_series", []):
             key, values = series["series"], series["values"]
@@ -153,25 +157,30 @@ class _Chain:
 
 
 class _Later:
-    """Whether a group can start later than 0, and how far back its assertions read."""
+    """Whether a group can start later than 0, and how far back each selector its assertions read looks."""
 
     def __init__(self, records: dict, alert_exprs: dict[str, list[str]], step: float):
         self.records = records
         self.alert_exprs = alert_exprs
         self.step = step
-        self._reach: dict[tuple[str, float], float | None] = {}
+        self._paths: dict[str, list[Path] | None] = {}
         self._quiet: dict[str, bool] = {}
 
-    def reach(self, segment: Segment, lookback: float) -> float | None:
-        """How far back the segment's assertions read (None: it cannot move). ``lookback``: how long an instant
-        selector still sees an input series after its last sample position (0 when each ends stale)."""
+    def paths(self, segment: _Segment) -> list[Path] | None:
+        """Every selector the segment's assertions read, through recorded series (None: it cannot move)."""
         exprs = [*segment.exprs]
         for name in segment.alertnames:
-            exprs += self.alert_exprs.get(name, [])
             if not all(self.quiet(expr) for expr in self.alert_exprs.get(name, [])):
                 return None
-        reaches = [self.expression(expr, lookback) for expr in exprs]
-        return None if not reaches or None in reaches else max(reaches)
+            exprs += self.alert_exprs.get(name, [])
+        found: list[Path] = []
+        for expr in exprs:
+            if expr not in self._paths:
+                self._paths[expr] = self._expression(parse(expr), 0.0, frozenset())
+            if self._paths[expr] is None:
+                return None
+            found += self._paths[expr]
+        return found
 
     def quiet(self, expr: str) -> bool:
         """Whether the expression returns nothing on no series at all."""
@@ -182,31 +191,42 @@ class _Later:
                 self._quiet[expr] = False
         return self._quiet[expr]
 
-    def expression(self, expr: str, lookback: float, seen: frozenset[str] = frozenset()) -> float | None:
-        if (expr, lookback) not in self._reach:
-            self._reach[expr, lookback] = self._expression(parse(expr), lookback, seen)
-        return self._reach[expr, lookback]
-
-    def _expression(self, node, lookback: float, seen: frozenset[str]) -> float | None:
-        if isinstance(node, pp.SubqueryExpr) or (isinstance(node, pp.Call) and node.func.name in _CLOCK):
+    def _expression(self, node, back: float, seen: frozenset[str]) -> list[Path] | None:
+        """``back``: how far before the evaluation time the expression is evaluated (a recorded series read
+        ``back`` ago holds what its rule computed then)."""
+        if isinstance(node, pp.SubqueryExpr) or (isinstance(node, pp.Call) and node.func.name in ABSOLUTE_TIME):
             return None
         if isinstance(node, pp.MatrixSelector):
-            return self._selector(node.vector_selector, node.range.total_seconds(), lookback, seen)
+            return self._selector(node.vector_selector, node.range.total_seconds(), back, seen)
         if isinstance(node, pp.VectorSelector):
-            return self._selector(node, None, lookback, seen)
-        reaches = [self._expression(child, lookback, seen) for child in _children(node)]
-        return None if None in reaches else max(reaches, default=0.0)
+            return self._selector(node, None, back, seen)
+        found: list[Path] = []
+        for child in _children(node):
+            paths = self._expression(child, back, seen)
+            if paths is None:
+                return None
+            found += paths
+        return found
 
-    def _selector(self, selector, window: float | None, lookback: float, seen: frozenset[str]) -> float | None:
+    def _selector(self, selector, window: float | None, back: float, seen: frozenset[str]) -> list[Path] | None:
         offset = selector.offset.total_seconds() if selector.offset is not None else 0.0
         name = selector_name(selector)
         if selector.at is not None or offset < 0 or not name or name.startswith("ALERTS"):
             return None
+        matchers = tuple((m.name, str(m.op).split(".")[-1], m.value) for m in selector.matchers.matchers)
+        own = (name, tuple(m for m in matchers if m[0] != "__name__"))
+        found = [(own, window is None, back + offset + (window or 0.0))]
         if name in self.records and name not in seen:
-            # a recorded series goes stale at the first evaluation its rule no longer returns it
-            inner = self._expression(parse(self.records[name][0]), lookback, seen | {name})
-            return None if inner is None else (self.step if window is None else window) + offset + inner
-        return (lookback if window is None else window) + offset
+            # what its rule computed up to the window back; an instant read sees the recorded series until the
+            # first evaluation its rule no longer returns it (then it is stale): a step
+            inner = self._expression(parse(self.records[name][0]), back + offset + (window or self.step), seen | {name})
+            if inner is None:
+                return None
+            found += inner
+        return found
+
+
+Path = tuple[tuple, bool, float]  # (selector, read at an instant, how far back before the evaluation time)
 
 
 def _children(node):
@@ -229,15 +249,3 @@ def _shifted(test: dict, start: float) -> dict:
 def _lcm(a: float, b: float) -> float:
     """The least common multiple of two durations (whole milliseconds)."""
     return math.lcm(round(a * 1000), round(b * 1000)) / 1000
-
-
-def samples_in(values: str) -> int:
-    """How many sample positions promtool input ``values`` takes, gaps and staleness markers included."""
-    count = 0
-    for token in values.split():
-        run = _RUN.fullmatch(token)
-        if run is None:
-            count += 1
-        else:  # `_xn` is n gaps, `axn` and `a+bxn` n + 1 samples
-            count += int(run.group(2)) + (0 if run.group(1) == "_" else 1)
-    return count

@@ -261,3 +261,12 @@ def sample_count(values: str) -> int:
         run = _RUN.fullmatch(token)
         count += int(run.group(2)) + 1 if run else 1
     return count
+
+
+def samples_in(values: str) -> int:
+    """How many sample positions promtool input ``values`` takes, gaps and staleness markers included."""
+    count = 0
+    for token in values.split():
+        run = _RUN.fullmatch(token)
+        count += 1 if run is None else int(run.group(2)) + (0 if run.group(1) == "_" else 1)
+    return count

@@ -34,16 +34,12 @@ from operator import mul, ne, sub
 import promql_parser as pp
 
 from monitoring.promql.evaluator import LOOKBACK, Series
+from monitoring.promql.functions import ABSOLUTE_TIME
 from monitoring.promql.parse import parse, selector_name
 from monitoring.testgen.memo import per_owner
 
 State = dict  # {labels without __name__: value}
 _DIFFERENCE_FUNCS = frozenset({"rate", "increase", "irate", "delta"})
-# Functions that read absolute time (the evaluation time or sample times), so no two steps are alike.
-_ABSOLUTE_TIME_FUNCS = frozenset(
-    ("time", "timestamp", "year", "month", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour")
-    + ("minute",)
-)
 _EXACT_SCALE, _EXACT_LIMIT = 1024.0, 2.0**43
 
 
@@ -253,7 +249,7 @@ def _reads(expr: str, rules: dict[str, tuple[str, dict]]) -> tuple[frozenset[str
         if isinstance(node, pp.AggregateExpr):
             return visit(node.expr) and (node.param is None or visit(node.param))
         if isinstance(node, pp.Call):
-            if node.func.name in _ABSOLUTE_TIME_FUNCS:
+            if node.func.name in ABSOLUTE_TIME:
                 return False
             difference = node.func.name in _DIFFERENCE_FUNCS
             return all(visit(arg, difference) for arg in node.args)
