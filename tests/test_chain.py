@@ -101,6 +101,13 @@ def test_a_group_that_cannot_move_keeps_its_own(alert, why):
     assert len(chained(later, WARNING)) == 1  # first, it does not move: CpuHigh can follow it
 
 
+def test_an_alert_that_keeps_firing_after_its_expression_stops_keeps_its_own_group():
+    lingering = frozenset({"CpuCritical"})  # keep_firing_for: it would still fire when its case starts
+    args = ([(name, expr) for name, (expr, _) in ALERTS.items()], RECORDS, STEP)
+    assert len(chain_groups([WARNING, CRITICAL], *args, lingering)) == 2
+    assert len(chain_groups([WARNING, CRITICAL], *args)) == 1
+
+
 def test_groups_sharing_no_series_or_spacing_stay_apart():
     disk = group("DiskLow", {'disk{pool="primary"}': "0.5x2 0.05x4 stale"}, ("5m", True))
     assert len(chained(WARNING, disk)) == 2  # nothing to save: side by side is layout's job

@@ -92,7 +92,8 @@ def _merged(tests: list[dict], rules: list[SourceRule], every_rule: dict, rules_
     from monitoring.testgen.layout import merge_groups
 
     alerts = [(r.name, r.expr) for r in rules if r.kind == "alert"]
-    merged = chain_groups(merge_groups(tests, alerts, rules_read), alerts, rules_read, step)
+    lingering = frozenset(r.name for r in rules if "keep_firing_for" in r.ignored)
+    merged = chain_groups(merge_groups(tests, alerts, rules_read), alerts, rules_read, step, lingering)
     originals = {id(group) for group in tests}
     if any(rule_error(group, every_rule, rules_read) for group in merged if id(group) not in originals):
         return tests

@@ -131,7 +131,7 @@ class RuleFileWriter:
         codes = []
         for rule in group.rules:
             for key in rule.ignored:
-                self.notes.append(f"{rule.kind} {rule.name}: `{key}` is not carried over (Prometheus 2.42 has none)")
+                self.notes.append(f"{rule.kind} {rule.name}: `{key}` is not carried over (the model has no such field)")
             codes.append(self._record(rule) if rule.kind == "record" else self._alert(rule, interval))
         self.used.add("RuleGroup")
         return py.Call("RuleGroup", [py.string(group.name), py.string(interval), py.Seq(codes)])

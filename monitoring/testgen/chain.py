@@ -19,7 +19,8 @@ evaluator's expectations stay exact:
   asserts reads nothing, so a pending or firing one resolves, and one after it. Prometheus 2.42
   (rules/alerting.go) replaces a resolved alert by a new pending one, so its alerts start afresh, as at 0;
 - **its alerts say nothing when they read nothing** (not ``absent()``, ``vector(1)``, ``... or on() vector(0)``,
-  which would start pending in the gap): our evaluator on no series at all says so;
+  which would start pending in the gap): our evaluator on no series at all says so; and none keeps firing
+  after its expression stops (``keep_firing_for``, which Prometheus 2.42 has and our model does not carry);
 - its start is a multiple of the input spacing and of the evaluation interval: the same samples, at the same
   steps of promtool's evaluation, shifted.
 
@@ -46,13 +47,18 @@ from monitoring.testgen.synth import parse_key
 
 
 def chain_groups(
-    groups: list[dict], alerts: list[tuple[str, str]], records: dict[str, tuple[str, dict]], step: float
+    groups: list[dict],
+    alerts: list[tuple[str, str]],
+    records: dict[str, tuple[str, dict]],
+    step: float,
+    lingering: frozenset[str] = frozenset(),
 ) -> list[dict]:
     """``groups`` (a file's, laid out side by side), those that can run one after the other as one group.
     ``alerts``: (name, expr) of every alerting rule of the file; ``records``: {record: (expr, labels)} of its
-    recording rules; ``step``: the test file's evaluation interval."""
+    recording rules; ``step``: the test file's evaluation interval; ``lingering``: alerts that keep firing after
+    their expression stops (``keep_firing_for``), which cannot start afresh after a wait."""
     reads = reads_of(tuple(alerts), records)
-    later = _Later(records, reads.exprs, step)
+    later = _Later(records, reads.exprs, step, lingering)
     kept, chains = [], []
     for group in groups:
         tests, exprs = group.get("alert_rule_test", []), group.get("promql_expr_test", [])
@@ -159,10 +165,11 @@ class _Chain:
 class _Later:
     """Whether a group can start later than 0, and how far back each selector its assertions read looks."""
 
-    def __init__(self, records: dict, alert_exprs: dict[str, list[str]], step: float):
+    def __init__(self, records: dict, alert_exprs: dict[str, list[str]], step: float, lingering: frozenset[str]):
         self.records = records
         self.alert_exprs = alert_exprs
         self.step = step
+        self.lingering = lingering
         self._paths: dict[str, list[Path] | None] = {}
         self._quiet: dict[str, bool] = {}
 
@@ -170,7 +177,7 @@ class _Later:
         """Every selector the segment's assertions read, through recorded series (None: it cannot move)."""
         exprs = [*segment.exprs]
         for name in segment.alertnames:
-            if not all(self.quiet(expr) for expr in self.alert_exprs.get(name, [])):
+            if name in self.lingering or not all(self.quiet(expr) for expr in self.alert_exprs.get(name, [])):
                 return None
             exprs += self.alert_exprs.get(name, [])
         found: list[Path] = []
