@@ -59,6 +59,13 @@ def test_a_second_group_on_the_same_series_starts_once_nothing_before_it_can_be_
         ("CpuHigh", "9m30s"), ("CpuHigh", "11m"), ("CpuCritical", "21m30s"), ("CpuCritical", "23m")
     ]  # fmt: skip
     assert one["name"] == f"{WARNING['name']} | {CRITICAL['name']}"
+    # a series only the later group has starts with gaps up to its start
+    replica = {
+        **CRITICAL,
+        "input_series": [*CRITICAL["input_series"], {"series": 'cpu{pool="replica"}', "values": "1x6"}],
+    }
+    (two,) = chained(WARNING, replica)
+    assert two["input_series"][1] == {"series": 'cpu{pool="replica"}', "values": "_x18 1x6"}
     # the other way round, CpuHigh reads 5m back (avg_over_time) through a recorded series (stale a step after
     # its rule stops): 8m + 5m30s + two steps, on the minute: 15m, six gaps after the first group's 9 samples
     (other,) = chained(CRITICAL, WARNING)

@@ -126,6 +126,15 @@ def selectors(ast) -> list:
     return found
 
 
+def children(node):
+    """A parsed expression's sub-expressions (a range selector's vector selector included)."""
+    for attribute in ("expr", "lhs", "rhs", "vector_selector", "param"):
+        child = getattr(node, attribute, None)
+        if child is not None and not isinstance(child, (str, int, float)):
+            yield child
+    yield from getattr(node, "args", None) or ()
+
+
 def selector_name(selector) -> str | None:
     if selector.name:
         return selector.name

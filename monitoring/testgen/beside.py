@@ -16,7 +16,7 @@ import math
 
 import promql_parser as pp
 
-from monitoring.promql.parse import parse, selector_name
+from monitoring.promql.parse import children, parse, selector_name
 from monitoring.testgen import synth
 from monitoring.testgen.memo import per_owner
 
@@ -79,15 +79,7 @@ def _apart(node, label: str, records: dict, seen: frozenset) -> bool:
             return False
     elif not isinstance(node, _PLAIN):
         return False
-    return all(_apart(child, label, records, seen) for child in _children(node))
-
-
-def _children(node):
-    for attribute in ("expr", "lhs", "rhs", "vector_selector", "param"):
-        child = getattr(node, attribute, None)
-        if child is not None and not isinstance(child, (str, int, float)):
-            yield child
-    yield from getattr(node, "args", None) or ()
+    return all(_apart(child, label, records, seen) for child in children(node))
 
 
 def has(labels: tuple, values: dict) -> bool:

@@ -186,17 +186,23 @@ class Reads:
     def _expression(self, expr: str, seen: frozenset[str]) -> frozenset[Selector] | None:
         found: set[Selector] = set()
         for selector in selectors(parse(expr)):
-            matchers = tuple((m.name, str(m.op).split(".")[-1], m.value) for m in selector.matchers.matchers)
-            name = selector.name or next((v for n, op, v in matchers if n == "__name__" and op == "Equal"), None)
+            name, matchers = selector_of(selector)
             if not name or name.startswith("ALERTS"):
                 return None  # may read any series, recorded ones and the ALERTS other alerts write included
-            found.add((name, tuple(m for m in matchers if m[0] != "__name__")))
+            found.add((name, matchers))
             if name in self.records and name not in seen:
                 inner = self._expression(self.records[name][0], seen | {name})
                 if inner is None:
                     return None
                 found |= inner
         return frozenset(found)
+
+
+def selector_of(selector) -> tuple[str | None, tuple]:
+    """A parsed vector selector as (its metric name or None, its other matchers as (label, op, value))."""
+    matchers = tuple((m.name, str(m.op).split(".")[-1], m.value) for m in selector.matchers.matchers)
+    name = selector.name or next((v for n, op, v in matchers if n == "__name__" and op == "Equal"), None)
+    return name, tuple(m for m in matchers if m[0] != "__name__")
 
 
 def any_match(selectors_read: frozenset[Selector], keys: list[tuple[str, dict]]) -> bool:
