@@ -243,11 +243,11 @@ def trim(values: str, step: float, end: float) -> str:
     for token in values.split():
         if keep <= 0:
             return " ".join([*out, "stale"])
-        run = _RUN.fullmatch(token)
-        count = int(run.group(2)) + (0 if run.group(1) == "_" else 1) if run else 1
+        count = _width(token)
         if count <= keep:
             out.append(token)
         else:  # `a+bxn` / `axn` / `_xn` cut to `...x(keep - 1)` (`_xn` is n gaps, the others n + 1 samples)
+            run = _RUN.fullmatch(token)
             out.append(f"{run.group(1)}x{keep if run.group(1) == '_' else keep - 1}")
             return " ".join([*out, "stale"])
         keep -= count
@@ -264,15 +264,17 @@ def sample_count(values: str) -> int:
     for token in values.split():
         if token == "stale" or token.startswith("_"):
             break
-        run = _RUN.fullmatch(token)
-        count += int(run.group(2)) + 1 if run else 1
+        count += _width(token)
     return count
 
 
 def samples_in(values: str) -> int:
     """How many sample positions promtool input ``values`` takes, gaps and staleness markers included."""
-    count = 0
-    for token in values.split():
-        run = _RUN.fullmatch(token)
-        count += 1 if run is None else int(run.group(2)) + (0 if run.group(1) == "_" else 1)
-    return count
+    return sum(map(_width, values.split()))
+
+
+def _width(token: str) -> int:
+    """How many sample positions one token of promtool input values takes: `_xn` n gaps, `axn` and `a+bxn`
+    n + 1 samples, anything else (a value, `_`, `stale`) one."""
+    run = _RUN.fullmatch(token)
+    return 1 if run is None else int(run.group(2)) + (0 if run.group(1) == "_" else 1)
