@@ -161,3 +161,14 @@ def test_a_target_switched_off_is_not_written(cli, tmp_path):
     assert not any(name.startswith(("mimir/", "thanos/")) for name in names)
     readme = (out / "README.md").read_text()
     assert "`kubernetes/kustomization.yaml`" in readme and "mimir/" not in readme
+
+
+def test_a_missing_group_hint_stays_one_short_line_on_an_estate():
+    """Per-group settings naming no group: the near names if any, else the first ten of hundreds and a count."""
+    from monitoring.pipeline.deploy import _groups_hint
+
+    groups = {f"svc{n:04}.{kind}" for n in range(1, 101) for kind in ("alerts", "recording")}
+    assert _groups_hint("svc0042.alert", groups) == "did you mean 'svc0042.alerts'?"
+    hint = _groups_hint("payments.alerts", groups)
+    assert hint.startswith("rule groups are: svc0001.alerts, svc0001.recording, ") and hint.endswith(" and 190 more")
+    assert _groups_hint("payments.alerts", set()) == "the definitions have no rule groups"

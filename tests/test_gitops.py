@@ -196,6 +196,20 @@ def test_the_suite_checks_the_policy_group_names(stacks, out, tmp_path, monkeypa
     ), result.problems
 
 
+def test_monitoring_test_takes_the_policies_folder(cli, out, tmp_path, monkeypatch):
+    """`monitoring test --policies DIR` checks DIR's deploy.yaml (as `generate --policies DIR` wrote from it), and a
+    group name that is nearly right is answered with the right one, not a list of every group of the estate."""
+    monkeypatch.delenv("MONITORING_POLICIES", raising=False)
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    _edit(policies / "deploy.yaml", "ab_test.alerts: abort", "ab_test.alert: abort")
+    result = cli(["test", "--policies", policies, "--out", out, "--cache-dir", tmp_path / "cache"])
+    assert result.exit_code == 1, result.output
+    assert "no rule group is named 'ab_test.alert'" in result.output
+    assert "hint: did you mean 'ab_test.alerts'?" in result.output
+    assert cli(["test", "--out", out, "--cache-dir", tmp_path / "cache"]).exit_code == 0  # ./policies: as written
+
+
 def _line(path, needle):
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 

@@ -6,9 +6,10 @@ import sys
 
 import click
 
-from monitoring.cli.common import EXIT_FAILED, definitions_option, out_option, path_option, user_errors
+from monitoring.cli.common import EXIT_FAILED, estate_options, path_option, user_errors
 
-# Suites run by `monitoring test`: "module:function", each function(stacks, out_dir, cache=, shard=) -> SuiteResult.
+# Suites run by `monitoring test`: "module:function", each
+# function(stacks, out_dir, cache=, shard=, policies=) -> SuiteResult; one signature, each suite uses what it needs.
 TEST_SUITES = (
     "monitoring.verify.rule_tests:run",
     "monitoring.verify.routing_tests:run",
@@ -28,8 +29,7 @@ def _shard(ctx, param, value):
 
 
 @click.command("test")
-@definitions_option
-@out_option()
+@estate_options
 @click.option(
     "--shard",
     metavar="K/N",
@@ -39,7 +39,7 @@ def _shard(ctx, param, value):
 @click.option("--no-cache", is_flag=True, help="Verify everything, even files that passed before with the same bytes.")
 @path_option("--cache-dir", envvar="MONITORING_CACHE", help="Where passes are kept. Default: .cache/monitoring-test")
 @user_errors
-def test_command(definitions, out, shard, no_cache, cache_dir):
+def test_command(definitions, out, policies, shard, no_cache, cache_dir):
     """Run promtool/amtool over the generated rules, tests and routing; fail if any rule is untested."""
     import importlib
 
@@ -52,7 +52,9 @@ def test_command(definitions, out, shard, no_cache, cache_dir):
     failed = False
     for suite in TEST_SUITES:
         module, function = suite.split(":")
-        result = getattr(importlib.import_module(module), function)(stacks, out, cache=cache, shard=shard)
+        result = getattr(importlib.import_module(module), function)(
+            stacks, out, cache=cache, shard=shard, policies=policies
+        )
         click.echo(format_table(result))
         click.echo("")
         failed |= not result.ok

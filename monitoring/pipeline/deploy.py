@@ -9,6 +9,7 @@ The renderers receive the settings as plain dicts plus the line of each key, for
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +79,18 @@ def load_deploy_policy(policies_dir: str | Path | None) -> DeployPolicy:
     return policy
 
 
+def _groups_hint(name: str, groups: set[str], shown: int = 10) -> str:
+    """The closest group name, else the first few: an estate has hundreds, and the hint is one line."""
+    close = difflib.get_close_matches(name, groups, n=1, cutoff=0.85)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    if not groups:
+        return "the definitions have no rule groups"
+    listed = sorted(groups)
+    more = f" and {len(listed) - shown} more" if len(listed) > shown else ""
+    return f"rule groups are: {', '.join(listed[:shown])}{more}"
+
+
 def check_against_stacks(policy: DeployPolicy, stacks) -> None:
     """Per-group settings must name rule groups that exist in the definitions."""
     groups = {group.name for stack in stacks for group in stack.groups}
@@ -89,7 +102,7 @@ def check_against_stacks(policy: DeployPolicy, stacks) -> None:
                     policy.error(
                         (target, key, name),
                         f"no rule group is named {name!r}",
-                        f"rule groups are: {', '.join(sorted(groups)) or 'none'}",
+                        _groups_hint(name, groups),
                     )
                 )
     if errors:

@@ -46,7 +46,8 @@ class _Report:
         self.result.problems += [f"{file}: {what}: {problem}" for problem in problems]
 
 
-def run(stacks, out_dir: Path, *, cache=None, shard: Shard = ALL) -> SuiteResult:
+def run(stacks, out_dir: Path, *, cache=None, shard: Shard = ALL, policies=None) -> SuiteResult:
+    """``policies``: the folder whose deploy.yaml is checked (None: $MONITORING_POLICIES, else ./policies)."""
     out = Path(out_dir)
     result = SuiteResult("GitOps outputs (Kubernetes and CRD schemas, promtool, amtool)", COLUMNS)
     if not shard.first:
@@ -54,7 +55,7 @@ def run(stacks, out_dir: Path, *, cache=None, shard: Shard = ALL) -> SuiteResult
         return result
     report = _Report(result)
     try:
-        policy = _deploy_policy()
+        policy = _deploy_policy(policies)
     except DefinitionError as error:
         policy = None
         report.check("policies/deploy.yaml", "loads", [error.format()])
@@ -71,10 +72,10 @@ def run(stacks, out_dir: Path, *, cache=None, shard: Shard = ALL) -> SuiteResult
     return result
 
 
-def _deploy_policy():
+def _deploy_policy(policies):
     from monitoring.pipeline.deploy import load_deploy_policy
 
-    return load_deploy_policy(os.environ.get("MONITORING_POLICIES"))
+    return load_deploy_policy(policies or os.environ.get("MONITORING_POLICIES"))
 
 
 def _policy_name(policy) -> str:

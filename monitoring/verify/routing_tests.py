@@ -36,7 +36,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 COLUMNS = ("alert", "labels", "receiver", "result")
 
 
-def run(stacks, out_dir: Path, *, cache: ResultCache | None = None, shard: Shard = ALL) -> SuiteResult:
+def run(stacks, out_dir: Path, *, cache: ResultCache | None = None, shard: Shard = ALL, policies=None) -> SuiteResult:
     """Route every instance; amtool's answers (and its check-config) are cached per config, templates and build."""
     folder = Path(out_dir) / "alertmanager"
     config_file, tests_file = folder / "alertmanager.yml", folder / "routing-tests.json"

@@ -21,7 +21,9 @@ from monitoring.verify.tools import find_tool, one_core_env
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def run(stacks: list[Stack], out_dir: Path, *, cache: ResultCache | None = None, shard: Shard = ALL) -> SuiteResult:
+def run(
+    stacks: list[Stack], out_dir: Path, *, cache: ResultCache | None = None, shard: Shard = ALL, policies=None
+) -> SuiteResult:
     """Verify the shard's files; a file whose rule file, test file and promtool hash to a pass is not run again."""
     promtool = find_tool("promtool")
     cache = cache or ResultCache(None)
