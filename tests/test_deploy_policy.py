@@ -5,6 +5,9 @@ import shutil
 import pytest
 from conftest import ROOT, tree
 
+from monitoring.render import estate
+from monitoring.verify import gitops
+
 DEPLOY = (ROOT / "policies" / "deploy.yaml").read_text()
 
 # case: (text in the A/B deploy policy, its replacement, expected message, line marker in the new text)
@@ -150,6 +153,8 @@ def test_without_a_deploy_policy_only_the_plain_files_are_written(cli, tmp_path)
     assert {name: data for name, data in tree(out).items() if name != "README.md"} == {
         name: data for name, data in plain.items() if name != "README.md"
     }
+    suite = gitops.run(estate.load(), out, policies=policies)  # `monitoring test --policies`: nothing to check
+    assert suite.ok and not suite.rows and suite.summary == "no GitOps targets (no deploy.yaml): nothing to check"
 
 
 def test_a_target_switched_off_is_not_written(cli, tmp_path):

@@ -59,12 +59,13 @@ def run(stacks, out_dir: Path, *, cache=None, shard: Shard = ALL, policies=None)
     except DefinitionError as error:
         policy = None
         report.check("policies/deploy.yaml", "loads", [error.format()])
-    if policy is not None:
+    if policy is not None and policy.document is not None:  # no deploy.yaml: no settings to check
         report.check(_policy_name(policy), "per-group settings name existing groups", _group_problems(policy, stacks))
     _kubernetes(out, report)
     _rulers(out, report, policy)
     if not result.rows:
-        result.summary = "no GitOps targets in policies/deploy.yaml: nothing to check"
+        where = _policy_name(policy) if policy is not None and policy.document is not None else "no deploy.yaml"
+        result.summary = f"no GitOps targets ({where}): nothing to check"
     else:
         passed = sum(row[-1] == "pass" for row in result.rows)
         result.summary = f"{passed}/{len(result.rows)} checks pass"
