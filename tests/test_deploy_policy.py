@@ -154,7 +154,7 @@ def test_without_a_deploy_policy_only_the_plain_files_are_written(cli, tmp_path)
         name: data for name, data in plain.items() if name != "README.md"
     }
     suite = gitops.run(estate.load(), out, policies=policies)  # `monitoring test --policies`: nothing to check
-    assert suite.ok and not suite.rows and suite.summary == "no GitOps targets (no deploy.yaml): nothing to check"
+    assert suite.ok and not suite.rows and "no deploy.yaml" in suite.summary
 
 
 def test_a_target_switched_off_is_not_written(cli, tmp_path):

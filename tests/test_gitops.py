@@ -183,12 +183,11 @@ def test_the_gitops_suite_fails_on_damage(case, stacks, out):
     assert any(p.startswith(f"{file}: ") and problem in p for p in result.problems), "\n".join(result.problems)
 
 
-def test_the_suite_checks_the_policy_group_names(stacks, out, tmp_path, monkeypatch):
+def test_the_suite_checks_the_policy_group_names(stacks, out, tmp_path):
     policies = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", policies)
     _edit(policies / "deploy.yaml", "ab_test.alerts: abort", "ab_test.alert: abort")
-    monkeypatch.setenv("MONITORING_POLICIES", str(policies))
-    result = gitops.run(stacks, out)
+    result = gitops.run(stacks, out, policies=policies)
     assert any(
         f"deploy.yaml:{_line(policies / 'deploy.yaml', 'ab_test.alert:')}: "
         "targets.thanos.partial_response_strategy.ab_test.alert: no rule group is named 'ab_test.alert'" in p
@@ -316,7 +315,7 @@ def test_the_secrets_guard_scans_the_kubernetes_files(cli, definitions, tmp_path
     assert "abcdefghijklmnop" not in result.output and not (tmp_path / "out").exists()
 
 
-def test_optional_settings_render_and_pass_the_suite(cli, stacks, tmp_path, monkeypatch):
+def test_optional_settings_render_and_pass_the_suite(cli, stacks, tmp_path):
     """source_tenants (federated rule groups) and a GrafanaDashboard embedding the JSON, checked as the rest."""
     policies = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", policies)
@@ -330,6 +329,5 @@ def test_optional_settings_render_and_pass_the_suite(cli, stacks, tmp_path, monk
     resource = load(out / "kubernetes/grafana/ab-test-model-comparison.grafanadashboard.yaml")
     assert resource["spec"]["json"] == (GENERATED / "grafana/dashboards/ab-test-model-comparison.json").read_text()
     assert "configMapRef" not in resource["spec"]
-    monkeypatch.setenv("MONITORING_POLICIES", str(policies))
-    result = gitops.run(stacks, out)
+    result = gitops.run(stacks, out, policies=policies)
     assert result.ok, "\n".join(result.problems)
