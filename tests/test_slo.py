@@ -124,6 +124,34 @@ def test_generated_burn_rate_cases_pass_promtool(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_an_slo_by_groups_runs_its_two_quiet_cases_side_by_side():
+    """The quiet cases hold hours of steps: with ``by`` groups, the short burn runs on one group and the long one
+    on another in one timeline (the rules keep the groups apart), so promtool steps through those hours once.
+    Without groups (the latency SLO here) they stay apart, as before."""
+    stack, slos = small_stack("2m")
+    tests = render_rule_tests(stack, "rules.yml")["tests"]
+
+    def quiet_groups(alert):
+        return [t for t in tests if any(n.startswith(f"{alert.name}: quiet") for n in case_names(t))]
+
+    together = []
+    for alert in slos[0].alerts():  # availability, by model_name
+        groups = quiet_groups(alert)
+        if len(groups) == 2:  # the short burn outlasts the long case (TicketQuick here): apart, as before
+            continue
+        (group,) = groups
+        together.append(alert.name)
+        names = [n for n in case_names(group) if n.startswith(f"{alert.name}: quiet")]
+        assert any(n.startswith(f"{alert.name}: quiet: only the short window burns (on model_name=a; ") for n in names)
+        assert any(n.startswith(f"{alert.name}: quiet: only the long window burns (on model_name=b; ") for n in names)
+        errors = {s["series"]: s["values"] for s in group["input_series"] if 'status="error"' in s["series"]}
+        a, b = (errors[f'svc_requests_total{{model_name="{m}",status="error"}}'] for m in "ab")
+        assert a != b  # each group its own burn
+    assert together == ["AvailabilitySloPageQuick", "AvailabilitySloPageSlow", "AvailabilitySloTicketSlow"]
+    for alert in slos[1].alerts():  # latency, one group
+        assert len(quiet_groups(alert)) == 2
+
+
 def test_promtool_catches_a_wrong_factor(tmp_path):
     """The generated cases fail when the rules say something else: the page alert at 10x instead of 14.4x."""
     stack, _ = small_stack()

@@ -76,11 +76,12 @@ class BurnCases:
         self.spacing = spacing_for(self.short)
 
     # --- inputs ------------------------------------------------------------------------------------
-    def inputs(self, ratio: float) -> dict:
-        """Per series, its increase per sample (on a 1/64 grid, so sums stay exact in both evaluators)."""
+    def inputs(self, ratio: float, labels: list[dict] | None = None) -> dict:
+        """Per series, its increase per sample (on a 1/64 grid, so sums stay exact in both evaluators); over
+        ``labels`` (some of the label combinations) or all of them."""
         return {
-            synth.series_key(name, labels): round(per_second * self.spacing * 64) / 64
-            for name, labels, per_second in self.slo.sli.inputs(ratio, EVENTS_PER_SECOND, self.labels)
+            synth.series_key(name, combo): round(per_second * self.spacing * 64) / 64
+            for name, combo, per_second in self.slo.sli.inputs(ratio, EVENTS_PER_SECOND, labels or self.labels)
         }
 
     def timeline(self, phases) -> Samples:
@@ -116,7 +117,7 @@ class BurnCases:
 
     # --- cases -------------------------------------------------------------------------------------
     def build(self) -> list[dict]:
-        return [*self.fires_and_too_short(), self.only_short(), self.only_long()]
+        return [*self.fires_and_too_short(), *(self.quiet_side_by_side() or (self.only_short(), self.only_long()))]
 
     # Each case is kept as short as it can be: promtool evaluates every rule of the file at every step up to the
     # eval time, so a case hours long costs seconds. A burn from a short healthy history fills neither window:
@@ -183,24 +184,14 @@ class BurnCases:
         by = self.slo.by
         return {tuple((k, labels[k]) for k in by) for labels in self.labels}
 
-    def only_short(self) -> dict:
+    def only_short_phases(self) -> list[tuple[int, float]]:
         # a burn of a little more than short/k fills the short window past the factor; a healthy history of
-        # 1.5 (k - 1) times the burn keeps the long window's share under it
+        # 1.5 (k - 1) times the burn keeps the long window's share under it (a longer one, lower still)
         burn_minutes = self.minutes(1.1 * self.short / 60 / self.k + 1)
         history = self.minutes(max(1.15 * (self.k - 1) * burn_minutes, self.short / 60 - burn_minutes) + 10)
-        timeline = self.timeline([(history, 0.0), (burn_minutes, self.burning)])
-        evaluator = self.evaluator(timeline)
-        t = (history + burn_minutes) * 60
-        self.expect_split(evaluator, t, short_burns=True, title="only the short window burns")
-        what = self.describe(evaluator, t)
-        return self.case(
-            f"quiet: only the short window burns (a fresh burn of {format_duration(burn_minutes * 60)}: {what})",
-            timeline,
-            t,
-            [],
-        )
+        return [(history, 0.0), (burn_minutes, self.burning)]
 
-    def only_long(self) -> dict:
+    def only_long_phases(self) -> list[tuple[int, float]]:
         # an intense burn (up to 10x the threshold) long enough to outweigh the history and the recovery in the
         # long window, then a recovery longer than the short window: the condition is false, whatever `for` is
         history = self.minutes(WARMUP_MINUTES)
@@ -208,25 +199,83 @@ class BurnCases:
         intense = min(10 * self.threshold, 1.0)  # every event bad, at most
         burn_minutes = self.minutes(1.3 * (history + recovery) / (intense / self.threshold - 1))
         burn_minutes = min(burn_minutes, self.minutes(self.long / 60 - recovery - self.spacing / 60))
-        timeline = self.timeline([(history, 0.0), (burn_minutes, intense), (recovery, 0.0)])
+        return [(history, 0.0), (burn_minutes, intense), (recovery, 0.0)]
+
+    def only_short(self) -> dict:
+        phases = self.only_short_phases()
+        timeline = self.timeline(phases)
         evaluator = self.evaluator(timeline)
-        stopped = (history + burn_minutes) * 60
-        t = (history + burn_minutes + recovery) * 60
+        t = _end(phases) * 60
+        self.expect_split(evaluator, t, short_burns=True, title="only the short window burns")
+        return self.case(self.only_short_title(phases, evaluator, t), timeline, t, [])
+
+    def only_long(self) -> dict:
+        phases = self.only_long_phases()
+        timeline = self.timeline(phases)
+        evaluator = self.evaluator(timeline)
+        t = _end(phases) * 60
         self.expect_split(evaluator, t, short_burns=False, title="only the long window burns")
-        what = self.describe(evaluator, t)
-        return self.case(
-            f"quiet: only the long window burns (a burn of {format_duration(burn_minutes * 60)}, recovered "
-            f"{format_duration(t - stopped)} ago: {what})",
-            timeline,
-            t,
-            [],
+        return self.case(self.only_long_title(phases, evaluator, t), timeline, t, [])
+
+    def only_short_title(self, phases, evaluator, t: float, group: tuple = ()) -> str:
+        on = f"on {_text(group)}; " if group else ""
+        what = self.describe(evaluator, t, group)
+        return f"quiet: only the short window burns ({on}a fresh burn of {format_duration(phases[-1][0] * 60)}: {what})"
+
+    def only_long_title(self, phases, evaluator, t: float, group: tuple = ()) -> str:
+        on = f"on {_text(group)}; " if group else ""
+        burned, recovered = phases[-2][0] * 60, phases[-1][0] * 60
+        return (
+            f"quiet: only the long window burns ({on}a burn of {format_duration(burned)}, recovered "
+            f"{format_duration(recovered)} ago: {self.describe(evaluator, t, group)})"
         )
 
-    def expect_split(self, evaluator, t: float, short_burns: bool, title: str) -> None:
+    def quiet_side_by_side(self) -> tuple[dict, dict] | None:
+        """Both quiet cases in one timeline, each on a group of its own (the SLO's ``by`` keeps groups apart in
+        every rule), so promtool runs their hours of steps once: the short burn on the first group, its healthy
+        history lengthened to end with the long burn's recovery on the second, every other group healthy. None
+        where the SLO has one group, the short case is the longer, or a window misses its side on either group
+        (the caller then runs the two cases apart)."""
+        groups = sorted(self.groups())
+        if len(groups) < 2:
+            return None
+        short, long = self.only_short_phases(), self.only_long_phases()
+        wait = _end(long) - _end(short)
+        if wait < 0:
+            return None
+        short = [(short[0][0] + wait, 0.0), *short[1:]]
+        first, second = groups[0], groups[1]
+        timeline = self.timeline_by_group({first: short, second: long}, _end(long))
+        evaluator = self.evaluator(timeline)
+        t = _end(long) * 60
+        try:
+            self.expect_split(evaluator, t, short_burns=True, title="only the short window burns", group=first)
+            self.expect_split(evaluator, t, short_burns=False, title="only the long window burns", group=second)
+        except BurnCaseError:
+            return None
+        return (
+            self.case(self.only_short_title(short, evaluator, t, first), timeline, t, []),
+            self.case(self.only_long_title(long, evaluator, t, second), timeline, t, []),
+        )
+
+    def timeline_by_group(self, phases: dict[tuple, list], total: int) -> Samples:
+        """One timeline where each group of ``phases`` runs its own phases (all ending at ``total`` minutes) and
+        every other group stays healthy: the phases cut where any group's ratio changes."""
+        members = {group: [c for c in self.labels if _in_group(c, group)] for group in self.groups()}
+        cuts = sorted({0, total, *(m for runs in phases.values() for m in _ends(runs))})
+        out = []
+        for start, end in zip(cuts, cuts[1:]):
+            inputs = {}
+            for group, combos in members.items():
+                inputs.update(self.inputs(_ratio_at(phases.get(group, [(total, 0.0)]), start), combos))
+            out.append((end - start, inputs))
+        return Samples(self.spacing, out)
+
+    def expect_split(self, evaluator, t: float, short_burns: bool, title: str, group: tuple = ()) -> None:
         short = self.burn(evaluator, self.short_rule, t)
         long = self.burn(evaluator, self.long_rule, t)
         for values, burns, which in ((short, short_burns, "short"), (long, not short_burns, "long")):
-            for value in values.values():
+            for value in (v for labels, v in values.items() if _in_group(dict(labels), group)):
                 if (value > self.factor) != burns or abs(value - self.factor) < self.margin:
                     raise BurnCaseError(
                         f"case '{title}': the {which} window's burn rate is {value:g} against {self.factor:g}"
@@ -234,10 +283,10 @@ class BurnCases:
         if self.state(evaluator, t):
             raise BurnCaseError(f"case '{title}' fires at {format_duration(t)}")
 
-    def describe(self, evaluator, t: float) -> str:
+    def describe(self, evaluator, t: float, group: tuple = ()) -> str:
         parts = []
         for window, rule in ((self.window.long, self.long_rule), (self.window.short, self.short_rule)):
-            values = sorted(self.burn(evaluator, rule, t).values())
+            values = sorted(v for labels, v in self.burn(evaluator, rule, t).items() if _in_group(dict(labels), group))
             shown = ", ".join(f"{v:.6g}" for v in dict.fromkeys(values))
             parts.append(f"{window} burn rate {shown}")
         return "; ".join(parts) + f" against {self.factor:g}, for {self.alert.for_}"
@@ -283,6 +332,37 @@ class Samples:
 
 def _drop_name(labels) -> tuple:
     return tuple(item for item in labels if item[0] != "__name__")
+
+
+def _in_group(labels: dict, group: tuple) -> bool:
+    """Whether a series' labels belong to an SLO group ((label, value), ...); every series belongs to ()."""
+    return all(labels.get(k) == v for k, v in group)
+
+
+def _text(group: tuple) -> str:
+    return ", ".join(f"{k}={v}" for k, v in group)
+
+
+def _end(phases) -> int:
+    """The minute the last phase ends at."""
+    return _ends(phases)[-1]
+
+
+def _ends(phases) -> list[int]:
+    """The minute each phase ends at."""
+    ends, at = [], 0
+    for minutes, _ in phases:
+        at += minutes
+        ends.append(at)
+    return ends
+
+
+def _ratio_at(phases, minute: int) -> float:
+    """The error ratio of the phase running from ``minute`` on."""
+    for end, (_, ratio) in zip(_ends(phases), phases):
+        if minute < end:
+            return ratio
+    return phases[-1][1]
 
 
 # A healthy-to-bad history whose phases are shorter than the longest windows, so each window up to 6h reads a
