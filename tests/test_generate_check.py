@@ -1,5 +1,8 @@
 """generate writes deterministic bytes atomically; check catches stale, missing, extra and hand-edited files."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,21 @@ def test_two_runs_give_identical_bytes(cli, tmp_path):
     assert cli(["generate", "--out", tmp_path / "two"]).exit_code == 0
     one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
     assert one == two and len(one) >= 4
+
+
+def test_string_hashing_does_not_reach_the_bytes(tmp_path):
+    """Each process hashes strings with its own seed, so a set's order differs from run to run (one run of CI,
+    one of a laptop): two processes with different seeds write the same tree."""
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-m", "monitoring.cli.main", "generate", "--out", tmp_path / seed],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
+        assert run.returncode == 0, run.stderr
+    assert tree(tmp_path / "1") == tree(tmp_path / "2")
 
 
 def test_committed_generated_folder_is_up_to_date(cli):

@@ -261,14 +261,15 @@ class BurnCases:
     def timeline_by_group(self, phases: dict[tuple, list], total: int) -> Samples:
         """One timeline where each group of ``phases`` runs its own phases (all ending at ``total`` minutes) and
         every other group stays healthy: the phases cut where any group's ratio changes."""
-        members = {group: [c for c in self.labels if _in_group(c, group)] for group in self.groups()}
+        members = {group: [c for c in self.labels if _in_group(c, group)] for group in sorted(self.groups())}
+        order = list(self.inputs(0.0))  # the series in the catalog's order, as every other case has them
         cuts = sorted({0, total, *(m for runs in phases.values() for m in _ends(runs))})
         out = []
         for start, end in zip(cuts, cuts[1:]):
             inputs = {}
             for group, combos in members.items():
                 inputs.update(self.inputs(_ratio_at(phases.get(group, [(total, 0.0)]), start), combos))
-            out.append((end - start, inputs))
+            out.append((end - start, {key: inputs[key] for key in order}))
         return Samples(self.spacing, out)
 
     def expect_split(self, evaluator, t: float, short_burns: bool, title: str, group: tuple = ()) -> None:
