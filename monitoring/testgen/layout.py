@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from monitoring.model.durations import parse_duration
 from monitoring.promql.functions import go_regex
-from monitoring.promql.parse import parse, selectors
+from monitoring.promql.parse import parse, selector_name, selectors
 from monitoring.testgen.case_names import merged_name
 from monitoring.testgen.memo import per_owner
 from monitoring.testgen.synth import parse_key
@@ -201,8 +201,7 @@ class Reads:
 def selector_of(selector) -> tuple[str | None, tuple]:
     """A parsed vector selector as (its metric name or None, its other matchers as (label, op, value))."""
     matchers = tuple((m.name, str(m.op).split(".")[-1], m.value) for m in selector.matchers.matchers)
-    name = selector.name or next((v for n, op, v in matchers if n == "__name__" and op == "Equal"), None)
-    return name, tuple(m for m in matchers if m[0] != "__name__")
+    return selector_name(selector), tuple(m for m in matchers if m[0] != "__name__")
 
 
 def any_match(selectors_read: frozenset[Selector], keys: list[tuple[str, dict]]) -> bool:
