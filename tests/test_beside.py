@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from monitoring.testgen.beside import keeps_apart, moves
+from monitoring.testgen.beside import Membership, SafeSide, keeps_apart, moves
 from monitoring.testgen.case_names import case_names
 
 RECORDS = {
@@ -41,6 +41,21 @@ def test_the_driven_series_move_to_a_value_the_healthy_series_carry():
     assert moved == {"pool": "replica"}
     assert renamed == {'cpu{job="a",pool="primary"}': 'cpu{job="a",pool="replica"}'}
     assert moves(['cpu{job="a",pool="primary"}'], {'cpu{job="a",pool="primary"}': 1}) is None  # nowhere to go
+
+
+def test_a_just_inside_safe_side_settles_through_a_wobble_in_the_last_digits_but_not_on_the_boundary():
+    class Run:  # what SafeSide reads of a combined run: the signal's values at each step
+        def __init__(self, values):
+            self.values = {"q": dict(enumerate(values))}
+
+    series = (("endpoint", "write"),)
+    wobble = [{series: 0.6}, {series: 0.5076923076923062}, {series: 0.5076923076923072}, {series: 0.5076923076923062}]
+    # `rate` extrapolates differently between the minute samples: an ulp's wobble, no change a mutant can tell
+    assert SafeSide(Run(wobble), Membership({"endpoint": "write"}), "q").settled(exact=False) == 1
+    # exactly on the boundary a `>=` mutant must hold at every step: only the last step counts as settled
+    assert SafeSide(Run(wobble), Membership({"endpoint": "write"}), "q").settled(exact=True) == 3
+    moved = [{series: 0.6}, {series: 0.5077}, {series: 0.5076923076923062}]
+    assert SafeSide(Run(moved), Membership({"endpoint": "write"}), "q").settled(exact=False) == 2
 
 
 def test_ab_stack_safe_sides_run_beside_fires_only_where_the_signal_keeps_models_apart(cli, tmp_path):

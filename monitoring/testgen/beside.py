@@ -22,6 +22,7 @@ from monitoring.testgen.memo import per_owner
 
 # functions whose result loses or rewrites series' labels, or mixes series
 _MIXING = frozenset({"label_replace", "label_join", "absent", "absent_over_time", "scalar", "vector", "sort_by_label"})
+SETTLED = 1e-9  # relative: a just-inside safe side has settled once it stays this close to its last value
 _PLAIN = (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr, pp.MatrixSelector, pp.NumberLiteral, pp.StringLiteral)
 
 
@@ -125,18 +126,25 @@ class SafeSide:
         states, labels = self.run.states, self.labels
         return next((t for t in sorted(states) if not labels.isdisjoint(states[t])), None)
 
-    def settled(self) -> float | None:
-        """The first step from which every safe-side series keeps its last value exactly (a mutant that holds
-        there, `>=` on the boundary, holds from then on); None if the last step has none."""
+    def settled(self, exact: bool) -> float | None:
+        """The first step from which every safe-side series keeps its last value (a mutant that holds there
+        holds from then on); None if the last step has none. ``exact`` on the boundary (`>=` there must hold at
+        every step); otherwise to within a billionth: `rate` extrapolates differently at the steps between
+        the minute samples, so a constant shape's quantile wobbles in its last digits, which no mutant (a
+        threshold moved by a tenth, a comparator flipped) can tell apart."""
         steps = self.run.values[self.signal]
         times = sorted(steps)
         last = {k: v for k, v in steps[times[-1]].items() if k in self.labels}
         if not last:
             return None
+        tolerance = 0.0 if exact else SETTLED
         first = times[-1]
         for t in reversed(times):
             state = steps[t]
-            if any(state.get(k) != v for k, v in last.items()):
+            if any(
+                k not in state or (state[k] != v and not abs(state[k] - v) <= tolerance * abs(v))
+                for k, v in last.items()
+            ):
                 break
             first = t
         return first

@@ -406,22 +406,23 @@ class CaseBuilder:
             return None  # the label is aggregated away after all: the safe series would be hidden
         safe = beside.SafeSide(run, on_moved, signal)
         value = safe.closest_value([leaf.comparison])
-        what = f"at {value:.12g}, {self.checked_boundary(safe, leaf.comparison, kind)}"
+        kind = self.checked_boundary(safe, leaf.comparison, kind)
         fires_at = self.fires_time(run, t_true)
-        quiet = self.quiet_beside(run, safe, moved, f"safe side ({what}, on {beside.text(moved)}", fires_at)
+        title = f"safe side (at {value:.12g}, {kind}, on {beside.text(moved)}"
+        quiet = self.quiet_beside(run, safe, moved, title, fires_at, exact=kind == drivers.ON_BOUNDARY)
         if quiet is None:
             return None
         both = self.fires_and_too_short(run, t_true, distance, signal)
         return both[:1] + [quiet] + both[1:]
 
     def quiet_beside(
-        self, combined: Run, safe: beside.SafeSide, moved: dict, title: str, fires_at: float
+        self, combined: Run, safe: beside.SafeSide, moved: dict, title: str, fires_at: float, exact: bool
     ) -> dict | None:
         """The safe-side assertion on the combined timeline, once the safe side has settled and then held for
         `for`, and no sooner than the fires case's (the same assertion then, which the layout keeps once):
         nothing of the moved label value ever holds (what fires is the fires case's, expected as such)."""
         # its longest window full of the one shape, sooner where the values show it (a constant's average)
-        settled = safe.settled()
+        settled = safe.settled(exact)
         settled = safe.since + self.window if settled is None else min(settled, safe.since + self.window)
         eval_time = min(max(settled + self.for_seconds + 2 * self.interval, fires_at), combined.end)
         firing = _firing_at(combined.states, eval_time, self.for_seconds)
