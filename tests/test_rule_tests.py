@@ -303,3 +303,14 @@ def _rule_count() -> int:
     from monitoring.pipeline.discovery import load_stacks
 
     return sum(len(group.rules) for stack in load_stacks() for group in stack.groups)
+
+
+def test_promtool_runs_on_one_thread_with_a_lazier_garbage_collector_unless_the_user_says(monkeypatch):
+    from monitoring.verify.tools import one_core_env
+
+    monkeypatch.delenv("GOMAXPROCS", raising=False)
+    monkeypatch.delenv("GOGC", raising=False)
+    assert (one_core_env()["GOMAXPROCS"], one_core_env()["GOGC"]) == ("1", "400")
+    monkeypatch.setenv("GOGC", "100")
+    monkeypatch.setenv("GOMAXPROCS", "2")
+    assert (one_core_env()["GOMAXPROCS"], one_core_env()["GOGC"]) == ("2", "100")

@@ -29,8 +29,13 @@ def find_tool(name: str) -> str:
     )
 
 
+GOGC = "400"  # promtool on a bench service's test file: ~9% less CPU than Go's default 100, 83 MB against 53
+
+
 def one_core_env() -> dict[str, str]:
     """The environment for a Go tool run beside others, one per core: a single thread each (GOMAXPROCS=1)
     unless GOMAXPROCS is set. With its default (one thread per core) each short run spins and collects garbage
-    on every core, and two such runs on 2 cores take about a fifth longer than with one thread each."""
-    return {**os.environ, "GOMAXPROCS": os.environ.get("GOMAXPROCS", "1")}
+    on every core, and two such runs on 2 cores take about a fifth longer than with one thread each. The
+    garbage collector runs less often too (GOGC=400 unless set): a test run's heap is small and short-lived,
+    so a few times more of it costs tens of megabytes and saves a collection's worth of CPU again and again."""
+    return {**os.environ, "GOMAXPROCS": os.environ.get("GOMAXPROCS", "1"), "GOGC": os.environ.get("GOGC", GOGC)}
