@@ -1,4 +1,4 @@
-"""duplicate-rule: the same alert or recorded series twice, in a group or across the files linted together."""
+"""duplicate-rule: the same alert or recorded series twice, in a group or across the files of one folder."""
 
 import textwrap
 
@@ -42,3 +42,14 @@ def test_rules_selecting_different_values_of_a_kept_label_are_not_duplicates(tmp
     assert lint_files([_file(tmp_path, "a.yml", ("g", rules))], only=("duplicate-rule",)) == []
     aggregated = rules.replace("sum by (code)", "sum")  # code aggregated away: both write the same series
     assert len(lint_files([_file(tmp_path, "b.yml", ("g", aggregated))], only=("duplicate-rule",))) == 1
+
+
+def test_copies_in_different_folders_are_not_compared(tmp_path):
+    # a vendored mixin beside its extracted copy, or one folder per environment: different servers' rules
+    (tmp_path / "production").mkdir()
+    (tmp_path / "staging").mkdir()
+    paths = [_file(tmp_path, f"{env}/a.yml", ("g", RECORD)) for env in ("production", "staging")]
+    assert lint_files(paths, only=("duplicate-rule",)) == []
+    paths.append(_file(tmp_path, "staging/b.yml", ("h", RECORD)))  # the same folder: loaded together
+    [finding] = lint_files(paths, only=("duplicate-rule",))
+    assert finding.where == Location(str(paths[2]), 4) and f"recorded at {paths[1]}:4" in finding.message

@@ -5,8 +5,11 @@ the same series: when their results overlap, one sample is dropped at every eval
 "duplicate sample for timestamp") and the series flips between the two definitions. Two alerting rules
 with the same name and labels produce the same alert: Alertmanager merges them, so two rules firing look
 like one, and their ``ALERTS_FOR_STATE`` series overwrite each other. A later edit to one copy silently
-leaves the other behind. promtool reports these within a file; this check also compares every file
-linted together (assumed to be loaded by one Prometheus), and says whether the expressions are identical.
+leaves the other behind. promtool reports these within a file; this check also compares the files of one
+folder linted together (a Prometheus loads its rule files by folder, ``rule_files: [rules/*.yml]``), and says
+whether the expressions are identical. Files in different folders are not compared: there the same rules are
+copies for another server or environment (a vendored mixin beside its extracted copy, one folder per
+environment), which 438 of 457 cross-file findings on the corpus were.
 Rules that select different values of a label their results keep (``code=~"2.."`` and ``code=~"5.."``
 under ``sum by (code)``) write different series and are not reported.
 
@@ -25,6 +28,7 @@ Good::
 
 from __future__ import annotations
 
+import os
 import re
 
 from monitoring.lint.finding import Problem
@@ -38,7 +42,7 @@ NEEDS_CATALOG = False
 def check(ctx):
     earlier_rules: dict[tuple, list] = {}
     for rule in ctx.rules:
-        key = (rule.kind, rule.name, frozenset(rule.labels.items()))
+        key = (rule.kind, rule.name, frozenset(rule.labels.items()), _folder(rule))
         candidates = [r for r in earlier_rules.setdefault(key, []) if not _disjoint(ctx, r, rule)]
         earlier_rules[key].append(rule)
         if not candidates:
@@ -64,6 +68,10 @@ def check(ctx):
 
 def _file(rule) -> str:
     return rule.where.file
+
+
+def _folder(rule) -> str:
+    return os.path.dirname(os.path.abspath(rule.where.file)) if rule.where.file else ""
 
 
 def _normal(rule) -> str:
