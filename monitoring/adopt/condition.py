@@ -10,7 +10,6 @@ from monitoring.adopt.references import string_end
 from monitoring.model.rules import format_number
 
 _COMPARATORS = (">=", "<=", "==", "!=", ">", "<")
-_THRESHOLD_OPS = (">", ">=", "<", "<=")  # what the model's Condition takes; == and != stay raw
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,10 @@ def normalised(text: str) -> str:
 
 
 def split_comparison(text: str) -> Comparison | None:
-    """The comparison the expression ends in, when it is ``signal op number`` with op one of < <= > >=
+    """The comparison the expression ends in, when it is ``signal op number`` with op one of < <= > >= == !=
     (no ``bool``) and rewriting it as such gives the same expression tree; None otherwise."""
     root = pp.parse(text)
-    if not isinstance(root, pp.BinaryExpr) or str(root.op) not in _THRESHOLD_OPS:
+    if not isinstance(root, pp.BinaryExpr) or str(root.op) not in _COMPARATORS:
         return None
     if root.modifier is not None and root.modifier.return_bool:
         return None

@@ -128,11 +128,7 @@ class RuleFileTests:
         rules = [r for g in self.groups for r in g.rules]
         recorded = {r.name for r in rules if r.kind == "record"}
         expressions = [r.expr for r in rules]
-        read = [node for text in expressions for node in selectors(pp.parse(text))]
-        inferred = with_regex_values(
-            with_recorded_values(infer_catalog(expressions, recorded=recorded), read, recorded), read
-        )
-        metrics = with_target_labels(with_other_values(inferred, read))
+        metrics = with_target_labels(inferred_catalog(expressions, recorded))
         metrics = raw_counters_as_gauges(summaries_as_counters(metrics), expressions)
         model_groups, alerts, records = self._model(rules)
         stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
@@ -257,6 +253,16 @@ class RuleFileTests:
             imported=True,
             origin=where,
         )
+
+
+def inferred_catalog(expressions: list[str], recorded: set[str]) -> list[Metric]:
+    """The catalog inferred from the rules' expressions, with the label values their tests need (the values
+    of recorded selectors, values for `=~` matchers, one no matcher names where a ratio needs it): the same
+    for `monitoring testgen` and for the definitions `monitoring import rules` writes, so what one tests the
+    other generates."""
+    read = [node for text in expressions for node in selectors(pp.parse(text))]
+    inferred = infer_catalog(expressions, recorded=recorded)
+    return with_other_values(with_regex_values(with_recorded_values(inferred, read, recorded), read), read)
 
 
 def with_recorded_values(metrics: list[Metric], read: list, recorded: set[str]) -> list[Metric]:

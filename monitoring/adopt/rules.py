@@ -9,9 +9,9 @@ from monitoring.adopt import pysource as py
 from monitoring.adopt.condition import split_comparison
 from monitoring.adopt.references import split_references
 from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
+from monitoring.adopt.rule_tests import inferred_catalog
 from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.rules import _ALERT_RE, _RECORD_RE, parse_duration
-from monitoring.promql.catalog import infer_catalog
 
 _TYPE_CONSTANTS = {
     MetricType.COUNTER: "COUNTER",
@@ -62,7 +62,7 @@ class RuleFileWriter:
     def write(self) -> Imported:
         rules = [r for g in self.groups for r in g.rules]
         recorded = {r.name for r in rules if r.kind == "record"}
-        metrics = infer_catalog([r.expr for r in rules], recorded=recorded)
+        metrics = inferred_catalog([r.expr for r in rules], recorded)
         metric_names = self._catalog(metrics)
         group_items = []
         for group in self.groups:
@@ -188,7 +188,7 @@ class RuleFileWriter:
         """A two-band Threshold at the compared value and a condition on its step."""
         threshold_code = py.constant_name(rule.name, self.taken, "_T")
         value = py.number(comparison.value)
-        if comparison.op.startswith(">"):
+        if comparison.op.startswith(">") or comparison.op in ("==", "!="):  # the step the alert compares with
             steps, meaning = [("None", "green", "ok"), (value, "red", "firing")], "firing"
         else:
             steps, meaning = [("None", "red", "firing"), (value, "green", "ok")], "ok"
@@ -201,8 +201,8 @@ class RuleFileWriter:
         self.lines.append(f"{threshold_code} = {py.render(threshold, 0, len(threshold_code) + 3)}")
         level = f"{threshold_code}[{py.string(meaning)}]"
         signal = self._expr(comparison.signal)
-        if comparison.op in (">", "<"):
-            function = "above" if comparison.op == ">" else "below"
+        function = {">": "above", "<": "below", "==": "equal_to", "!=": "not_equal_to"}.get(comparison.op)
+        if function is not None:
             self.used.add(function)
             return py.Call(function, [signal, level])
         self.used.add("Condition")
