@@ -179,6 +179,8 @@ def test_promtool_catches_a_wrong_factor(tmp_path):
 
 BAD = {
     "objective outside (0, 100)": ("99.0", "100", "objective 100 is outside (0, 100)"),
+    "objective 0": ('"availability", 99.0', '"availability", 0', "objective 0 is outside (0, 100)"),
+    "a negative objective": ('"availability", 99.0', '"availability", -5', "objective -5 is outside (0, 100)"),
     "an SLI over a gauge": ("EventRatio(REQUESTS,", "EventRatio(LOAD,", "svc_load is a gauge, not a counter"),
     "a latency boundary that is not a bucket": ("under=0.2", "under=0.25", "0.25 is not a bucket boundary"),
     "a period shorter than the longest window": (
