@@ -95,3 +95,23 @@ def test_sigkill_at_random_points_leaves_a_whole_tree(tmp_path):
     assert tree(out) == trees[0]
     assert sorted(p.name for p in work.iterdir()) == ["generated"], "leftovers beside OUT after a complete run"
     print(f"{KILLS} kills, {in_write_phase} inside the write phase: every tree whole, no leftovers after the next run")
+
+
+def test_concurrent_runs_on_one_out_serialise_on_the_lock(tmp_path):
+    """Four `generate`s of two versions started at once on one OUT: each waits for the lock, none fails, and
+    OUT ends as exactly one of the two trees with nothing left beside it (the lock file is removed)."""
+    estate = _estate()
+    first, policies = estate.write_estate(tmp_path / "a", SERVICES)
+    second, _ = estate.write_estate(tmp_path / "b", SERVICES)
+    estate.changed_definition(next(iter(sorted(second.glob("*.py")))))
+    trees = []
+    for version, definitions in enumerate((first, second)):
+        assert _generate(definitions, policies, tmp_path / f"expected{version}", tmp_path).wait() == 0
+        trees.append(tree(tmp_path / f"expected{version}"))
+    work = tmp_path / "work"
+    work.mkdir()
+    out = work / "generated"
+    runs = [_generate((first, second)[n % 2], policies, out, work) for n in range(4)]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0, 0, 0]
+    assert tree(out) in trees
+    assert sorted(p.name for p in work.iterdir()) == ["generated"], "leftovers beside OUT after concurrent runs"
