@@ -86,15 +86,32 @@ def test_an_imported_estate_generates_with_passing_tests_for_every_rule(imported
     assert asserted == {"HighErrorRatio", "SlowRequests", "ApiDown"}
 
 
-def test_the_test_generator_asks_for_scenarios_for_a_raw_condition():
+def test_a_raw_condition_is_driven_as_monitoring_testgen_drives_a_rule_files_alert(tmp_path):
+    """raw() (what the import keeps) is read as the condition it is, or, with no comparison, tested as firing for
+    the series it returns; `{{ $labels }}` prints the result series' labels, `__name__` included (up == 0 keeps
+    it). Where it is neither, the error says why and asks for Scenarios."""
     from monitoring.errors import DefinitionError
     from monitoring.model import Label, Metric, RuleGroup
+    from monitoring.pipeline.serialize import yaml_bytes
     from monitoring.render.promtool_tests import render_rule_tests
 
     up = Metric("up", GAUGE, "Scrape target up.", labels=(Label("job", ("api",)),), external=True)
-    alert = Alert("ApiDown", raw(f'{up}{{job="api"}} == 0'), "1m", "critical", summary="s", description="d")
-    stack = Stack("s", metrics=(up,), groups=(RuleGroup("g", "1m", (alert,)),))
-    with pytest.raises(DefinitionError, match="ApiDown: the test generator cannot drive a raw condition"):
+    kw = {"summary": "s", "description": "LABELS = {{ $labels }}"}
+    alerts = (
+        Alert("ApiDown", raw(f'{up}{{job="api"}} == 0 and {up}{{job="api"}} < 2'), "1m", "critical", **kw),
+        Alert("ApiSeen", raw(f'max by (job) ({up}{{job="api"}})'), "1m", "warning", **kw),
+    )
+    stack = Stack("s", metrics=(up,), groups=(RuleGroup("g", "1m", alerts),))
+    tests = render_rule_tests(stack, "s.rules.yml")
+    (tmp_path / "s.rules.yml").write_bytes(yaml_bytes(render_rules(stack)))
+    (tmp_path / "s.test.yml").write_bytes(yaml_bytes(tests))
+    run = subprocess.run([find_tool("promtool"), "test", "rules", str(tmp_path / "s.test.yml")], capture_output=True)
+    assert run.returncode == 0, run.stdout.decode()
+    fired = [a for g in tests["tests"] for t in g["alert_rule_test"] for a in t["exp_alerts"]]
+    assert any("__name__:up" in a["exp_annotations"]["description"] for a in fired)  # up == 0 keeps the name
+    odd = Alert("Odd", raw(f"{up} == 0 or absent({up})"), "1m", "critical", summary="s", description="d")
+    stack = Stack("s", metrics=(up,), groups=(RuleGroup("g", "1m", (odd,)),))
+    with pytest.raises(DefinitionError, match="Odd: the test generator cannot drive this raw condition"):
         render_rule_tests(stack, "s.rules.yml")
 
 

@@ -6,6 +6,8 @@ Prometheus; promtool then checks that both agree.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
 from monitoring.model.durations import format_duration, parse_duration
@@ -67,20 +69,62 @@ def alert_cases(alert: Alert, stack: Stack, interval: float, source: str | None 
     """promtool test groups for one alert: the generated cases, then the definition's own scenarios.
     ``source``: the rule file's expression when the condition is an equivalent rewrite of it (``a > b`` driven
     as ``a - b > 0``): the values the alert reports are read from it."""
-    from monitoring.testgen import constant
+    from monitoring.testgen import constant, labels_map
 
-    # kept as written (imported): only its scenarios test it, unless it is a constant (`vector(1)`, a Watchdog),
-    # which reads no input and needs no driving
+    annotations = stack.alert_annotations(alert).values()
+    if any(labels_map.mark(text) != text for text in annotations):
+        return _with_labels_maps(alert, stack, interval, source)
+    # kept as written (imported): its scenarios test it where it has some; a constant (`vector(1)`, a Watchdog)
+    # reads no input and needs no driving
     if isinstance(alert.condition, RawCondition) and not constant.is_constant(alert):
-        if not alert.scenarios:
-            raise DefinitionError(
-                f"alert {alert.name}: the test generator cannot drive a raw condition (`{alert.expr}`)",
-                alert.origin,
-                "give the alert Scenarios (hand-written promtool cases), or a condition such as above(), "
-                "equal_to(), outside(), both() or absent() on a Threshold step",
-            )
-        return _scenario_cases(alert, stack, interval)
+        if alert.scenarios:
+            return _scenario_cases(alert, stack, interval)
+        return raw_cases(alert, stack, interval)
     return generated_cases(alert, stack, interval, source) + _scenario_cases(alert, stack, interval)
+
+
+def _with_labels_maps(alert: Alert, stack: Stack, interval: float, source: str | None) -> list[dict]:
+    """``{{ $labels }}`` prints the result series' labels, ``__name__`` included where the expression keeps it,
+    which the cases do not know: generated with a marker in its place, then filled in from each expected
+    alert's series (monitoring.testgen.labels_map, as `monitoring testgen` does)."""
+    from monitoring.testgen import labels_map
+
+    marked = replace(
+        alert,
+        summary=labels_map.mark(alert.summary),
+        description=labels_map.mark(alert.description),
+        annotations=tuple((key, labels_map.mark(text)) for key, text in alert.annotations),
+    )
+    cases = alert_cases(marked, stack, interval, source)
+    try:
+        return labels_map.fill_labels_maps(
+            cases, [(source or alert.expr, dict(stack.alert_labels(alert)))], rules_by_record(stack)
+        )
+    except LookupError as exc:
+        raise DefinitionError(f"alert {alert.name}: {{{{ $labels }}}} in an annotation: {exc}", alert.origin) from None
+
+
+def raw_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
+    """A raw condition driven as `monitoring testgen` drives a rule file's alert: read as the condition it is
+    (`a > 1 and b < 2` is both(), `x == 0 or y == 0` either()), or, with no comparison at its top, tested as
+    firing for every series it returns; refused, with the reason, where it is neither."""
+    from monitoring.testgen.conditions_of import NotAutomatic, read_condition
+    from monitoring.testgen.present import cases as present_cases
+
+    try:
+        condition, rewritten = read_condition(alert.expr, alert.name)
+    except NotAutomatic as exc:
+        if exc.category == "no comparison":
+            return present_cases(alert, stack, interval)
+        raise DefinitionError(
+            f"alert {alert.name}: the test generator cannot drive this raw condition ({exc}): `{alert.expr}`",
+            alert.origin,
+            "give the alert Scenarios (hand-written promtool cases), or a condition such as above(), "
+            "equal_to(), outside(), both() or absent() on a Threshold step",
+        ) from None
+    # the same rule (name, labels, annotations, `for`); a rewritten condition reports the source's values
+    driven = replace(alert, condition=condition)
+    return generated_cases(driven, stack, interval, alert.expr if rewritten else None)
 
 
 def generated_cases(alert: Alert, stack: Stack, interval: float, source: str | None = None) -> list[dict]:
