@@ -355,3 +355,25 @@ def test_a_group_without_interval_and_an_alert_without_for_keep_none(tmp_path):
     (group,) = render_rules(stack)["groups"]
     assert "interval" not in group and "for" not in group["rules"][0]  # Prometheus' defaults, as in the source
     assert compare_rules(read_rule_file(source, "bare"), render_rules(stack)) == (1, 1, [])
+
+
+def test_alerts_sharing_a_name_each_expect_the_others_alerts_too(tmp_path):
+    """promtool checks every alert of a name at once (a warning and a critical `DiskFull` in one rule file):
+    each generated case also expects what its sibling does on the same inputs."""
+    from monitoring.model import Label, Metric, RuleGroup
+    from monitoring.pipeline.serialize import yaml_bytes
+    from monitoring.render.promtool_tests import render_rule_tests
+
+    free = Metric("disk_free_ratio", GAUGE, "Free disk.", labels=(Label("job", ("db",)),), external=True)
+    alerts = tuple(
+        Alert("DiskFull", raw(f"{free} < {level}"), "5m", severity, summary="s", description="d", imported=True)
+        for level, severity in ((0.2, "warning"), (0.05, "critical"))
+    )
+    stack = Stack("s", metrics=(free,), groups=(RuleGroup("g", "1m", alerts),))
+    tests = render_rule_tests(stack, "s.rules.yml")
+    (tmp_path / "s.rules.yml").write_bytes(yaml_bytes(render_rules(stack)))
+    (tmp_path / "s.test.yml").write_bytes(yaml_bytes(tests))
+    run = subprocess.run([find_tool("promtool"), "test", "rules", str(tmp_path / "s.test.yml")], capture_output=True)
+    assert run.returncode == 0, run.stdout.decode()
+    both = [t for g in tests["tests"] for t in g["alert_rule_test"] if len(t["exp_alerts"]) == 2]
+    assert both, "the critical's fires case expects the warning firing beside it"

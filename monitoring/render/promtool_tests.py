@@ -15,6 +15,7 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     from monitoring.testgen.chain import chain_groups
     from monitoring.testgen.fold import fold_recording
     from monitoring.testgen.layout import merge_groups
+    from monitoring.testgen.siblings import add_siblings
     from monitoring.testgen.target_labels import drop_unread_target_labels
 
     # a group without an interval (imported) runs at the test file's evaluation_interval: 1m unless shorter
@@ -25,7 +26,9 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     slo_rules = {r.record for slo in slos for r in slo.recording_rules()}
     tests.extend(slo_recording_case(stack, slo) for slo in slos)
     for alert in stack.alerts():
-        tests.extend(alert_cases(alert, stack, interval))
+        # promtool checks every alert of a name at once: imported rule files hold a warning and a critical of one
+        siblings = [other for other in stack.alerts() if other is not alert and other.name == alert.name]
+        tests.extend(add_siblings(alert_cases(alert, stack, interval), siblings, stack, interval))
     # promtool evaluates every rule at every step of every group: cases that cannot interfere share a group
     alerts, records = [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack)
     tests = merge_groups(tests, alerts, records)
