@@ -108,8 +108,6 @@ class RuleFileTests:
     def __init__(self, path: Path, display: str, groups: list[SourceGroup]):
         self.path, self.display, self.groups = path, display, groups
         self.untested: list[Untested] = []
-        self.sources: dict[int, str] = {}  # id(alert) -> its rule's expression, when the condition rewrites it
-        self.present: set[int] = set()  # id(alert) of alerts without a comparison: they fire on any series
 
     def skip(self, rule: SourceRule, category: str, reason: str) -> None:
         for prefix in (f"alert {rule.name}: ", f"recording rule {rule.name}: ", f"recording rule {rule.name} "):
@@ -118,10 +116,9 @@ class RuleFileTests:
 
     def build(self, rule_file_ref: str) -> FileTests:
         from monitoring.promql.evaluator import Unsupported
-        from monitoring.testgen.alerts import alert_cases, rules_by_record
+        from monitoring.testgen.alerts import NotDrivable, alert_cases, rules_by_record
         from monitoring.testgen.cross_check import rule_error
         from monitoring.testgen.labels_map import fill_labels_maps
-        from monitoring.testgen.present import cases as present_cases
         from monitoring.testgen.recording import imported_recording_cases
         from monitoring.testgen.siblings import add_siblings
 
@@ -153,10 +150,7 @@ class RuleFileTests:
                 continue
             siblings = [self._alert(other, alert.origin, raw(other.expr)) for other in rules if _sibling(other, rule)]
             try:
-                if id(alert) in self.present:
-                    generated = present_cases(alert, stack, interval)
-                else:
-                    generated = alert_cases(alert, stack, interval, self.sources.get(id(alert)))
+                generated = alert_cases(alert, stack, interval)  # a raw condition, read as testgen.alerts reads it
                 cases = add_siblings(generated, siblings, stack, interval)
                 same_name = [(r.expr, dict(stack.alert_labels(a))) for r, a in [(rule, alert)]]
                 same_name += [(s.expr, dict(stack.alert_labels(s))) for s in siblings]
@@ -170,6 +164,8 @@ class RuleFileTests:
                     self.skip(rule, "inputs make another rule fail", problem)
                     continue
                 tests.extend(cases)
+            except NotDrivable as exc:
+                self.skip(rule, exc.category, exc.detail)
             except DefinitionError as exc:
                 self.skip(rule, _category(exc.message), exc.message)
             except Unsupported as exc:
@@ -196,8 +192,6 @@ class RuleFileTests:
 
     # --- the model ---------------------------------------------------------------------------------
     def _model(self, rules: list[SourceRule]):
-        from monitoring.testgen.conditions_of import NotAutomatic, read_condition
-
         model_groups, alerts, records = [], [], []
         for group in self.groups:
             interval = group.interval or DEFAULT_INTERVAL
@@ -212,22 +206,10 @@ class RuleFileTests:
                         self.skip(rule, "label template", "a label is a template (generated tests expand annotations)")
                         continue
                     else:
-                        condition, rewritten = read_condition(rule.expr, _threshold_name(rule.name))
-                        item = self._alert(rule, where, condition)
+                        # kept as written: the generator reads it as the condition it is, a constant (a Watchdog's
+                        # `vector(1)`) or an expression firing for every series it returns (testgen.alerts.raw_cases)
+                        item = self._alert(rule, where, raw(rule.expr))
                         alerts.append((rule, item))
-                        if rewritten:  # the values it reports are the source expression's
-                            self.sources[id(item)] = rule.expr
-                except NotAutomatic as exc:
-                    if exc.category not in ("no comparison", "always fires"):
-                        self.skip(rule, exc.category, str(exc))
-                        continue
-                    # a constant (a Watchdog's `vector(1)`) is tested as firing from the first evaluation on no
-                    # inputs (testgen.constant); any other expression with no comparison fires for every series it
-                    # returns (testgen.present)
-                    item = self._alert(rule, where, raw(rule.expr))
-                    alerts.append((rule, item))
-                    if exc.category == "no comparison":
-                        self.present.add(id(item))
                 except DefinitionError as exc:
                     self.skip(rule, _category(exc.message), exc.message)
                     continue
@@ -402,10 +384,6 @@ def with_target_labels(metrics: list[Metric]) -> list[Metric]:
 def _sibling(other: SourceRule, rule: SourceRule) -> bool:
     """Another alert of the same name (promtool checks them together)."""
     return other is not rule and other.kind == "alert" and other.name == rule.name
-
-
-def _threshold_name(alert: str) -> str:
-    return alert or "alert"
 
 
 def _in_eval_order(groups: list[SourceGroup]) -> list[SourceRule]:

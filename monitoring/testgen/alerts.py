@@ -104,6 +104,20 @@ def _with_labels_maps(alert: Alert, stack: Stack, interval: float, source: str |
         raise DefinitionError(f"alert {alert.name}: {{{{ $labels }}}} in an annotation: {exc}", alert.origin) from None
 
 
+class NotDrivable(DefinitionError):
+    """A raw condition the generator cannot read as one it drives; ``category`` and ``detail`` say why (the
+    reasons `monitoring testgen` lists for the rules it leaves untested)."""
+
+    def __init__(self, alert: Alert, reason: Exception):
+        self.category, self.detail = getattr(reason, "category", "other"), str(reason)
+        super().__init__(
+            f"alert {alert.name}: the test generator cannot drive this raw condition ({reason}): `{alert.expr}`",
+            alert.origin,
+            "give the alert Scenarios (hand-written promtool cases), or a condition such as above(), "
+            "equal_to(), outside(), both() or absent() on a Threshold step",
+        )
+
+
 def raw_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     """A raw condition driven as `monitoring testgen` drives a rule file's alert: read as the condition it is
     (`a > 1 and b < 2` is both(), `x == 0 or y == 0` either()), or, with no comparison at its top, tested as
@@ -116,12 +130,7 @@ def raw_cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     except NotAutomatic as exc:
         if exc.category == "no comparison":
             return present_cases(alert, stack, interval)
-        raise DefinitionError(
-            f"alert {alert.name}: the test generator cannot drive this raw condition ({exc}): `{alert.expr}`",
-            alert.origin,
-            "give the alert Scenarios (hand-written promtool cases), or a condition such as above(), "
-            "equal_to(), outside(), both() or absent() on a Threshold step",
-        ) from None
+        raise NotDrivable(alert, exc) from None
     # the same rule (name, labels, annotations, `for`); a rewritten condition reports the source's values
     driven = replace(alert, condition=condition)
     return generated_cases(driven, stack, interval, alert.expr if rewritten else None)
