@@ -71,8 +71,9 @@ def alert_cases(alert: Alert, stack: Stack, interval: float, source: str | None 
     as ``a - b > 0``): the values the alert reports are read from it."""
     from monitoring.testgen import constant, labels_map
 
-    annotations = stack.alert_annotations(alert).values()
-    if any(labels_map.mark(text) != text for text in annotations):
+    # the alert's own texts: the stack adds only links (runbook, dashboard panel), no templates
+    texts = (alert.summary, alert.description, *(text for _, text in alert.annotations))
+    if any(labels_map.mark(text) != text for text in texts):
         return _with_labels_maps(alert, stack, interval, source)
     # kept as written (imported): its scenarios test it where it has some; a constant (`vector(1)`, a Watchdog)
     # reads no input and needs no driving
