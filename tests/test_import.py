@@ -92,7 +92,6 @@ def test_a_raw_condition_is_driven_as_monitoring_testgen_drives_a_rule_files_ale
     it). Where it is neither, the error says why and asks for Scenarios."""
     from monitoring.errors import DefinitionError
     from monitoring.model import Label, Metric, RuleGroup
-    from monitoring.pipeline.serialize import yaml_bytes
     from monitoring.render.promtool_tests import render_rule_tests
 
     up = Metric("up", GAUGE, "Scrape target up.", labels=(Label("job", ("api",)),), external=True)
@@ -102,11 +101,7 @@ def test_a_raw_condition_is_driven_as_monitoring_testgen_drives_a_rule_files_ale
         Alert("ApiSeen", raw(f'max by (job) ({up}{{job="api"}})'), "1m", "warning", **kw),
     )
     stack = Stack("s", metrics=(up,), groups=(RuleGroup("g", "1m", alerts),))
-    tests = render_rule_tests(stack, "s.rules.yml")
-    (tmp_path / "s.rules.yml").write_bytes(yaml_bytes(render_rules(stack)))
-    (tmp_path / "s.test.yml").write_bytes(yaml_bytes(tests))
-    run = subprocess.run([find_tool("promtool"), "test", "rules", str(tmp_path / "s.test.yml")], capture_output=True)
-    assert run.returncode == 0, run.stdout.decode()
+    tests = _tests_promtool_passes(stack, tmp_path)
     fired = [a for g in tests["tests"] for t in g["alert_rule_test"] for a in t["exp_alerts"]]
     assert any("__name__:up" in a["exp_annotations"]["description"] for a in fired)  # up == 0 keeps the name
     odd = Alert("Odd", raw(f"{up} == 0 or absent({up})"), "1m", "critical", summary="s", description="d")
@@ -361,8 +356,6 @@ def test_alerts_sharing_a_name_each_expect_the_others_alerts_too(tmp_path):
     """promtool checks every alert of a name at once (a warning and a critical `DiskFull` in one rule file):
     each generated case also expects what its sibling does on the same inputs."""
     from monitoring.model import Label, Metric, RuleGroup
-    from monitoring.pipeline.serialize import yaml_bytes
-    from monitoring.render.promtool_tests import render_rule_tests
 
     free = Metric("disk_free_ratio", GAUGE, "Free disk.", labels=(Label("job", ("db",)),), external=True)
     alerts = tuple(
@@ -370,10 +363,19 @@ def test_alerts_sharing_a_name_each_expect_the_others_alerts_too(tmp_path):
         for level, severity in ((0.2, "warning"), (0.05, "critical"))
     )
     stack = Stack("s", metrics=(free,), groups=(RuleGroup("g", "1m", alerts),))
+    tests = _tests_promtool_passes(stack, tmp_path)
+    both = [t for g in tests["tests"] for t in g["alert_rule_test"] if len(t["exp_alerts"]) == 2]
+    assert both, "the critical's fires case expects the warning firing beside it"
+
+
+def _tests_promtool_passes(stack: Stack, tmp_path: Path) -> dict:
+    """The stack's generated tests, written beside its rules and run by the real promtool, which must pass."""
+    from monitoring.pipeline.serialize import yaml_bytes
+    from monitoring.render.promtool_tests import render_rule_tests
+
     tests = render_rule_tests(stack, "s.rules.yml")
     (tmp_path / "s.rules.yml").write_bytes(yaml_bytes(render_rules(stack)))
     (tmp_path / "s.test.yml").write_bytes(yaml_bytes(tests))
     run = subprocess.run([find_tool("promtool"), "test", "rules", str(tmp_path / "s.test.yml")], capture_output=True)
     assert run.returncode == 0, run.stdout.decode()
-    both = [t for g in tests["tests"] for t in g["alert_rule_test"] if len(t["exp_alerts"]) == 2]
-    assert both, "the critical's fires case expects the warning firing beside it"
+    return tests

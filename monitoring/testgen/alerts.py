@@ -13,7 +13,7 @@ from monitoring.model import Alert, Stack
 from monitoring.model.durations import format_duration, parse_duration
 from monitoring.model.rules import RawCondition
 from monitoring.promql.evaluator import Evaluator, Unsupported
-from monitoring.testgen import search, synth, templates
+from monitoring.testgen import labels_map, search, synth, templates
 from monitoring.testgen.memo import per_owner
 from monitoring.testgen.stepping import evaluation_times
 
@@ -69,7 +69,7 @@ def alert_cases(alert: Alert, stack: Stack, interval: float, source: str | None 
     """promtool test groups for one alert: the generated cases, then the definition's own scenarios.
     ``source``: the rule file's expression when the condition is an equivalent rewrite of it (``a > b`` driven
     as ``a - b > 0``): the values the alert reports are read from it."""
-    from monitoring.testgen import constant, labels_map
+    from monitoring.testgen import constant
 
     # the alert's own texts: the stack adds only links (runbook, dashboard panel), no templates
     texts = (alert.summary, alert.description, *(text for _, text in alert.annotations))
@@ -88,8 +88,6 @@ def _with_labels_maps(alert: Alert, stack: Stack, interval: float, source: str |
     """``{{ $labels }}`` prints the result series' labels, ``__name__`` included where the expression keeps it,
     which the cases do not know: generated with a marker in its place, then filled in from each expected
     alert's series (monitoring.testgen.labels_map, as `monitoring testgen` does)."""
-    from monitoring.testgen import labels_map
-
     marked = replace(
         alert,
         summary=labels_map.mark(alert.summary),
@@ -109,8 +107,8 @@ class NotDrivable(DefinitionError):
     """A raw condition the generator cannot read as one it drives; ``category`` and ``detail`` say why (the
     reasons `monitoring testgen` lists for the rules it leaves untested)."""
 
-    def __init__(self, alert: Alert, reason: Exception):
-        self.category, self.detail = getattr(reason, "category", "other"), str(reason)
+    def __init__(self, alert: Alert, reason):  # reason: conditions_of.NotAutomatic
+        self.category, self.detail = reason.category, str(reason)
         super().__init__(
             f"alert {alert.name}: the test generator cannot drive this raw condition ({reason}): `{alert.expr}`",
             alert.origin,
