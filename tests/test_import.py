@@ -379,3 +379,22 @@ def _tests_promtool_passes(stack: Stack, tmp_path: Path) -> dict:
     run = subprocess.run([find_tool("promtool"), "test", "rules", str(tmp_path / "s.test.yml")], capture_output=True)
     assert run.returncode == 0, run.stdout.decode()
     return tests
+
+
+def test_an_alert_without_for_generates_whatever_its_shape(tmp_path):
+    """An imported alert keeps no `for` when its source sets none: a constant alert (a dead man's switch) and an
+    alert sharing its name with another read it as 0 (they raised "'' is not a Prometheus duration", unlocated)."""
+    source = tmp_path / "bare.yml"
+    source.write_text(
+        "groups:\n  - name: bare\n    rules:\n"
+        "      - alert: Watchdog\n        expr: vector(1)\n"
+        "      - alert: DiskFull\n        expr: disk_free_ratio < 0.2\n        labels: {severity: warning}\n"
+        "      - alert: DiskFull\n        expr: disk_free_ratio < 0.05\n        labels: {severity: critical}\n"
+    )
+    out = tmp_path / "definitions"
+    assert CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)]).exit_code == 0
+    (stack,) = load_stacks(out)
+    tests = _tests_promtool_passes(stack, tmp_path)
+    asserted = {t["alertname"] for g in tests["tests"] for t in g["alert_rule_test"]}
+    assert asserted == {"Watchdog", "DiskFull"}
+

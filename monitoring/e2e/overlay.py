@@ -124,7 +124,7 @@ def settle_seconds(stack: Stack) -> float:
     longest = 0.0
     for alert in stack.alerts():
         windows = signal_windows(str(getattr(alert.condition, "signal", alert.expr)), stack)
-        longest = max(longest, parse_duration(alert.for_ or "0s") + max(windows, default=0.0))
+        longest = max(longest, alert.for_seconds + max(windows, default=0.0))
     return longest + max((parse_duration(g.interval) for g in stack.groups), default=0.0)
 
 

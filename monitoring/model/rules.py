@@ -156,6 +156,11 @@ class Alert(Located):
     def expr(self) -> str:
         return self.condition.expr
 
+    @property
+    def for_seconds(self) -> float:
+        """``for`` in seconds: 0 for an imported alert that sets none (it fires on its first evaluation)."""
+        return parse_duration(self.for_ or "0s")
+
 
 @dataclass(frozen=True)
 class RuleGroup(Located):

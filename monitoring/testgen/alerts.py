@@ -224,7 +224,7 @@ def _scenario_cases(alert, stack, interval):
         step = parse_duration(scenario.interval, alert.origin)
         series = [synth.parse_series(key, values, step) for key, values in scenario.series]
         states = _simulate_series(alert, stack, series, interval, at)
-        firing = _firing_at(states, at, parse_duration(alert.for_ or "0s"))
+        firing = _firing_at(states, at, alert.for_seconds)
         stated = sorted(tuple(sorted(dict(extra).items())) for extra in scenario.fires)
         found = (
             sorted(

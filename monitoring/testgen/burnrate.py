@@ -60,7 +60,7 @@ class BurnCases:
         self.alert, self.stack, self.interval = alert, stack, interval
         self.slo, self.window = alert.burn_rate.slo, alert.burn_rate.window
         _synthesisable(self.slo)
-        self.for_seconds = parse_duration(alert.for_)
+        self.for_seconds = alert.for_seconds
         self.short = self.window.short_seconds
         self.long = self.window.long_seconds
         self.factor = self.window.factor

@@ -25,7 +25,7 @@ import operator
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, MetricType, Stack
 from monitoring.model.conditions import Absent, Band, Comparison, Compound, Condition
-from monitoring.model.durations import format_duration, parse_duration
+from monitoring.model.durations import format_duration
 from monitoring.model.synthetic import Stale
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import beside, drivers, search, synth
@@ -67,7 +67,7 @@ class CaseBuilder:
         self.source = source  # the rule file's expression, when the condition is an equivalent rewrite of it
         self.condition = alert.condition
         self.rules = rules_by_record(stack)
-        self.for_seconds = parse_duration(alert.for_ or "0s")  # imported alerts may have no `for`
+        self.for_seconds = alert.for_seconds
         self.comparisons = self.condition.comparisons()
         self.state = _compile(self.condition)  # values of its signals at one step -> the condition's result
         signals = [c.signal for c in self.comparisons] or [str(self.condition.signal)]

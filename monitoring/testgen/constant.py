@@ -5,7 +5,6 @@ and annotations, on no inputs at all. The value is the evaluator's."""
 from __future__ import annotations
 
 from monitoring.model import Alert, Stack
-from monitoring.model.rules import parse_duration
 from monitoring.promql.evaluator import Evaluator
 from monitoring.promql.parse import parse, selectors
 from monitoring.testgen.alerts import promtool_case, rules_by_record
@@ -18,7 +17,7 @@ def is_constant(alert: Alert) -> bool:
 
 def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
     evaluator = Evaluator([], rules_by_record(stack))
-    eval_time = parse_duration(alert.for_) + interval
+    eval_time = alert.for_seconds + interval
     firing = [
         (tuple(l for l in labels if l[0] != "__name__"), v) for labels, v in evaluator.instant(alert.expr, eval_time)
     ]

@@ -16,7 +16,7 @@ import math
 
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
-from monitoring.model.durations import format_duration, parse_duration
+from monitoring.model.durations import format_duration
 from monitoring.model.synthetic import Absence
 from monitoring.promql.evaluator import Evaluator
 from monitoring.testgen import drivers, search, synth
@@ -32,7 +32,7 @@ def cases(alert: Alert, stack: Stack, interval: float) -> list[dict]:
         quiet, how = _empty(finder, present)
     except (search.SearchFailed, search.SearchOverBudget) as exc:
         raise DefinitionError(f"alert {alert.name}: cannot generate its tests: {exc}", alert.origin) from None
-    for_seconds = parse_duration(alert.for_ or "0s")
+    for_seconds = alert.for_seconds
     warmup = max(5, math.ceil(longest_range(expr, stack) / 60) + 1)
     length = warmup + math.ceil((for_seconds + longest_range(expr, stack) + 5 * interval) / 60) + 10
     rules = rules_by_record(stack)

@@ -28,7 +28,7 @@ def add_siblings(cases: list[dict], siblings: list[Alert], stack: Stack, interva
                     t: {_drop_name(labels): v for labels, v in evaluator.instant(sibling.expr, t)}
                     for t in evaluation_times(interval, eval_time)
                 }
-                firing = _firing_at(states, eval_time, parse_duration(sibling.for_))
+                firing = _firing_at(states, eval_time, sibling.for_seconds)
                 test["exp_alerts"].extend(_expected(sibling, stack, labels, value) for labels, value in firing)
     return cases
 
