@@ -398,3 +398,33 @@ def test_an_alert_without_for_generates_whatever_its_shape(tmp_path):
     asserted = {t["alertname"] for g in tests["tests"] for t in g["alert_rule_test"]}
     assert asserted == {"Watchdog", "DiskFull"}
 
+
+def test_every_alert_the_generator_refuses_is_reported_in_one_run(tmp_path, monkeypatch):
+    """An imported estate with undrivable alerts in two files: `generate` names all of them, each at its
+    file:line, exit 2, nothing written; the same with the stacks rendered over forked workers."""
+    odd = "expr: up == 0 or absent(up)"  # neither one condition nor a plain series: NotDrivable
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yml").write_text(
+            "groups:\n  - name: g\n    rules:\n"
+            f"      - alert: {name.upper()}1\n        {odd}\n"
+            f"      - alert: {name.upper()}2\n        {odd}\n"
+            f"      - alert: {name.upper()}Fine\n        expr: up == 0\n"
+        )
+    definitions, out = tmp_path / "definitions", tmp_path / "generated"
+    files = [str(tmp_path / "a.yml"), str(tmp_path / "b.yml")]
+    assert CliRunner().invoke(main, ["import", "rules", *files, "-o", str(definitions)]).exit_code == 0
+    policies = tmp_path / "policies"
+    args = ["import", "alertmanager", str(FIXTURES / "alertmanager.yml"), "-o", str(policies)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    for workers in ("1", "2"):
+        monkeypatch.setenv("MONITORING_WORKERS", workers)
+        monkeypatch.setattr("monitoring.pipeline.workers.MIN_STACKS_PER_WORKER", 1)
+        run = CliRunner().invoke(
+            main, ["generate", "-d", str(definitions), "-o", str(out), "--policies", str(policies)]
+        )
+        assert run.exit_code == 2, run.output
+        refused = [line for line in run.output.splitlines() if "cannot drive this raw condition" in line]
+        assert [line.split(": alert ")[1].split(":")[0] for line in refused] == ["A1", "A2", "B1", "B2"]
+        assert all(line.removeprefix("error: ").startswith(f"{definitions}/") for line in refused), refused
+        assert "Traceback" not in run.output and not out.exists()
+

@@ -4,9 +4,10 @@ Rendering (and linting) one stack needs nothing from the others and is mostly pu
 loaded and validated estate is mapped over forked worker processes, many small chunks of the stacks each so
 the workers finish together. Workers are forked rather than spawned: they inherit the loaded stacks
 (definitions may hold lambdas, which cannot be pickled) and send back plain results (bytes). They die with
-their parent (a killed `generate` leaves none behind). The first DefinitionError in input order is raised,
-as a sequential run would raise it. ``MONITORING_WORKERS=1`` turns forking off; small estates (fewer than
-MIN_STACKS_PER_WORKER stacks per worker) and platforms other than Linux never fork.
+their parent (a killed `generate` leaves none behind). Every item's DefinitionErrors are raised together, in
+input order, as a sequential run raises them: one run shows all the mistakes of an estate.
+``MONITORING_WORKERS=1`` turns forking off; small estates (fewer than MIN_STACKS_PER_WORKER stacks per worker)
+and platforms other than Linux never fork.
 
 Garbage collection: ``collecting_rarely`` is entered once per command (monitoring/cli/).
 """
@@ -100,12 +101,18 @@ class InOrder:
 
     def results(self) -> list:
         if self._pool is None:
-            return [self.function(item) for item in self.items]
-        results = []
-        for outcome in self._pending.get():
+            outcome = _run_chunk(range(len(self.items)), (self.function, self.items))
             if isinstance(outcome, _Failure):
                 raise outcome.error()
-            results.extend(outcome)
+            return outcome
+        results, failed = [], []
+        for outcome in self._pending.get():
+            if isinstance(outcome, _Failure):
+                failed += outcome.parts
+            else:
+                results.extend(outcome)
+        if failed:
+            raise _Failure(failed).error()
         return results
 
     def __exit__(self, *exc_info) -> None:
@@ -150,28 +157,24 @@ def _chunks(count: int, pieces: int) -> list[range]:
     return bounds
 
 
-def _run_chunk(indexes: range):
-    function, items = _task
-    results = []
+def _run_chunk(indexes: range, task: tuple[Callable, Sequence] | None = None):
+    """The chunk's results, or, if any item raised DefinitionErrors, all of them (the other items still run)."""
+    function, items = task or _task
+    results, failed = [], []
     for index in indexes:
         try:
             results.append(function(items[index]))
         except DefinitionError as exc:
-            return _Failure.of(exc)
-    return results
+            failed += [(e.message, e.location, e.hint) for e in getattr(exc, "errors", [exc])]
+    return _Failure(failed) if failed else results
 
 
 class _Failure:
-    """A DefinitionError from a worker, as plain fields (DefinitionErrors cannot be pickled as is)."""
+    """DefinitionErrors from a worker, as plain fields (DefinitionErrors cannot be pickled as is)."""
 
-    def __init__(self, parts: list[tuple[str, str, str]], several: bool):
-        self.parts, self.several = parts, several
-
-    @classmethod
-    def of(cls, exc: DefinitionError) -> _Failure:
-        errors = exc.errors if isinstance(exc, DefinitionErrors) else [exc]
-        return cls([(e.message, e.location, e.hint) for e in errors], isinstance(exc, DefinitionErrors))
+    def __init__(self, parts: list[tuple[str, object, str]]):
+        self.parts = parts
 
     def error(self) -> DefinitionError:
         errors = [DefinitionError(*part) for part in self.parts]
-        return DefinitionErrors(errors) if self.several else errors[0]
+        return DefinitionErrors(errors) if len(errors) > 1 else errors[0]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from monitoring.model import Stack
+from monitoring.errors import DefinitionError, DefinitionErrors
+from monitoring.model import Alert, Stack
 from monitoring.model.rules import parse_duration
 
 
@@ -25,10 +26,16 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     slos = slos_of(stack)
     slo_rules = {r.record for slo in slos for r in slo.recording_rules()}
     tests.extend(slo_recording_case(stack, slo) for slo in slos)
+    refused: list[DefinitionError] = []  # every alert the generator refuses, reported together
     for alert in stack.alerts():
         # promtool checks every alert of a name at once: imported rule files hold a warning and a critical of one
         siblings = [other for other in stack.alerts() if other is not alert and other.name == alert.name]
-        tests.extend(add_siblings(alert_cases(alert, stack, interval), siblings, stack, interval))
+        try:
+            tests.extend(add_siblings(alert_cases(alert, stack, interval), siblings, stack, interval))
+        except DefinitionError as exc:
+            refused += [_located(error, alert) for error in getattr(exc, "errors", [exc])]
+    if refused:
+        raise refused[0] if len(refused) == 1 else DefinitionErrors(refused)
     # promtool evaluates every rule at every step of every group: cases that cannot interfere share a group
     alerts, records = [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack)
     tests = merge_groups(tests, alerts, records)
@@ -51,3 +58,10 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
         "group_eval_order": order,
         "tests": tests,
     }
+
+
+def _located(error: DefinitionError, alert: Alert) -> DefinitionError:
+    """``error`` at the alert's definition when it was raised without a place (a duration read deep inside)."""
+    if error.location:
+        return error
+    return DefinitionError(f"alert {alert.name}: {error.message}", alert.origin, error.hint)
