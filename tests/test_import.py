@@ -428,3 +428,26 @@ def test_every_alert_the_generator_refuses_is_reported_in_one_run(tmp_path, monk
         assert all(line.removeprefix("error: ").startswith(f"{definitions}/") for line in refused), refused
         assert "Traceback" not in run.output and not out.exists()
 
+
+def test_imported_alerts_read_the_catalog_as_monitoring_testgen_does(tmp_path):
+    """The definitions keep the catalog's real types (a `_total` counter, a summary), and generation reads it as
+    `monitoring testgen` does (monitoring/testgen/catalog_for_tests.py): a counter no rule rates moves as a gauge
+    (only a restart brings uptime down), a summary read through `_sum`/`_count` is two counters. Both refused
+    ("never crosses", "returns no series") before."""
+    source = tmp_path / "shapes.yml"
+    source.write_text(
+        "groups:\n  - name: shapes\n    rules:\n"
+        "      - alert: ApacheRestart\n        expr: apache_uptime_seconds_total / 60 < 1\n"
+        "      - alert: QueueLagHigh\n"
+        "        expr: rate(queue_lag_seconds_sum[5m]) / rate(queue_lag_seconds_count[5m]) > 0.5\n        for: 5m\n"
+    )
+    out = tmp_path / "definitions"
+    assert CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)]).exit_code == 0
+    (stack,) = load_stacks(out)
+    assert {m.name: m.type.name for m in stack.metrics} == {
+        "apache_uptime_seconds_total": "COUNTER",
+        "queue_lag_seconds": "SUMMARY",
+    }
+    tests = _tests_promtool_passes(stack, tmp_path)
+    fired = {t["alertname"] for g in tests["tests"] for t in g["alert_rule_test"] if t["exp_alerts"]}
+    assert fired == {"ApacheRestart", "QueueLagHigh"}

@@ -20,13 +20,13 @@ import promql_parser as pp
 
 from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
 from monitoring.errors import DefinitionError, Location
-from monitoring.model import Alert, Label, Metric, MetricType, RecordingRule, RuleGroup, Stack, raw
+from monitoring.model import Alert, Label, Metric, RecordingRule, RuleGroup, Stack, raw
 from monitoring.model.durations import format_duration, parse_duration
-from monitoring.promql.catalog import COUNTER_FUNCTIONS, infer_catalog
+from monitoring.promql.catalog import infer_catalog
 from monitoring.promql.parse import selector_name, selectors
+from monitoring.testgen.catalog_for_tests import TARGET_LABELS, catalog_for_tests
 from monitoring.testgen.labels_map import mark
 
-TARGET_LABELS = ("job", "instance")
 DEFAULT_INTERVAL = "1m"  # Prometheus' default evaluation_interval, for groups without one
 MAX_ALERT_RANGE = 2 * 86400.0  # an alert reading a longer range (`min_over_time(x[1w])`) is not tested
 
@@ -125,8 +125,7 @@ class RuleFileTests:
         rules = [r for g in self.groups for r in g.rules]
         recorded = {r.name for r in rules if r.kind == "record"}
         expressions = [r.expr for r in rules]
-        metrics = with_target_labels(inferred_catalog(expressions, recorded))
-        metrics = raw_counters_as_gauges(summaries_as_counters(metrics), expressions)
+        metrics = catalog_for_tests(inferred_catalog(expressions, recorded), expressions)
         model_groups, alerts, records = self._model(rules)
         stack = Stack("rules", tuple(metrics), groups=tuple(model_groups), origin=self.display)
         interval = min((parse_duration(g.interval) for g in model_groups), default=60.0)
@@ -332,53 +331,6 @@ def _compiles(pattern: str) -> bool:
     except re.error:
         return False
     return True
-
-
-def raw_counters_as_gauges(metrics: list[Metric], expressions: list[str]) -> list[Metric]:
-    """A `_total` series no rule reads through rate/irate/increase/resets (`apache_uptime_seconds_total / 60 < 1`,
-    `errors_total == 0`) is tested as a gauge at or above 0: its alert is about the value itself, which only a
-    counter reset (or a counter never incremented) brings down, as the inputs then show."""
-    read_as_counter: set[str] = set()
-
-    def visit(node):
-        # changes() of a counter is tested with the counter rising (a change at every sample), as before
-        if isinstance(node, pp.Call) and node.func.name in COUNTER_FUNCTIONS | {"changes"}:
-            read_as_counter.update(selector_name(s) for s in selectors(node))
-
-    for text in expressions:
-        pp.walk(pp.parse(text), visit)
-    return [
-        replace(m, type=MetricType.GAUGE, min=0.0)
-        if m.type is MetricType.COUNTER and m.name not in read_as_counter
-        else m
-        for m in metrics
-    ]
-
-
-def summaries_as_counters(metrics: list[Metric]) -> list[Metric]:
-    """A summary the rules read only through `_sum` and `_count` (`rate(jvm_gc_collection_seconds_sum[5m])`)
-    is two counters: the search moves their rates like any counter's."""
-    out = []
-    for m in metrics:
-        if m.type is MetricType.SUMMARY:
-            out += [replace(m, name=f"{m.name}{suffix}", type=MetricType.COUNTER) for suffix in ("_count", "_sum")]
-        else:
-            out.append(m)
-    return out
-
-
-def with_target_labels(metrics: list[Metric]) -> list[Metric]:
-    """Every scraped series carries its target's ``job`` and ``instance``: when the rules name values for them
-    on some metrics, every metric gets those labels, so series of one target match across metrics
-    (``a{job="node"} / b`` divides series of the same job)."""
-    for name in TARGET_LABELS:
-        label = next((lb for m in metrics for lb in m.labels if lb.name == name and lb.values), None)
-        if label is None:
-            continue
-        metrics = [
-            m if any(lb.name == name for lb in m.labels) else replace(m, labels=(*m.labels, label)) for m in metrics
-        ]
-    return metrics
 
 
 def _sibling(other: SourceRule, rule: SourceRule) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from monitoring.errors import DefinitionError, DefinitionErrors
 from monitoring.model import Alert, Stack
 from monitoring.model.rules import parse_duration
@@ -13,12 +15,18 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     from monitoring.testgen.alerts import alert_cases, rules_by_record
     from monitoring.testgen.buckets import drop_indistinct_buckets
     from monitoring.testgen.burnrate import slo_recording_case, slos_of
+    from monitoring.testgen.catalog_for_tests import catalog_for_tests
     from monitoring.testgen.chain import chain_groups
     from monitoring.testgen.fold import fold_recording
     from monitoring.testgen.layout import merge_groups
     from monitoring.testgen.siblings import add_siblings
     from monitoring.testgen.target_labels import drop_unread_target_labels
 
+    # the catalog as the search reads it (a counter never rated moves as a gauge...), as `monitoring testgen` does
+    expressions = [r.text for r in stack.recording_rules()] + [a.expr for a in stack.alerts()]
+    metrics = tuple(catalog_for_tests(list(stack.metrics), expressions))
+    if metrics != stack.metrics:
+        stack = replace(stack, metrics=metrics)
     # a group without an interval (imported) runs at the test file's evaluation_interval: 1m unless shorter
     interval = min((parse_duration(g.interval or "1m") for g in stack.groups), default=60.0)
     tests = []
