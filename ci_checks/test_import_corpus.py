@@ -59,6 +59,60 @@ def test_rules_round_trip(shared, tmp_path, capsys):
     assert ours - theirs == Counter(), "the import added lint findings of its own"
 
 
+GENERATE_FLOOR = 113  # imported corpus files whose definitions generate their tests as they are, as measured
+
+
+def test_imported_rules_generate_tests_that_pass(shared, tmp_path, capsys):
+    """The imported definitions -> `generate`'s test generation -> the real promtool on every test file written.
+    A file either generates (and promtool passes its tests) or names every alert it cannot test, at file:line."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from monitoring.errors import DefinitionError
+    from monitoring.pipeline.serialize import yaml_bytes
+    from monitoring.render.promtool_tests import render_rule_tests
+    from monitoring.verify.tools import find_tool
+
+    started = time.perf_counter()
+    files = _importable(shared)
+    definitions, out = tmp_path / "definitions", tmp_path / "out"
+    definitions.mkdir()
+    out.mkdir()
+    for name, item in import_rule_files(files).items():
+        (definitions / name).write_text(item.source)
+    stacks = load_stacks(definitions)
+    validate(stacks)
+    written, refused = [], []
+    for stack in stacks:
+        try:
+            tests = render_rule_tests(stack, f"{stack.name}.rules.yml")
+        except DefinitionError as exc:
+            refused.append(getattr(exc, "errors", [exc]))
+            continue
+        (out / f"{stack.name}.rules.yml").write_bytes(yaml_bytes(render_rules(stack)))
+        (out / f"{stack.name}.test.yml").write_bytes(yaml_bytes(tests))
+        written.append(stack.name)
+    promtool = find_tool("promtool")
+
+    def promtool_fails(name: str) -> str | None:
+        run = subprocess.run([promtool, "test", "rules", f"{name}.test.yml"], cwd=out, capture_output=True, text=True)
+        return None if run.returncode == 0 else f"{name}: {run.stdout[-2000:]}{run.stderr[-500:]}"
+
+    with ThreadPoolExecutor(2) as pool:
+        failed = [f for f in pool.map(promtool_fails, written) if f]
+    errors = [e for errs in refused for e in errs]
+    unlocated = [e.format() for e in errors if not (e.location and e.location.line)]
+    with capsys.disabled():
+        print(
+            f"\nimported rules -> generate: {len(written)}/{len(stacks)} files generate their tests, "
+            f"{len(written) - len(failed)} pass promtool; {len(refused)} refuse {len(errors)} rules, every one "
+            f"reported in one run ({time.perf_counter() - started:.1f} s)"
+        )
+        for failure in failed + unlocated:
+            print(f"  {failure}")
+    assert failed == [] and unlocated == []
+    assert len(written) >= GENERATE_FLOOR
+
+
 def _side_by_side(ours: Counter, theirs: Counter) -> str:
     return ", ".join(f"{check} {ours[(check, sev)]}/{theirs[(check, sev)]}" for check, sev in sorted(ours | theirs))
 
