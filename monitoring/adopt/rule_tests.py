@@ -28,7 +28,6 @@ from monitoring.testgen.catalog_for_tests import TARGET_LABELS, catalog_for_test
 from monitoring.testgen.labels_map import mark
 
 DEFAULT_INTERVAL = "1m"  # Prometheus' default evaluation_interval, for groups without one
-MAX_ALERT_RANGE = 2 * 86400.0  # an alert reading a longer range (`min_over_time(x[1w])`) is not tested
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ class RuleFileTests:
 
     def build(self, rule_file_ref: str) -> FileTests:
         from monitoring.promql.evaluator import Unsupported
-        from monitoring.testgen.alerts import NotDrivable, alert_cases, rules_by_record
+        from monitoring.testgen.alerts import NotDrivable, alert_cases, range_too_long, rules_by_record
         from monitoring.testgen.cross_check import rule_error
         from monitoring.testgen.labels_map import fill_labels_maps
         from monitoring.testgen.recording import imported_recording_cases
@@ -141,11 +140,9 @@ class RuleFileTests:
                 self.skip(rule, category or _category(problem.message), problem.message)
         tests.extend(recording.cases)
         for rule, alert in alerts:
-            longest = max((parse_duration(r) for r in re.findall(r"\[([0-9a-z]+)(?:[:\]])", rule.expr)), default=0.0)
-            if longest > MAX_ALERT_RANGE:
-                # its cases would hold a healthy phase that long, then the crossing: promtool would evaluate every
-                # rule of the file at every step of two such windows (minutes for one alert)
-                self.skip(rule, "range too long", f"a [{format_duration(longest)}] range: cases would span twice that")
+            too_long = range_too_long(rule.expr)  # before the siblings: no work for an alert left untested
+            if too_long:
+                self.skip(rule, "range too long", too_long)
                 continue
             siblings = [self._alert(other, alert.origin, raw(other.expr)) for other in rules if _sibling(other, rule)]
             try:

@@ -65,12 +65,30 @@ def _labelled(expr: str, labels: dict[str, str]) -> str:
     return expr
 
 
+MAX_ALERT_RANGE = 2 * 86400.0  # an alert reading a longer range (`min_over_time(x[1w])`) is not generated
+
+
+def range_too_long(expr: str) -> str | None:
+    """Why an alert reading a range over MAX_ALERT_RANGE gets no generated cases, None if it reads none: its
+    cases would hold a healthy phase that long, then the crossing, so promtool would evaluate every rule of the
+    file at every step of two such windows (minutes for one alert, and past its 50 million samples a query)."""
+    import re
+
+    longest = max((parse_duration(r) for r in re.findall(r"\[([0-9a-z]+)(?:[:\]])", expr)), default=0.0)
+    if longest <= MAX_ALERT_RANGE:
+        return None
+    return f"a [{format_duration(longest)}] range: cases would span twice that"
+
+
 def alert_cases(alert: Alert, stack: Stack, interval: float, source: str | None = None) -> list[dict]:
     """promtool test groups for one alert: the generated cases, then the definition's own scenarios.
     ``source``: the rule file's expression when the condition is an equivalent rewrite of it (``a > b`` driven
     as ``a - b > 0``): the values the alert reports are read from it."""
     from monitoring.testgen import constant
 
+    too_long = None if alert.scenarios or alert.burn_rate is not None else range_too_long(alert.expr)
+    if too_long:
+        raise DefinitionError(f"alert {alert.name}: {too_long}", alert.origin, "give it Scenarios")
     # the alert's own texts: the stack adds only links (runbook, dashboard panel), no templates
     texts = (alert.summary, alert.description, *(text for _, text in alert.annotations))
     if any(labels_map.mark(text) != text for text in texts):

@@ -114,9 +114,13 @@ class _Hosting:
             names = self.names_read(rule)
             if (driven_only and names & trial.added) or not self._inputs_fit(rule, names, trial):
                 continue
+            evaluator = trial.evaluator(self)
+            evaluator.order_dependent.clear()
             try:
-                result = trial.evaluator(self).instant(rule.record, self.at)
+                result = evaluator.instant(rule.record, self.at)
             except Unsupported:
+                continue
+            if evaluator.order_dependent:  # a float promtool may sum in another order: not here
                 continue
             if result and not any(math.isnan(v) or math.isinf(v) for _, v in result):
                 found.append((rule, result))
@@ -223,7 +227,7 @@ class _Trial:
     def evaluator(self, hosting: _Hosting) -> Evaluator:
         if self._evaluator is None:
             series = [hosting.parsed(*one) for ones in self.by_name.values() for one in ones]
-            self._evaluator = Evaluator(series, hosting.records)
+            self._evaluator = Evaluator(series, hosting.records, check_order=True)
         return self._evaluator
 
 
