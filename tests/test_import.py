@@ -399,23 +399,32 @@ def test_an_alert_without_for_generates_whatever_its_shape(tmp_path):
     assert asserted == {"Watchdog", "DiskFull"}
 
 
-def test_every_alert_the_generator_refuses_is_reported_in_one_run(tmp_path, monkeypatch):
-    """An imported estate with undrivable alerts in two files: `generate` names all of them, each at its
-    file:line, exit 2, nothing written; the same with the stacks rendered over forked workers."""
+def _two_files_with_undrivable_alerts(tmp_path: Path) -> tuple[list[Path], Path]:
+    """Two rule files, each with two alerts the generator cannot drive and one it can; a policies folder."""
     odd = "expr: up == 0 or absent(up)"  # neither one condition nor a plain series: NotDrivable
     for name in ("a", "b"):
         (tmp_path / f"{name}.yml").write_text(
             "groups:\n  - name: g\n    rules:\n"
-            f"      - alert: {name.upper()}1\n        {odd}\n"
-            f"      - alert: {name.upper()}2\n        {odd}\n"
-            f"      - alert: {name.upper()}Fine\n        expr: up == 0\n"
+            f"      - alert: {name.upper()}1\n        {odd}\n        labels: {{service: api}}\n"
+            f"      - alert: {name.upper()}2\n        {odd}\n        labels: {{service: api}}\n"
+            f"      - alert: {name.upper()}Fine\n        expr: up == 0\n        labels: {{service: api}}\n"
         )
-    definitions, out = tmp_path / "definitions", tmp_path / "generated"
-    files = [str(tmp_path / "a.yml"), str(tmp_path / "b.yml")]
-    assert CliRunner().invoke(main, ["import", "rules", *files, "-o", str(definitions)]).exit_code == 0
     policies = tmp_path / "policies"
     args = ["import", "alertmanager", str(FIXTURES / "alertmanager.yml"), "-o", str(policies)]
     assert CliRunner().invoke(main, args).exit_code == 0
+    return [tmp_path / "a.yml", tmp_path / "b.yml"], policies
+
+
+def test_every_alert_the_generator_refuses_is_reported_in_one_run(tmp_path, monkeypatch):
+    """Definitions with undrivable alerts in two files (imported without marking them untested): `generate`
+    names all of them, each at its file:line, exit 2, nothing written; the same over forked workers."""
+    from monitoring.adopt.rules import import_rule_files
+
+    files, policies = _two_files_with_undrivable_alerts(tmp_path)
+    definitions, out = tmp_path / "definitions", tmp_path / "generated"
+    definitions.mkdir()
+    for name, item in import_rule_files(files, untested=False).items():
+        (definitions / name).write_text(item.source)
     for workers in ("1", "2"):
         monkeypatch.setenv("MONITORING_WORKERS", workers)
         monkeypatch.setattr("monitoring.pipeline.workers.MIN_STACKS_PER_WORKER", 1)
@@ -451,3 +460,31 @@ def test_imported_alerts_read_the_catalog_as_monitoring_testgen_does(tmp_path):
     tests = _tests_promtool_passes(stack, tmp_path)
     fired = {t["alertname"] for g in tests["tests"] for t in g["alert_rule_test"] if t["exp_alerts"]}
     assert fired == {"ApacheRestart", "QueueLagHigh"}
+
+
+def test_the_import_marks_what_generate_cannot_test_and_monitoring_test_lists_it(tmp_path):
+    """`import rules` generates each file's tests as `generate` would and marks the alerts it refuses
+    `untested="reason"` (printed): the imported estate generates at once, its other alerts tested; `generate`
+    notes the declared gaps and `monitoring test` passes, listing each with its reason at file:line."""
+    files, policies = _two_files_with_undrivable_alerts(tmp_path)
+    definitions, out = tmp_path / "definitions", tmp_path / "generated"
+    run = CliRunner().invoke(main, ["import", "rules", *map(str, files), "-o", str(definitions)])
+    assert run.exit_code == 0, run.output
+    assert sum("untested: alert" in line and "cannot drive" in line for line in run.output.splitlines()) == 4
+    (stack, _) = load_stacks(definitions)
+    assert {a.name: bool(a.untested) for a in stack.alerts()} == {"A1": True, "A2": True, "AFine": False}
+    run = CliRunner().invoke(main, ["generate", "-d", str(definitions), "-o", str(out), "--policies", str(policies)])
+    assert run.exit_code == 0, run.output
+    assert "note: 4 rules are declared untested" in run.output
+    tested = {
+        t["alertname"]
+        for g in yaml.safe_load((out / "prometheus/tests/a.test.yml").read_text())["tests"]
+        for t in g["alert_rule_test"]
+    }
+    assert tested == {"AFine"}
+    args = ["test", "-d", str(definitions), "-o", str(out), "--policies", str(policies), "--no-cache"]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    assert "2/6 rules covered by generated tests (33%); 4 declared untested" in run.output
+    listed = [line for line in run.output.splitlines() if ": untested: " in line]
+    assert len(listed) == 4 and all(".py:" in line and "cannot drive" in line for line in listed), listed

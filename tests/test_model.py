@@ -101,3 +101,23 @@ def test_locations_are_values_formatted_only_when_printed():
     assert str(Location("rules.yml")) == "rules.yml"
     error = DefinitionError("bad", Location("p.yaml", 4), "fix it")
     assert error.location.line == 4 and error.format() == "p.yaml:4: bad\n  hint: fix it"
+
+
+def test_untested_is_a_reason_and_excludes_the_ways_of_testing():
+    """`untested=` declares a gap with its reason: a text, and not beside Scenarios, a driver or test_inputs."""
+    from monitoring import Alert, Scenario, raw
+
+    up = Metric("up", GAUGE, "Scrape target up.", external=True)
+    kw = {"summary": "s", "description": "d"}
+    assert Alert("Down", raw(f"{up} == 0"), "1m", "critical", untested="no driver yet", **kw).untested
+    for extra, message in (
+        ({"scenarios": (Scenario("down", (("up", "0x5"),), "3m"),)}, "untested, yet it has scenarios"),
+        ({"driver": lambda value: {}}, "untested, yet it has a driver"),
+        ({}, "untested \\(the reason\\)"),
+    ):
+        reason = 5 if not extra else "why"
+        with pytest.raises(DefinitionError, match=message) as err:
+            Alert("Down", raw(f"{up} == 0"), "1m", "critical", untested=reason, **kw, **extra)
+        assert "test_model.py:" in err.value.where
+    with pytest.raises(DefinitionError, match="both test_inputs and untested"):
+        RecordingRule("job:up:sum", f"sum by (job) ({up})", test_inputs={"up": "1x5"}, untested="why")

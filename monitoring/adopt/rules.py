@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from monitoring.adopt import pysource as py
@@ -10,6 +10,8 @@ from monitoring.adopt.condition import split_comparison
 from monitoring.adopt.references import split_references
 from monitoring.adopt.rule_files import SourceGroup, SourceRule, read_rule_file
 from monitoring.adopt.rule_tests import inferred_catalog
+from monitoring.errors import DefinitionError
+from monitoring.model import Stack
 from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.rules import _ALERT_RE, _RECORD_RE, parse_duration
 
@@ -33,26 +35,89 @@ class Imported:
     receivers_from: dict[str, str] = field(default_factory=dict)  # Alertmanager: policy name -> source name
 
 
-def import_rule_file(path: Path, display: str, stack_name: str) -> Imported:
-    groups = read_rule_file(path, display)
-    return RuleFileWriter(groups, display, stack_name).write()
-
-
-def import_rule_files(paths: list[Path]) -> dict[str, Imported]:
-    """``{definitions file name: Imported}``, one per source file; raises the first bad input's error."""
+def import_rule_files(paths: list[Path], untested: bool = True) -> dict[str, Imported]:
+    """``{definitions file name: Imported}``, one per source file; raises the first bad input's error. With
+    ``untested``, the rules `generate` cannot test are marked so, with the reason (the files' tests generated
+    over every core, as `generate` does)."""
     from monitoring.adopt.files import module_file, stack_name
+    from monitoring.pipeline.workers import map_in_order
 
     taken: set[str] = set()
-    result = {}
+    sources = []
     for path in paths:
-        imported = import_rule_file(path, str(path), stack_name(path, taken))
-        result[module_file(imported.stack_name)] = imported
+        groups = read_rule_file(path, str(path))
+        sources.append((groups, str(path), stack_name(path, taken)))
+    imported = [RuleFileWriter(*source).write() for source in sources]
+    gaps = map_in_order(untestable, imported) if untested else [{}] * len(imported)
+    result = {}
+    for source, item, found in zip(sources, imported, gaps):
+        item = RuleFileWriter(*source, found).write() if found else item
+        result[module_file(item.stack_name)] = item
     return result
 
 
+def untestable(imported: Imported) -> dict[int, str]:
+    """``{rule index in file order: reason}`` for the rules `generate` cannot test: it generates the definitions'
+    tests as `generate` would, marking each refused rule ``untested=`` until none is refused (the alerts all come
+    in one pass, the recording rules one at a time). Empty when everything is tested."""
+    import tempfile
+
+    from monitoring.pipeline.discovery import load_stacks
+    from monitoring.render.promtool_tests import render_rule_tests
+    from monitoring.testgen.refused import Untestable
+
+    with tempfile.TemporaryDirectory(prefix="monitoring-import-") as folder:
+        (Path(folder) / "imported.py").write_text(imported.source)
+        try:
+            (stack,) = load_stacks(folder)
+        except DefinitionError:
+            return {}  # the definitions do not load: `generate` says why, at file:line
+    gaps: dict[int, str] = {}
+    rules = [rule for group in stack.groups for rule in group.rules]
+    while True:
+        try:
+            render_rule_tests(stack, "imported.rules.yml")
+            return gaps
+        except Untestable as exc:
+            found = {_index(rules, rule): _reason(rule, error.message) for rule, error in zip(exc.rules, exc.errors)}
+        except DefinitionError:
+            return gaps  # not a refusal: `generate` reports it as it is
+        if not found or found.keys() <= gaps.keys():
+            return gaps
+        gaps.update(found)
+        stack, rules = _marked(stack, gaps)
+
+
+def _index(rules: list, rule) -> int:
+    return next(index for index, candidate in enumerate(rules) if candidate is rule)
+
+
+def _reason(rule, message: str) -> str:
+    """The generator's reason, without the rule's name it starts with, on one line and at most 300 characters."""
+    for prefix in (f"alert {getattr(rule, 'name', '')}: ", f"recording rule {getattr(rule, 'record', '')}"):
+        message = message.removeprefix(prefix).lstrip(": ")
+    text = " ".join(message.split())
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _marked(stack: Stack, gaps: dict[int, str]):
+    """The stack with ``untested`` set on the rules at those indexes, and its rules in file order."""
+    rules, groups, index = [], [], 0
+    for group in stack.groups:
+        kept = []
+        for rule in group.rules:
+            kept.append(replace(rule, untested=gaps[index]) if index in gaps and not rule.untested else rule)
+            index += 1
+        rules += kept
+        groups.append(replace(group, rules=tuple(kept)))
+    return replace(stack, groups=tuple(groups)), rules
+
+
 class RuleFileWriter:
-    def __init__(self, groups: list[SourceGroup], display: str, stack_name: str):
+    def __init__(self, groups: list[SourceGroup], display: str, stack_name: str, gaps: dict[int, str] | None = None):
         self.groups, self.display, self.stack_name = groups, display, stack_name
+        self.gaps = gaps or {}  # rule index in file order -> why `generate` cannot test it (untested=)
+        self.index = {id(rule): place for place, rule in enumerate(r for g in groups for r in g.rules)}
         self.notes: list[str] = []
         self.taken: set[str] = {"STACK"}
         self.used: set[str] = {"Stack", "RuleGroup"}
@@ -145,6 +210,7 @@ class RuleFileWriter:
         if rule.labels:
             kwargs.append(("labels", _string_dict(rule.labels)))
         kwargs.append(("imported", "True"))
+        self._untested(rule, kwargs)
         if not _RECORD_RE.match(rule.name):
             self.notes.append(f"recording rule {rule.name!r}: name kept, though not level:metric:operations")
         self.used.add("RecordingRule")
@@ -177,12 +243,19 @@ class RuleFileWriter:
         if annotations:
             kwargs.append(("annotations", _string_dict(annotations)))
         kwargs.append(("imported", "True"))
+        self._untested(rule, kwargs)
         if not _ALERT_RE.match(rule.name):
             self.notes.append(f"alert {rule.name!r}: name kept, though not UpperCamelCase")
         self.used.add("Alert")
         call = py.Call("Alert", [py.string(rule.name), condition, py.string(for_), py.string(severity)], kwargs)
         self.lines.append(f"{code} = {py.render(call, 0, len(code) + 3)}")
         return code
+
+    def _untested(self, rule: SourceRule, kwargs: list) -> None:
+        reason = self.gaps.get(self.index[id(rule)])
+        if reason:
+            kwargs.append(("untested", py.string(reason)))
+            self.notes.append(f"untested: {rule.kind} {rule.name}: {reason} (write Scenarios, then drop untested=)")
 
     def _threshold(self, rule: SourceRule, code: str, comparison) -> py.Call:
         """A two-band Threshold at the compared value and a condition on its step."""
@@ -214,8 +287,8 @@ class RuleFileWriter:
             f'"""Imported by `monitoring import rules` from\n{self.display}\n\n'
             f"{summary}.\n\n"
             "The catalog is inferred from the expressions: review the metric types, help texts and label values.\n"
-            "Alerts whose expression is not a comparison with a number keep it as a raw condition: give them\n"
-            "Scenarios so that `monitoring generate` can test them.\n"
+            "Alerts whose expression is not a comparison with a number keep it as a raw condition; rules marked\n"
+            "untested= are those `monitoring generate` cannot test yet: give them Scenarios, then drop untested=.\n"
             '"""\n\n'
             f"{py.import_line(self.used)}\n"
         )

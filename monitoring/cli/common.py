@@ -100,6 +100,17 @@ def render_estate(definitions, policies) -> tuple[list, dict[str, bytes]]:
     return stacks, render_all(stacks, policies_dir=policies, deploy=load_deploy_policy(policies))
 
 
+def note_untested(stacks) -> None:
+    """One line for the rules declared untested (`untested=`): a gap on purpose, never a silent one."""
+    declared = [r for s in stacks for g in s.groups for r in g.rules if r.untested]
+    if declared:
+        click.echo(
+            f"note: {len(declared)} rules are declared untested (`untested=`, no generated tests); "
+            "`monitoring test` lists them with their reasons",
+            err=True,
+        )
+
+
 def warn_about_sizes(files: dict[str, bytes]) -> None:
     """Kubernetes manifests that deploy only with server-side apply (see README, 'Deploying with GitOps')."""
     from monitoring.render.kubernetes import size_warnings

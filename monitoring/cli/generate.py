@@ -7,6 +7,7 @@ import click
 from monitoring.cli.common import (
     estate_options,
     guarded_output,
+    note_untested,
     out_is_explicit,
     render_estate,
     user_errors,
@@ -24,7 +25,8 @@ def generate(definitions, out, policies):
 
     _, protected = guarded_output(out, definitions, policies)  # refused before the work, and again under the lock
     with collecting_rarely():  # one short run over a large model: see monitoring/pipeline/workers.py
-        _, files = render_estate(definitions, policies)
+        stacks, files = render_estate(definitions, policies)
         write_tree(out, files, protected, out_is_explicit())
     warn_about_sizes(files)
+    note_untested(stacks)
     click.echo(f"wrote {len(files)} files to {out}/")

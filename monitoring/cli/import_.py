@@ -71,7 +71,7 @@ def _write(out: Path, imported: dict, force: bool) -> None:
         counts = counted(item.counts)
         click.echo(f"wrote {out / name} ({counts})")
         for note in item.notes:
-            click.echo(f"  {note}" if note.startswith("secret to place") else f"  approximated: {note}")
+            click.echo(f"  {note}" if note.startswith(("secret to place", "untested:")) else f"  approximated: {note}")
 
 
 def _amtool_check(config: Path) -> str | None:

@@ -40,11 +40,21 @@ class RecordingRule(Located):
     # Imported from an existing rule file (`monitoring import`): the name is kept as dashboards and other
     # teams query it, so only Prometheus' own name syntax is enforced, not level:metric:operations.
     imported: bool = False
+    # Why the rule has no tests (the generator cannot compute it): none are generated, and `generate` and
+    # `monitoring test` list it with this reason. A declared gap, reviewed like code, never a silent one.
+    untested: str = ""
 
     def __post_init__(self):
         super().__post_init__()
         types.text(self.record, "a recording rule's name", self.origin)
         types.text(str(self.expr), f"recording rule {self.record!r}: expr", self.origin, empty=False)
+        types.text(self.untested, f"recording rule {self.record!r}: untested (the reason)", self.origin)
+        if self.untested and self.test_inputs:
+            raise DefinitionError(
+                f"recording rule {self.record}: both test_inputs and untested",
+                self.origin,
+                "test_inputs give it tests: drop untested",
+            )
         object.__setattr__(self, "labels", tuple(sorted(dict(self.labels).items())))
         object.__setattr__(self, "test_inputs", tuple(dict(self.test_inputs).items()))
         (_SERIES_NAME if self.imported else _RECORD_NAME).check(self.record, self.origin)
@@ -125,6 +135,10 @@ class Alert(Located):
     imported: bool = False
     # Set on the alerts an SLO renders (monitoring.model.slo.BurnRateAlert): its tests follow the burn over time.
     burn_rate: object = field(default=None, compare=False, repr=False)
+    # Why the alert has no tests (the generator cannot drive it and no Scenarios are written yet): none are
+    # generated, and `generate` and `monitoring test` list it with this reason. `monitoring import` sets it on
+    # the alerts `monitoring testgen` cannot test. A declared gap, reviewed like code, never a silent one.
+    untested: str = ""
 
     def __post_init__(self):
         super().__post_init__()
@@ -142,6 +156,13 @@ class Alert(Located):
         if self.driver is not None and not callable(self.driver):
             raise DefinitionError(f"alert {self.name}: driver must be a function value -> input series", self.origin)
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
+        types.text(self.untested, f"alert {self.name}: untested (the reason)", self.origin)
+        if self.untested and (self.scenarios or self.driver is not None):
+            raise DefinitionError(
+                f"alert {self.name}: untested, yet it has {'scenarios' if self.scenarios else 'a driver'}",
+                self.origin,
+                "with Scenarios or a driver it is tested: drop untested",
+            )
         if self.imported:
             if not self.name.strip():
                 raise DefinitionError("an alert needs a name", self.origin)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from monitoring.errors import DefinitionError, DefinitionErrors
+from monitoring.errors import DefinitionError
 from monitoring.model import Alert, Stack
 from monitoring.model.rules import parse_duration
+from monitoring.testgen.refused import Untestable, with_untested_hint
 
 
 def render_rule_tests(stack: Stack, rule_file: str) -> dict:
@@ -34,23 +35,29 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     slos = slos_of(stack)
     slo_rules = {r.record for slo in slos for r in slo.recording_rules()}
     tests.extend(slo_recording_case(stack, slo) for slo in slos)
-    refused: list[DefinitionError] = []  # every alert the generator refuses, reported together
+    refused: list[tuple[object, DefinitionError]] = []  # every rule the generator refuses, reported together
     for alert in stack.alerts():
+        if alert.untested:  # declared: listed by `generate` and `monitoring test` with its reason
+            continue
         # promtool checks every alert of a name at once: imported rule files hold a warning and a critical of one
         siblings = [other for other in stack.alerts() if other is not alert and other.name == alert.name]
         try:
             tests.extend(add_siblings(alert_cases(alert, stack, interval), siblings, stack, interval))
         except DefinitionError as exc:
-            refused += [_located(error, alert) for error in getattr(exc, "errors", [exc])]
-    if refused:
-        raise refused[0] if len(refused) == 1 else DefinitionErrors(refused)
+            refused += [(alert, _located(error, alert)) for error in getattr(exc, "errors", [exc])]
     # promtool evaluates every rule at every step of every group: cases that cannot interfere share a group
     alerts, records = [(a.name, a.expr) for a in stack.alerts()], rules_by_record(stack)
     tests = merge_groups(tests, alerts, records)
     # and groups on the same series one after the other, each once nothing before it can be seen
     tests = chain_groups(tests, alerts, records, interval)
     # the recording rules' exact values, asserted inside those groups where they can be (no steps of their own)
-    tests = fold_recording(stack, [r for r in stack.recording_rules() if r.record not in slo_rules], tests)
+    recorded = [r for r in stack.recording_rules() if r.record not in slo_rules and not r.untested]
+    try:
+        tests = fold_recording(stack, recorded, tests)
+    except Untestable as exc:  # the rules with no value to expect
+        refused += zip(exc.rules, exc.hinted().errors)
+    if refused:
+        raise Untestable(refused)
     # histogram buckets inside a run of equal ones, which no quantile reads (an eighth of the bytes)
     tests = drop_indistinct_buckets(stack, tests)
     # the stand-in job and instance labels, off the inputs where no rule can tell (a tenth of the bytes)
@@ -69,7 +76,7 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
 
 
 def _located(error: DefinitionError, alert: Alert) -> DefinitionError:
-    """``error`` at the alert's definition when it was raised without a place (a duration read deep inside)."""
-    if error.location:
-        return error
-    return DefinitionError(f"alert {alert.name}: {error.message}", alert.origin, error.hint)
+    """``error`` at the alert's definition (when raised without a place, a duration read deep inside), its hint
+    ending with the way to declare the gap."""
+    message = error.message if error.location else f"alert {alert.name}: {error.message}"
+    return with_untested_hint(DefinitionError(message, error.location or alert.origin, error.hint))

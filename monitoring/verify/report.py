@@ -13,6 +13,7 @@ class SuiteResult:
     ok: bool = True
     problems: list[str] = field(default_factory=list)  # details shown under the table when not ok
     summary: str = ""  # one line of figures, e.g. "20/20 rules covered"
+    notes: list[str] = field(default_factory=list)  # shown under the summary whether or not ok (declared gaps)
 
 
 def format_table(result: SuiteResult) -> str:
@@ -23,5 +24,5 @@ def format_table(result: SuiteResult) -> str:
     out += [line(row) for row in rows[1:]]
     if result.summary:
         out.append(result.summary)
-    out += result.problems
+    out += result.notes + result.problems
     return "\n".join(out)
