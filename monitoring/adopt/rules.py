@@ -58,8 +58,8 @@ def import_rule_files(paths: list[Path], untested: bool = True) -> dict[str, Imp
 
 def untestable(imported: Imported) -> dict[int, str]:
     """``{rule index in file order: reason}`` for the rules `generate` cannot test: it generates the definitions'
-    tests as `generate` would, marking each refused rule ``untested=`` until none is refused (the alerts all come
-    in one pass, the recording rules one at a time). Empty when everything is tested."""
+    tests as `generate` would, marking the refused rules ``untested=`` until none is refused (every refusal comes
+    in one pass; the next confirms). Empty when everything is tested."""
     import tempfile
 
     from monitoring.pipeline.discovery import load_stacks
@@ -79,17 +79,14 @@ def untestable(imported: Imported) -> dict[int, str]:
             render_rule_tests(stack, "imported.rules.yml")
             return gaps
         except Untestable as exc:
-            found = {_index(rules, rule): _reason(rule, error.message) for rule, error in zip(exc.rules, exc.errors)}
+            place = {id(rule): index for index, rule in enumerate(rules)}
+            found = {place[id(rule)]: _reason(rule, error.message) for rule, error in zip(exc.rules, exc.errors)}
         except DefinitionError:
             return gaps  # not a refusal: `generate` reports it as it is
         if not found or found.keys() <= gaps.keys():
             return gaps
         gaps.update(found)
         stack, rules = _marked(stack, gaps)
-
-
-def _index(rules: list, rule) -> int:
-    return next(index for index, candidate in enumerate(rules) if candidate is rule)
 
 
 def _reason(rule, message: str) -> str:

@@ -137,7 +137,7 @@ class Alert(Located):
     burn_rate: object = field(default=None, compare=False, repr=False)
     # Why the alert has no tests (the generator cannot drive it and no Scenarios are written yet): none are
     # generated, and `generate` and `monitoring test` list it with this reason. `monitoring import` sets it on
-    # the alerts `monitoring testgen` cannot test. A declared gap, reviewed like code, never a silent one.
+    # the rules `generate` refuses. A declared gap, reviewed like code, never a silent one.
     untested: str = ""
 
     def __post_init__(self):
