@@ -488,3 +488,22 @@ def test_the_import_marks_what_generate_cannot_test_and_monitoring_test_lists_it
     assert "2/6 rules covered by generated tests (33%); 4 declared untested" in run.output
     listed = [line for line in run.output.splitlines() if ": untested: " in line]
     assert len(listed) == 4 and all(".py:" in line and "cannot drive" in line for line in listed), listed
+
+
+def test_recording_rules_without_a_value_on_the_healthy_dataset_get_testgens_datasets(tmp_path):
+    """`up == 1` is empty on the healthy dataset (gauges mid-range) and a range over a recorded series needs the
+    rule interval: such rules get the datasets `monitoring testgen` tries (testgen.recording), not a refusal."""
+    source = tmp_path / "records.yml"
+    source.write_text(
+        "groups:\n  - name: records\n    interval: 1m\n    rules:\n"
+        "      - record: count:up1\n        expr: count without (instance) (up == 1)\n"
+        "      - record: job:requests:increase1h\n        expr: sum by (job) (increase(requests_total[1h]))\n"
+        "      - record: job:requests:avg30d\n        expr: avg_over_time(job:requests:increase1h[30d]) * 24\n"
+    )
+    out = tmp_path / "definitions"
+    run = CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)])
+    assert run.exit_code == 0 and "untested" not in run.output, run.output
+    (stack,) = load_stacks(out)
+    tests = _tests_promtool_passes(stack, tmp_path)
+    asserted = {t["expr"].removesuffix(" * 1") for g in tests["tests"] for t in g.get("promql_expr_test", [])}
+    assert asserted == {"count:up1", "job:requests:increase1h", "job:requests:avg30d"}

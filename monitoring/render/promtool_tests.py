@@ -20,6 +20,7 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     from monitoring.testgen.chain import chain_groups
     from monitoring.testgen.fold import fold_recording
     from monitoring.testgen.layout import merge_groups
+    from monitoring.testgen.recording import imported_recording_cases
     from monitoring.testgen.siblings import add_siblings
     from monitoring.testgen.target_labels import drop_unread_target_labels
 
@@ -51,22 +52,26 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     # and groups on the same series one after the other, each once nothing before it can be seen
     tests = chain_groups(tests, alerts, records, interval)
     # the recording rules' exact values, asserted inside those groups where they can be (no steps of their own)
+    order = [g.name for g in stack.groups if all(hasattr(r, "record") for r in g.rules)]
+    order += [g.name for g in stack.groups if g.name not in order]
     recorded = [r for r in stack.recording_rules() if r.record not in slo_rules and not r.untested]
     try:
         tests = fold_recording(stack, recorded, tests)
-    except Untestable as exc:  # the rules with no value to expect
-        refused += zip(exc.rules, exc.hinted().errors)
+    except Untestable as exc:  # no value on the healthy dataset: the datasets `monitoring testgen` tries
+        apart = {id(rule) for rule in exc.rules}
+        tests = fold_recording(stack, [r for r in recorded if id(r) not in apart], tests)
+        found = imported_recording_cases(stack, exc.rules, interval, _every_rule(stack), _rule_order(stack, order))
+        tests += found.cases
+        refused += [(r, with_untested_hint(found.failed[id(r)])) for r in exc.rules if id(r) in found.failed]
     if refused:
         raise Untestable(refused)
     # histogram buckets inside a run of equal ones, which no quantile reads (an eighth of the bytes)
     tests = drop_indistinct_buckets(stack, tests)
     # the stand-in job and instance labels, off the inputs where no rule can tell (a tenth of the bytes)
     tests = drop_unread_target_labels(stack, tests)
-    # Without an explicit order promtool evaluates groups in a random order at each step, so an alert
-    # could read a recorded series from the previous step. Our evaluator assumes recording groups run
+    # Without an explicit order (``order``, above) promtool evaluates groups in a random order at each step, so
+    # an alert could read a recorded series from the previous step. Our evaluator assumes recording groups run
     # first; pin that order so its exact expectations hold.
-    order = [g.name for g in stack.groups if all(hasattr(r, "record") for r in g.rules)]
-    order += [g.name for g in stack.groups if g.name not in order]
     return {
         "rule_files": [rule_file],
         "evaluation_interval": format_duration(interval),
@@ -80,3 +85,17 @@ def _located(error: DefinitionError, alert: Alert) -> DefinitionError:
     ending with the way to declare the gap."""
     message = error.message if error.location else f"alert {alert.name}: {error.message}"
     return with_untested_hint(DefinitionError(message, error.location or alert.origin, error.hint))
+
+
+def _every_rule(stack: Stack) -> dict[str, str]:
+    """Every rule's expression (a recording rule's inputs must not make another rule fail in Prometheus)."""
+    return {f"record {r.record}": r.text for r in stack.recording_rules()} | {
+        f"alert {a.name}": a.expr for a in stack.alerts()
+    }
+
+
+def _rule_order(stack: Stack, group_order: list[str]) -> dict[str, int]:
+    """{record: its place in the order promtool evaluates the rules at each tick}."""
+    groups = {g.name: g for g in stack.groups}
+    rules = [r for name in group_order for r in groups[name].rules if hasattr(r, "record")]
+    return {rule.record: place for place, rule in enumerate(rules)}
