@@ -51,9 +51,11 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     tests = merge_groups(tests, alerts, records)
     # and groups on the same series one after the other, each once nothing before it can be seen
     tests = chain_groups(tests, alerts, records, interval)
-    # the recording rules' exact values, asserted inside those groups where they can be (no steps of their own)
+    # Without an explicit order promtool evaluates groups in a random order at each step, so an alert could read a
+    # recorded series from the previous step. Our evaluator assumes recording groups run first: pinned (below).
     order = [g.name for g in stack.groups if all(hasattr(r, "record") for r in g.rules)]
     order += [g.name for g in stack.groups if g.name not in order]
+    # the recording rules' exact values, asserted inside those groups where they can be (no steps of their own)
     recorded = [r for r in stack.recording_rules() if r.record not in slo_rules and not r.untested]
     try:
         tests = fold_recording(stack, recorded, tests)
@@ -69,9 +71,6 @@ def render_rule_tests(stack: Stack, rule_file: str) -> dict:
     tests = drop_indistinct_buckets(stack, tests)
     # the stand-in job and instance labels, off the inputs where no rule can tell (a tenth of the bytes)
     tests = drop_unread_target_labels(stack, tests)
-    # Without an explicit order (``order``, above) promtool evaluates groups in a random order at each step, so
-    # an alert could read a recorded series from the previous step. Our evaluator assumes recording groups run
-    # first; pin that order so its exact expectations hold.
     return {
         "rule_files": [rule_file],
         "evaluation_interval": format_duration(interval),
