@@ -31,10 +31,7 @@ def test_rules_round_trip(shared, tmp_path, capsys):
     started = time.perf_counter()
     files = _importable(shared)
     imported = import_rule_files(files, untested=False)  # (marking untested=: the next test)
-    for name, item in imported.items():
-        (tmp_path / name).write_text(item.source)
-    stacks = {s.name: s for s in load_stacks(tmp_path)}
-    validate(list(stacks.values()))
+    stacks = {s.name: s for s in _loaded(tmp_path, imported)}
     preserved = total = 0
     problems = []
     for path, item in zip(files, imported.values()):
@@ -72,13 +69,9 @@ def test_imported_rules_generate_tests_that_pass(shared, tmp_path, capsys):
     started = time.perf_counter()
     files = _importable(shared)
     definitions, out = tmp_path / "definitions", tmp_path / "out"
-    definitions.mkdir()
     out.mkdir()
-    for name, item in import_rule_files(files).items():
-        (definitions / name).write_text(item.source)
+    stacks = _loaded(definitions, import_rule_files(files))
     imported = time.perf_counter()
-    stacks = load_stacks(definitions)
-    validate(stacks)
 
     def files_of(stack) -> tuple[bytes, bytes]:  # raises on any refusal: the import marked them all
         return yaml_bytes(render_rules(stack)), yaml_bytes(render_rule_tests(stack, f"{stack.name}.rules.yml"))
@@ -118,6 +111,16 @@ def test_imported_rules_generate_tests_that_pass(shared, tmp_path, capsys):
     assert formatted.returncode == 0
 
 
+def _loaded(folder: Path, imported: dict) -> list:
+    """The imported definitions written into ``folder``, loaded and validated as `generate` loads them."""
+    folder.mkdir(exist_ok=True)
+    for name, item in imported.items():
+        (folder / name).write_text(item.source)
+    stacks = load_stacks(folder)
+    validate(stacks)
+    return stacks
+
+
 def _side_by_side(ours: Counter, theirs: Counter) -> str:
     return ", ".join(f"{check} {ours[(check, sev)]}/{theirs[(check, sev)]}" for check, sev in sorted(ours | theirs))
 
@@ -132,10 +135,7 @@ def test_dashboards_round_trip(shared, tmp_path, capsys):
     files = sorted((shared / "corpora/dashboards").rglob("*.json"))
     strict = shared / "corpora/schemas/grafana-foundation-sdk/dashboard.jsonschema.json"
     imported = import_dashboard_files(files)
-    for name, item in imported.items():
-        (tmp_path / name).write_text(item.source)
-    stacks = {s.name: s for s in load_stacks(tmp_path)}
-    validate(list(stacks.values()))
+    stacks = {s.name: s for s in _loaded(tmp_path, imported)}
     valid = preserved = total = raw = 0
     problems = []
     for path, item in zip(files, imported.values()):

@@ -342,11 +342,8 @@ def test_a_dashboard_from_the_http_api_is_unwrapped(tmp_path):
 
 
 def test_a_group_without_interval_and_an_alert_without_for_keep_none(tmp_path):
-    source = tmp_path / "bare.yml"
-    source.write_text("groups:\n  - name: bare\n    rules:\n      - alert: Down\n        expr: up == 0\n")
-    out = tmp_path / "definitions"
-    assert CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)]).exit_code == 0
-    (stack,) = load_stacks(out)
+    text = "groups:\n  - name: bare\n    rules:\n      - alert: Down\n        expr: up == 0\n"
+    stack, source, _ = _imported(tmp_path, "bare.yml", text)
     (group,) = render_rules(stack)["groups"]
     assert "interval" not in group and "for" not in group["rules"][0]  # Prometheus' defaults, as in the source
     assert compare_rules(read_rule_file(source, "bare"), render_rules(stack)) == (1, 1, [])
@@ -384,16 +381,14 @@ def _tests_promtool_passes(stack: Stack, tmp_path: Path) -> dict:
 def test_an_alert_without_for_generates_whatever_its_shape(tmp_path):
     """An imported alert keeps no `for` when its source sets none: a constant alert (a dead man's switch) and an
     alert sharing its name with another read it as 0 (they raised "'' is not a Prometheus duration", unlocated)."""
-    source = tmp_path / "bare.yml"
-    source.write_text(
+    stack, _, _ = _imported(
+        tmp_path,
+        "bare.yml",
         "groups:\n  - name: bare\n    rules:\n"
         "      - alert: Watchdog\n        expr: vector(1)\n"
         "      - alert: DiskFull\n        expr: disk_free_ratio < 0.2\n        labels: {severity: warning}\n"
-        "      - alert: DiskFull\n        expr: disk_free_ratio < 0.05\n        labels: {severity: critical}\n"
+        "      - alert: DiskFull\n        expr: disk_free_ratio < 0.05\n        labels: {severity: critical}\n",
     )
-    out = tmp_path / "definitions"
-    assert CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)]).exit_code == 0
-    (stack,) = load_stacks(out)
     tests = _tests_promtool_passes(stack, tmp_path)
     asserted = {t["alertname"] for g in tests["tests"] for t in g["alert_rule_test"]}
     assert asserted == {"Watchdog", "DiskFull"}
@@ -443,16 +438,14 @@ def test_imported_alerts_read_the_catalog_as_monitoring_testgen_does(tmp_path):
     `monitoring testgen` does (monitoring/testgen/catalog_for_tests.py): a counter no rule rates moves as a gauge
     (only a restart brings uptime down), a summary read through `_sum`/`_count` is two counters. Both refused
     ("never crosses", "returns no series") before."""
-    source = tmp_path / "shapes.yml"
-    source.write_text(
+    stack, _, _ = _imported(
+        tmp_path,
+        "shapes.yml",
         "groups:\n  - name: shapes\n    rules:\n"
         "      - alert: ApacheRestart\n        expr: apache_uptime_seconds_total / 60 < 1\n"
         "      - alert: QueueLagHigh\n"
-        "        expr: rate(queue_lag_seconds_sum[5m]) / rate(queue_lag_seconds_count[5m]) > 0.5\n        for: 5m\n"
+        "        expr: rate(queue_lag_seconds_sum[5m]) / rate(queue_lag_seconds_count[5m]) > 0.5\n        for: 5m\n",
     )
-    out = tmp_path / "definitions"
-    assert CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)]).exit_code == 0
-    (stack,) = load_stacks(out)
     assert {m.name: m.type.name for m in stack.metrics} == {
         "apache_uptime_seconds_total": "COUNTER",
         "queue_lag_seconds": "SUMMARY",
@@ -493,17 +486,26 @@ def test_the_import_marks_what_generate_cannot_test_and_monitoring_test_lists_it
 def test_recording_rules_without_a_value_on_the_healthy_dataset_get_testgens_datasets(tmp_path):
     """`up == 1` is empty on the healthy dataset (gauges mid-range) and a range over a recorded series needs the
     rule interval: such rules get the datasets `monitoring testgen` tries (testgen.recording), not a refusal."""
-    source = tmp_path / "records.yml"
-    source.write_text(
+    stack, _, output = _imported(
+        tmp_path,
+        "records.yml",
         "groups:\n  - name: records\n    interval: 1m\n    rules:\n"
         "      - record: count:up1\n        expr: count without (instance) (up == 1)\n"
         "      - record: job:requests:increase1h\n        expr: sum by (job) (increase(requests_total[1h]))\n"
-        "      - record: job:requests:avg30d\n        expr: avg_over_time(job:requests:increase1h[30d]) * 24\n"
+        "      - record: job:requests:avg30d\n        expr: avg_over_time(job:requests:increase1h[30d]) * 24\n",
     )
-    out = tmp_path / "definitions"
-    run = CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)])
-    assert run.exit_code == 0 and "untested" not in run.output, run.output
-    (stack,) = load_stacks(out)
+    assert "untested" not in output, output
     tests = _tests_promtool_passes(stack, tmp_path)
     asserted = {t["expr"].removesuffix(" * 1") for g in tests["tests"] for t in g.get("promql_expr_test", [])}
     assert asserted == {"count:up1", "job:requests:increase1h", "job:requests:avg30d"}
+
+
+def _imported(tmp_path: Path, name: str, text: str) -> tuple[Stack, Path, str]:
+    """``text`` written as the rule file ``name`` and imported by the CLI: its one stack, the source, the output."""
+    source = tmp_path / name
+    source.write_text(text)
+    out = tmp_path / "definitions"
+    run = CliRunner().invoke(main, ["import", "rules", str(source), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    (stack,) = load_stacks(out)
+    return stack, source, run.output

@@ -26,6 +26,7 @@ from monitoring.promql.catalog import infer_catalog
 from monitoring.promql.parse import selector_name, selectors
 from monitoring.testgen.catalog_for_tests import TARGET_LABELS, catalog_for_tests
 from monitoring.testgen.labels_map import mark
+from monitoring.testgen.refused import bare_reason
 
 DEFAULT_INTERVAL = "1m"  # Prometheus' default evaluation_interval, for groups without one
 
@@ -109,8 +110,7 @@ class RuleFileTests:
         self.untested: list[Untested] = []
 
     def skip(self, rule: SourceRule, category: str, reason: str) -> None:
-        for prefix in (f"alert {rule.name}: ", f"recording rule {rule.name}: ", f"recording rule {rule.name} "):
-            reason = reason.removeprefix(prefix)
+        reason = bare_reason(rule.name, reason)
         self.untested.append(Untested(rule.kind, rule.name, Location(self.display, rule.line), category, reason))
 
     def build(self, rule_file_ref: str) -> FileTests:

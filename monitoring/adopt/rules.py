@@ -14,6 +14,7 @@ from monitoring.errors import DefinitionError
 from monitoring.model import Stack
 from monitoring.model.metric import Label, Metric, MetricType
 from monitoring.model.rules import _ALERT_RE, _RECORD_RE, parse_duration
+from monitoring.testgen.refused import Untestable, bare_reason
 
 _TYPE_CONSTANTS = {
     MetricType.COUNTER: "COUNTER",
@@ -64,7 +65,6 @@ def untestable(imported: Imported) -> dict[int, str]:
 
     from monitoring.pipeline.discovery import load_stacks
     from monitoring.render.promtool_tests import render_rule_tests
-    from monitoring.testgen.refused import Untestable
 
     with tempfile.TemporaryDirectory(prefix="monitoring-import-") as folder:
         (Path(folder) / "imported.py").write_text(imported.source)
@@ -91,9 +91,7 @@ def untestable(imported: Imported) -> dict[int, str]:
 
 def _reason(rule, message: str) -> str:
     """The generator's reason, without the rule's name it starts with, on one line and at most 300 characters."""
-    for prefix in (f"alert {getattr(rule, 'name', '')}: ", f"recording rule {getattr(rule, 'record', '')}"):
-        message = message.removeprefix(prefix).lstrip(": ")
-    text = " ".join(message.split())
+    text = " ".join(bare_reason(getattr(rule, "record", None) or rule.name, message).split())
     return text if len(text) <= 300 else text[:299] + "…"
 
 

@@ -20,6 +20,13 @@ class Untestable(DefinitionErrors):
         return Untestable([(rule, with_untested_hint(error)) for rule, error in zip(self.rules, self.errors)])
 
 
+def bare_reason(name: str, message: str) -> str:
+    """A refusal's message without the rule it starts with (``alert NAME: ``, ``recording rule NAME``)."""
+    for prefix in (f"alert {name}: ", f"recording rule {name}: ", f"recording rule {name} "):
+        message = message.removeprefix(prefix)
+    return message
+
+
 def with_untested_hint(error: DefinitionError) -> DefinitionError:
     hint = f"{error.hint}; {UNTESTED_HINT}" if error.hint else UNTESTED_HINT
     return DefinitionError(error.message, error.location, hint)
